@@ -1,0 +1,3 @@
+from geo_app.cli import main
+
+raise SystemExit(main())
