@@ -22,7 +22,7 @@ import shapely
 from numpy.typing import NDArray
 from pyproj import Geod
 
-from geo_app.crs import GK126, CoordinateSystem, Converter
+from geo_app.crs import GK126, Converter, CoordinateSystem
 
 SQUARE_METRES_PER_HECTARE = 10_000.0
 

@@ -1,0 +1,435 @@
+"""The layer catalog (``layers/catalog.toml``) and the GeoJSON files it lists.
+
+A layer is data: one GeoJSON file plus one catalog entry. This module reads and checks
+both, so the map, the exports and the ledger never need to know a layer by name.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import shapely
+from shapely.geometry import shape
+
+from geo_app.plan import Plan, display_path, load_plan
+from geo_app.resources import LAYERS_DIR
+
+DEFAULT_CATALOG_PATH = LAYERS_DIR / "catalog.toml"
+
+ACCURACY_LEVELS = ("surveyed", "approximate", "schematic")
+PROVENANCE_FIELDS = ("id", "name_zh", "name_en", "plan_ref", "accuracy", "source")
+GEOMETRY_KINDS: Mapping[str, tuple[str, ...]] = {
+    "point": ("Point", "MultiPoint"),
+    "line": ("LineString", "MultiLineString"),
+    "polygon": ("Polygon", "MultiPolygon"),
+}
+
+_HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+_LAYER_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+_LAYER_REQUIRED_TEXT = ("id", "file", "group", "name_zh", "name_en", "geometry")
+_LAYER_OPTIONAL_TEXT = (
+    "attribution_zh",
+    "attribution_en",
+    "licence",
+    "description_zh",
+    "description_en",
+)
+
+
+class CatalogError(ValueError):
+    """The catalog or one of its layer files is missing or breaks the data contract."""
+
+
+@dataclass(frozen=True)
+class LayerStyle:
+    color: str
+    weight: float = 2.0
+    fill_color: str | None = None
+    fill_opacity: float = 0.3
+    dash_array: str | None = None
+    radius: float | None = None
+    color_by: str | None = None
+    palette: Mapping[str, str] = field(default_factory=dict, hash=False)
+
+    def colour_for(self, properties: Mapping[str, Any]) -> str:
+        """A feature's stroke colour: its palette colour when the style colours by a field."""
+        if self.color_by is not None:
+            value = properties.get(self.color_by)
+            if value is not None and str(value) in self.palette:
+                return self.palette[str(value)]
+        return self.color
+
+    def fill_for(self, properties: Mapping[str, Any]) -> str:
+        if self.color_by is not None:
+            return self.colour_for(properties)
+        return self.fill_color or self.color
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    id: str
+    file: str
+    group: str
+    name_zh: str
+    name_en: str
+    geometry: str
+    default_visible: bool
+    style: LayerStyle
+    path: Path
+    sample_data: bool = False
+    attribution_zh: str | None = None
+    attribution_en: str | None = None
+    licence: str | None = None
+    description_zh: str | None = None
+    description_en: str | None = None
+
+    def name(self, lang: str = "zh") -> str:
+        return self.name_en if lang == "en" else self.name_zh
+
+
+@dataclass(frozen=True)
+class LayerGroup:
+    id: str
+    name_zh: str
+    name_en: str
+    order: int
+
+    def name(self, lang: str = "zh") -> str:
+        return self.name_en if lang == "en" else self.name_zh
+
+
+@dataclass(frozen=True)
+class Catalog:
+    layers: tuple[LayerSpec, ...]
+    groups: Mapping[str, LayerGroup] = field(hash=False)
+    path: Path | None = None
+
+    def layer(self, layer_id: str) -> LayerSpec:
+        for spec in self.layers:
+            if spec.id == layer_id:
+                return spec
+        raise KeyError(f"the catalog has no layer {layer_id!r}")
+
+    def ids(self) -> tuple[str, ...]:
+        return tuple(spec.id for spec in self.layers)
+
+    def by_group(self) -> dict[str, tuple[LayerSpec, ...]]:
+        """Layers per group, groups in display order, layers in drawing order."""
+        ordered = sorted(self.groups.values(), key=lambda group: (group.order, group.id))
+        return {
+            group.id: tuple(spec for spec in self.layers if spec.group == group.id)
+            for group in ordered
+        }
+
+
+# --------------------------------------------------------------------------- catalog
+
+
+def load_catalog(path: str | Path | None = None) -> Catalog:
+    """Read and check the catalog; raise CatalogError naming the file, the layer and the reason."""
+    catalog_path = Path(path) if path is not None else DEFAULT_CATALOG_PATH
+    try:
+        stat = catalog_path.stat()
+    except FileNotFoundError as exc:
+        raise CatalogError(f"{display_path(catalog_path)}: catalog file is missing") from exc
+    return _load_catalog_cached(str(catalog_path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=16)
+def _load_catalog_cached(path_text: str, _mtime_ns: int, _size: int) -> Catalog:
+    catalog_path = Path(path_text)
+    where = display_path(catalog_path)
+    try:
+        document = tomllib.loads(catalog_path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise CatalogError(f"{where}: not valid TOML ({exc})") from exc
+    groups = _parse_groups(document.get("groups"), where)
+    raw_layers = document.get("layers")
+    if not isinstance(raw_layers, list) or not raw_layers:
+        raise CatalogError(f"{where}: no [[layers]] tables")
+    layers: list[LayerSpec] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(raw_layers, start=1):
+        spec = _parse_layer(raw, f"{where}: layer {index}", catalog_path.parent, groups)
+        if spec.id in seen:
+            raise CatalogError(f"{where}: layer {spec.id!r}: duplicate id")
+        seen.add(spec.id)
+        layers.append(spec)
+    return Catalog(layers=tuple(layers), groups=groups, path=catalog_path)
+
+
+def _parse_groups(raw: Any, where: str) -> dict[str, LayerGroup]:
+    if not isinstance(raw, dict) or not raw:
+        raise CatalogError(f"{where}: the [groups] tables are missing")
+    groups: dict[str, LayerGroup] = {}
+    for group_id, table in raw.items():
+        label = f"{where}: group {group_id!r}"
+        if not isinstance(table, dict):
+            raise CatalogError(f"{label}: is not a table")
+        for key in ("name_zh", "name_en"):
+            if not isinstance(table.get(key), str) or not table[key].strip():
+                raise CatalogError(f"{label}: missing field {key!r}")
+        order = table.get("order")
+        if isinstance(order, bool) or not isinstance(order, int):
+            raise CatalogError(f"{label}: order must be a whole number")
+        groups[group_id] = LayerGroup(group_id, table["name_zh"], table["name_en"], order)
+    return groups
+
+
+def _parse_layer(
+    raw: Any, label: str, layers_dir: Path, groups: Mapping[str, LayerGroup]
+) -> LayerSpec:
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{label}: is not a table")
+    if isinstance(raw.get("id"), str) and raw["id"]:
+        label = f"{label.rsplit(': layer', 1)[0]}: layer {raw['id']!r}"
+    for key in _LAYER_REQUIRED_TEXT:
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            raise CatalogError(f"{label}: missing field {key!r}")
+    for key in _LAYER_OPTIONAL_TEXT:
+        if key in raw and not isinstance(raw[key], str):
+            raise CatalogError(f"{label}: field {key!r} must be text")
+    if not _LAYER_ID.match(raw["id"]):
+        raise CatalogError(f"{label}: id must be snake_case (a-z, 0-9, _)")
+    if raw["group"] not in groups:
+        raise CatalogError(f"{label}: group {raw['group']!r} is not one of {', '.join(groups)}")
+    if raw["geometry"] not in GEOMETRY_KINDS:
+        raise CatalogError(
+            f"{label}: geometry {raw['geometry']!r} is not one of {', '.join(GEOMETRY_KINDS)}"
+        )
+    for key in ("default_visible", "sample_data"):
+        if key in raw and not isinstance(raw[key], bool):
+            raise CatalogError(f"{label}: {key} must be true or false")
+    if "default_visible" not in raw:
+        raise CatalogError(f"{label}: missing field 'default_visible'")
+    file_name = raw["file"]
+    if Path(file_name).is_absolute() or ".." in Path(file_name).parts:
+        raise CatalogError(f"{label}: file must be a name inside the layers folder")
+    layer_path = layers_dir / file_name
+    if not layer_path.is_file():
+        raise CatalogError(f"{label}: file {file_name!r} is missing")
+    return LayerSpec(
+        id=raw["id"],
+        file=file_name,
+        group=raw["group"],
+        name_zh=raw["name_zh"],
+        name_en=raw["name_en"],
+        geometry=raw["geometry"],
+        default_visible=raw["default_visible"],
+        style=_parse_style(raw.get("style"), label, raw["geometry"]),
+        path=layer_path,
+        sample_data=raw.get("sample_data", False),
+        attribution_zh=raw.get("attribution_zh"),
+        attribution_en=raw.get("attribution_en"),
+        licence=raw.get("licence"),
+        description_zh=raw.get("description_zh"),
+        description_en=raw.get("description_en"),
+    )
+
+
+def _parse_style(raw: Any, label: str, geometry: str) -> LayerStyle:
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{label}: the [layers.style] table is missing")
+    for key in ("color", "fill_color"):
+        if key in raw and not _is_colour(raw[key]):
+            raise CatalogError(f"{label}: style {key} {raw[key]!r} is not a hex colour")
+    if "color" not in raw:
+        raise CatalogError(f"{label}: style lacks 'color'")
+    if geometry == "polygon" and "fill_color" not in raw:
+        raise CatalogError(f"{label}: polygon style lacks 'fill_color'")
+    numbers = {}
+    for key, low, high in (
+        ("fill_opacity", 0.0, 1.0),
+        ("weight", 0.0, 50.0),
+        ("radius", 0.0, 100.0),
+    ):
+        if key in raw:
+            value = raw[key]
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise CatalogError(f"{label}: style {key} must be a number")
+            if not low <= value <= high:
+                raise CatalogError(f"{label}: style {key} {value} is outside {low}..{high}")
+            numbers[key] = float(value)
+    if "dash_array" in raw and not isinstance(raw["dash_array"], str):
+        raise CatalogError(f'{label}: style dash_array must be text such as "6 4"')
+    palette = raw.get("palette", {})
+    if not isinstance(palette, dict):
+        raise CatalogError(f"{label}: style palette must be a table")
+    for value, colour in palette.items():
+        if not _is_colour(colour):
+            raise CatalogError(
+                f"{label}: palette colour for {value!r} ({colour!r}) is not a hex colour"
+            )
+    color_by = raw.get("color_by")
+    if color_by is not None and (not isinstance(color_by, str) or not palette):
+        raise CatalogError(f"{label}: color_by needs a property name and a palette")
+    if palette and color_by is None:
+        raise CatalogError(f"{label}: palette without color_by")
+    return LayerStyle(
+        color=raw["color"],
+        weight=numbers.get("weight", 2.0),
+        fill_color=raw.get("fill_color"),
+        fill_opacity=numbers.get("fill_opacity", 0.3),
+        dash_array=raw.get("dash_array"),
+        radius=numbers.get("radius"),
+        color_by=color_by,
+        palette=dict(palette),
+    )
+
+
+def _is_colour(value: Any) -> bool:
+    return isinstance(value, str) and bool(_HEX_COLOUR.match(value))
+
+
+# --------------------------------------------------------------------------- layer files
+
+
+def _resolve(spec_or_id: LayerSpec | str) -> LayerSpec:
+    if isinstance(spec_or_id, LayerSpec):
+        return spec_or_id
+    catalog = load_catalog()
+    try:
+        return catalog.layer(spec_or_id)
+    except KeyError as exc:
+        raise CatalogError(
+            f"{display_path(DEFAULT_CATALOG_PATH)}: no layer {spec_or_id!r}"
+        ) from exc
+
+
+def load_layer_geojson(spec_or_id: LayerSpec | str) -> dict:
+    """The layer's FeatureCollection, checked against the contract; a fresh copy each call."""
+    spec = _resolve(spec_or_id)
+    try:
+        stat = spec.path.stat()
+    except FileNotFoundError as exc:
+        raise CatalogError(f"{display_path(spec.path)}: layer file is missing") from exc
+    text = _checked_layer_text(
+        str(spec.path.resolve()), stat.st_mtime_ns, stat.st_size, spec.geometry
+    )
+    return json.loads(text)
+
+
+def load_layer_frame(spec_or_id: LayerSpec | str) -> gpd.GeoDataFrame:
+    """The layer as a GeoDataFrame in EPSG:4326, one row per feature, properties as columns."""
+    collection = load_layer_geojson(spec_or_id)
+    features = collection["features"]
+    records = [dict(feature["properties"]) for feature in features]
+    geometries = [shape(feature["geometry"]) for feature in features]
+    return gpd.GeoDataFrame(records, geometry=geometries, crs="EPSG:4326")
+
+
+@lru_cache(maxsize=64)
+def _checked_layer_text(path_text: str, _mtime_ns: int, _size: int, geometry: str) -> str:
+    path = Path(path_text)
+    text = path.read_text(encoding="utf-8")
+    check_feature_collection(_parse_json(text, path), path, geometry)
+    return text
+
+
+def _parse_json(text: str, path: Path) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CatalogError(f"{display_path(path)}: not valid JSON ({exc})") from exc
+
+
+def check_feature_collection(collection: Any, path: Path, geometry: str) -> None:
+    """Raise CatalogError for the first feature that breaks the data contract."""
+    where = display_path(path)
+    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
+        raise CatalogError(f"{where}: not a GeoJSON FeatureCollection")
+    features = collection.get("features")
+    if not isinstance(features, list):
+        raise CatalogError(f"{where}: 'features' is not a list")
+    allowed_types = GEOMETRY_KINDS[geometry]
+    seen: set[str] = set()
+    for index, feature in enumerate(features, start=1):
+        label = _feature_label(where, index, feature)
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            raise CatalogError(f"{label}: not a GeoJSON Feature")
+        properties = feature.get("properties")
+        if not isinstance(properties, dict):
+            raise CatalogError(f"{label}: has no properties")
+        _check_provenance(properties, label)
+        if properties["id"] in seen:
+            raise CatalogError(f"{label}: duplicate id")
+        seen.add(properties["id"])
+        _check_geometry(feature.get("geometry"), allowed_types, geometry, label)
+
+
+def _feature_label(where: str, index: int, feature: Any) -> str:
+    if isinstance(feature, dict) and isinstance(feature.get("properties"), dict):
+        feature_id = feature["properties"].get("id")
+        if isinstance(feature_id, str) and feature_id:
+            return f"{where}: feature {feature_id!r}"
+    return f"{where}: feature {index}"
+
+
+def _check_provenance(properties: Mapping[str, Any], label: str) -> None:
+    for key in PROVENANCE_FIELDS:
+        if key not in properties:
+            raise CatalogError(f"{label}: missing field {key!r}")
+        value = properties[key]
+        if key == "plan_ref" and value is None:
+            continue
+        if not isinstance(value, str) or not value.strip():
+            raise CatalogError(f"{label}: field {key!r} must be non-empty text")
+    if properties["accuracy"] not in ACCURACY_LEVELS:
+        raise CatalogError(
+            f"{label}: unknown accuracy {properties['accuracy']!r} "
+            f"(use one of {', '.join(ACCURACY_LEVELS)})"
+        )
+
+
+def _check_geometry(raw: Any, allowed_types: tuple[str, ...], kind: str, label: str) -> None:
+    if not isinstance(raw, dict) or raw.get("type") not in allowed_types:
+        found = raw.get("type") if isinstance(raw, dict) else raw
+        raise CatalogError(f"{label}: geometry {found!r} does not fit a {kind} layer")
+    try:
+        geom = shape(raw)
+    except (ValueError, TypeError, AttributeError, IndexError) as exc:
+        raise CatalogError(f"{label}: unreadable geometry ({exc})") from exc
+    if geom.is_empty:
+        raise CatalogError(f"{label}: empty geometry")
+    min_x, min_y, max_x, max_y = shapely.bounds(geom)
+    if not (-180 <= min_x <= max_x <= 180 and -90 <= min_y <= max_y <= 90):
+        raise CatalogError(f"{label}: coordinates are not WGS84 lon/lat degrees")
+    if not geom.is_valid:
+        raise CatalogError(f"{label}: invalid geometry ({shapely.is_valid_reason(geom)})")
+
+
+# --------------------------------------------------------------------------- across layers
+
+
+def check_layers(catalog: Catalog | None = None, plan: Plan | None = None) -> None:
+    """Checks no single file can make: ids unique across layers, plan_refs known to the plan."""
+    catalog = catalog if catalog is not None else load_catalog()
+    plan = plan if plan is not None else load_plan()
+    known_refs = set(plan.ids())
+    owner: dict[str, str] = {}
+    for spec in catalog.layers:
+        where = display_path(spec.path)
+        for feature in load_layer_geojson(spec)["features"]:
+            properties = feature["properties"]
+            feature_id = properties["id"]
+            label = f"{where}: feature {feature_id!r}"
+            if feature_id in owner:
+                raise CatalogError(f"{label}: duplicate id (also in layer {owner[feature_id]!r})")
+            owner[feature_id] = spec.id
+            plan_ref = properties["plan_ref"]
+            if plan_ref is not None and plan_ref not in known_refs:
+                raise CatalogError(f"{label}: unknown plan_ref {plan_ref!r}")
+    for item in plan.items:
+        if item.measure_layer is not None and item.measure_layer not in catalog.ids():
+            raise CatalogError(
+                f"{display_path(plan.path or Path('plan.toml'))}: item {item.id!r}: "
+                f"measure_layer {item.measure_layer!r} is not in the catalog"
+            )
