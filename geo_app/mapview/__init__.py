@@ -1,0 +1,37 @@
+"""The plan's map as a folium Map: pure core, no Streamlit.
+
+``build_map(MapOptions(...))`` draws the catalog's layers with escaped tooltips and popups,
+a legend, a grouped layer control, a scale bar, full-screen and measuring controls and a
+coordinate readout, all from vendored JS/CSS (served or inlined, never a CDN).
+``standalone_html`` is the same map as one offline HTML file. ``search_features``,
+``feature_bounds`` and ``describe_point`` serve the app's side panel.
+"""
+
+from geo_app.mapview.builder import (
+    MapOptionsError,
+    build_map,
+    layer_display_data,
+    render_html,
+    standalone_html,
+    visible_layers,
+)
+from geo_app.mapview.options import Bounds, MapOptions, ParcelFilter
+from geo_app.mapview.points import describe_point
+from geo_app.mapview.search import FeatureMatch, FeatureNotFound, feature_bounds, search_features
+
+__all__ = [
+    "Bounds",
+    "FeatureMatch",
+    "FeatureNotFound",
+    "MapOptions",
+    "MapOptionsError",
+    "ParcelFilter",
+    "build_map",
+    "describe_point",
+    "feature_bounds",
+    "layer_display_data",
+    "render_html",
+    "search_features",
+    "standalone_html",
+    "visible_layers",
+]

@@ -1,0 +1,407 @@
+"""``build_map``: the plan layers as a folium Map that needs no CDN, and its standalone page."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from html import escape
+from typing import Any
+
+import folium
+from folium.plugins import Fullscreen, MeasureControl
+
+from geo_app.assets import AssetMode, AssetSet, asset_urls
+from geo_app.basemaps import Basemap, load_basemaps
+from geo_app.catalog import Catalog, LayerSpec, load_catalog
+from geo_app.i18n import Strings, check_lang, load_strings
+from geo_app.mapview.display import DisplayRules, display_rules
+from geo_app.mapview.elements import (
+    ClickCoordinates,
+    InlineAssets,
+    Legend,
+    PageStyle,
+    SafeGeoJsonLayer,
+    ScaleBar,
+)
+from geo_app.mapview.features import (
+    DisplayFeature,
+    layer_features,
+    parcel_layer_ids,
+    prepare_features,
+    union_bounds,
+)
+from geo_app.mapview.legend import legend_html
+from geo_app.mapview.options import Bounds, MapOptions
+from geo_app.mapview.popups import popup_html, tooltip_html
+from geo_app.plan import Plan, load_plan
+
+# Resources each part of the page needs, by vendor.toml name.
+BASE_JS = ("leaflet",)
+BASE_CSS = ("leaflet_css",)
+FULLSCREEN = (("fullscreen_js",), ("fullscreen_css",))
+MEASURE_JS = {"zh": "measure_js_zh", "en": "measure_js_en"}
+MEASURE_CSS = ("measure_css",)
+
+
+def html_text(text: str) -> str:
+    """Text for a place folium writes as HTML through its own templates.
+
+    Escaped for HTML, and "{" as an entity: folium renders its elements' output a second
+    time as a template, where a "{{" from a layer name would run as template code.
+    """
+    return escape(text).replace("{", "&#123;")
+
+
+class MapOptionsError(ValueError):
+    """The options name a layer, basemap or feature that does not exist."""
+
+
+@dataclasses.dataclass
+class _Page:
+    """Collects the vendored resources the page uses, in load order."""
+
+    assets: AssetSet
+    js: list[str] = dataclasses.field(default_factory=list)
+    css: list[str] = dataclasses.field(default_factory=list)
+
+    def use(self, element: Any, js: Sequence[str], css: Sequence[str]) -> None:
+        # Instance attributes: folium's class-level lists stay untouched for other code.
+        if self.assets.mode is AssetMode.SERVED:
+            element.default_js = self.assets.links(*js)
+            element.default_css = self.assets.links(*css)
+        else:
+            element.default_js = []
+            element.default_css = []
+        self.js.extend(name for name in js if name not in self.js)
+        self.css.extend(name for name in css if name not in self.css)
+
+    def inline_element(self) -> InlineAssets:
+        return InlineAssets(
+            styles=[self.assets[name] for name in self.css],
+            scripts=[self.assets[name] for name in self.js],
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class _Context:
+    options: MapOptions
+    catalog: Catalog
+    plan: Plan
+    strings: Strings
+    basemap: Basemap
+    rules: DisplayRules
+    parcel_ids: frozenset[str]
+
+    @property
+    def lang(self) -> str:
+        return self.options.lang
+
+
+def _context(options: MapOptions) -> _Context:
+    check_lang(options.lang)
+    catalog = options.catalog if options.catalog is not None else load_catalog()
+    plan = options.plan if options.plan is not None else load_plan()
+    try:
+        basemap = load_basemaps().get(options.basemap)
+    except ValueError as exc:
+        raise MapOptionsError(str(exc)) from exc
+    return _Context(
+        options=options,
+        catalog=catalog,
+        plan=plan,
+        strings=load_strings(),
+        basemap=basemap,
+        rules=display_rules(),
+        parcel_ids=parcel_layer_ids(catalog, plan),
+    )
+
+
+def visible_layers(catalog: Catalog, visible: Sequence[str] | None) -> tuple[LayerSpec, ...]:
+    """The layers to draw, in catalog (drawing) order; unknown ids raise MapOptionsError."""
+    if visible is None:
+        return tuple(spec for spec in catalog.layers if spec.default_visible)
+    unknown = sorted(set(visible) - set(catalog.ids()))
+    if unknown:
+        raise MapOptionsError(f"no layer {', '.join(map(repr, unknown))} in the catalog")
+    wanted = set(visible)
+    return tuple(spec for spec in catalog.layers if spec.id in wanted)
+
+
+def _features_for(ctx: _Context, spec: LayerSpec) -> tuple[DisplayFeature, ...]:
+    options = ctx.options
+    if spec.id in ctx.parcel_ids and options.parcels is not None:
+        return prepare_features(
+            options.parcels.get("features", []), options.simplify_deg, ctx.basemap.crs_datum
+        )
+    features = layer_features(spec, options.simplify_deg, ctx.basemap.crs_datum)
+    if spec.id in ctx.parcel_ids and not options.parcel_filter.is_empty:
+        features = tuple(f for f in features if options.parcel_filter.matches(f.properties))
+    return features
+
+
+def _browser_properties(ctx: _Context, spec: LayerSpec, feature: DisplayFeature) -> dict:
+    """Only what the page uses: id, accuracy, the colour field and the two escaped strings."""
+    props = feature.properties
+    is_parcel = spec.id in ctx.parcel_ids
+    kept: dict[str, Any] = {"id": feature.id, "accuracy": props.get("accuracy")}
+    if spec.style.color_by:
+        kept[spec.style.color_by] = props.get(spec.style.color_by)
+    kept["_tooltip"] = tooltip_html(
+        props, spec, ctx.strings, ctx.lang, feature.hectares, is_parcel
+    )
+    kept["_popup"] = popup_html(
+        props, spec, ctx.plan, ctx.strings, ctx.lang, feature.hectares, is_parcel
+    )
+    return kept
+
+
+def _collection(ctx: _Context, spec: LayerSpec, features: Sequence[DisplayFeature]) -> dict:
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": _browser_properties(ctx, spec, feature),
+                "geometry": feature.geometry,
+            }
+            for feature in features
+        ],
+    }
+
+
+def _attribution(spec: LayerSpec, lang: str) -> str:
+    text = spec.attribution_en if lang == "en" else spec.attribution_zh
+    return escape(text or spec.attribution_zh or "")
+
+
+def _layer_rules(ctx: _Context, spec: LayerSpec) -> dict[str, Any]:
+    style = spec.style
+    point = spec.geometry == "point"
+    base = {
+        "color": style.color,
+        "weight": style.weight,
+        "opacity": 1.0,
+        "fillColor": style.fill_color or style.color,
+        "fillOpacity": style.fill_opacity,
+        "fill": spec.geometry != "line",
+    }
+    if style.dash_array:
+        base["dashArray"] = style.dash_array
+    if point:
+        base["radius"] = style.radius or ctx.rules.points["radius"]
+        if not style.fill_color:
+            base["fillOpacity"] = ctx.rules.points["fill_opacity"]
+    accuracy = {
+        level: {
+            "dashArray": None if point else values.get("dash_array"),
+            "opacityFactor": values.get("opacity_factor", 1.0),
+            "fillOpacityFactor": values.get("fill_opacity_factor", 1.0),
+        }
+        for level, values in ctx.rules.accuracy.items()
+    }
+    return {
+        "base": base,
+        "colorBy": style.color_by,
+        "palette": dict(style.palette),
+        "accuracy": accuracy,
+        "interactive": True,
+        "attribution": _attribution(spec, ctx.lang),
+    }
+
+
+def _plain_rules(colour: str, weight: float, opacity: float, fill_colour: str,
+                 fill_opacity: float, interactive: bool, radius: float) -> dict[str, Any]:
+    return {
+        "base": {
+            "color": colour, "weight": weight, "opacity": opacity, "fillColor": fill_colour,
+            "fillOpacity": fill_opacity, "radius": radius,
+        },
+        "colorBy": None,
+        "palette": {},
+        "accuracy": {},
+        "interactive": interactive,
+        "attribution": "",
+    }
+
+
+def _group_label(ctx: _Context, spec: LayerSpec) -> str:
+    group = ctx.catalog.groups.get(spec.group)
+    group_name = group.name(ctx.lang) if group else spec.group
+    # Leaflet's layer control writes names as HTML.
+    return html_text(f"{group_name} · {spec.name(ctx.lang)}")
+
+
+def _add_backdrop(ctx: _Context, m: folium.Map, visible_ids: set[str]) -> bool:
+    basemap = ctx.basemap
+    wanted = [i for i in basemap.backdrop_layers if i in ctx.catalog.ids() and i not in visible_ids]
+    if not wanted:
+        return False
+    group = folium.FeatureGroup(name="backdrop", overlay=True, control=False)
+    look = ctx.rules.backdrop
+    for layer_id in wanted:
+        spec = ctx.catalog.layer(layer_id)
+        features = layer_features(spec, ctx.options.simplify_deg, basemap.crs_datum)
+        data = {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "properties": {}, "geometry": f.geometry} for f in features
+            ],
+        }
+        rules = _plain_rules(
+            basemap.backdrop_color, look["weight"], look["opacity"], basemap.backdrop_color,
+            look["fill_opacity"], interactive=False, radius=2,
+        )
+        SafeGeoJsonLayer(data, rules, union_bounds(f.bounds for f in features)).add_to(group)
+    group.add_to(m)
+    return True
+
+
+def _find_feature(ctx: _Context, feature_id: str) -> tuple[LayerSpec, DisplayFeature]:
+    for spec in ctx.catalog.layers:
+        for feature in _features_for(ctx, spec):
+            if feature.id == feature_id:
+                return spec, feature
+    raise MapOptionsError(f"no feature with id {feature_id!r} in any layer")
+
+
+def _add_highlight(ctx: _Context, m: folium.Map, feature_id: str) -> Bounds:
+    spec, feature = _find_feature(ctx, feature_id)
+    look = ctx.rules.highlight
+    rules = _plain_rules(
+        look["color"], look["weight"], look["opacity"], look["color"], look["fill_opacity"],
+        interactive=True, radius=look["radius"],
+    )
+    data = _collection(ctx, spec, [feature])
+    group = folium.FeatureGroup(
+        name=html_text(ctx.strings.get("map.highlight", ctx.lang)), overlay=True, control=True
+    )
+    SafeGeoJsonLayer(data, rules, feature.bounds).add_to(group)
+    group.add_to(m)
+    return feature.bounds
+
+
+def _add_tiles(ctx: _Context, m: folium.Map) -> None:
+    basemap = ctx.basemap
+    url = basemap.tile_url()
+    if url is None:
+        return
+    extra = {"subdomains": basemap.subdomains} if basemap.subdomains else {}
+    folium.TileLayer(
+        tiles=url,
+        attr=basemap.attribution(ctx.lang).replace("{", "&#123;"),
+        name=html_text(basemap.name(ctx.lang)),
+        max_zoom=basemap.max_zoom,
+        control=False,
+        **extra,
+    ).add_to(m)
+
+
+def _add_controls(ctx: _Context, m: folium.Map, page: _Page) -> None:
+    options, strings, lang, assets = ctx.options, ctx.strings, ctx.lang, page.assets
+    if options.fullscreen_control and assets.has(*FULLSCREEN[0], *FULLSCREEN[1]):
+        control = Fullscreen(
+            position="topleft",
+            title=strings.get("map.fullscreen", lang),
+            title_cancel=strings.get("map.fullscreen_exit", lang),
+        )
+        page.use(control, *FULLSCREEN)
+        control.add_to(m)
+    measure_js = MEASURE_JS[lang]
+    if options.measure_control and assets.has(measure_js, *MEASURE_CSS):
+        control = MeasureControl(
+            position="topleft",
+            primary_length_unit="kilometers",
+            secondary_length_unit="meters",
+            primary_area_unit="hectares",
+            secondary_area_unit="sqmeters",
+        )
+        page.use(control, (measure_js,), MEASURE_CSS)
+        control.add_to(m)
+    datum_label = "GCJ-02" if ctx.basemap.crs_datum == "gcj02" else "WGS84"
+    ScaleBar().add_to(m)
+    ClickCoordinates(
+        hint=strings.get("map.click_hint", lang),
+        label=f"{datum_label} {strings.get('map.east', lang)}/{strings.get('map.north', lang)}",
+    ).add_to(m)
+
+
+def _initial_view(ctx: _Context, layer_bounds: Bounds | None, highlight: Bounds | None
+                  ) -> tuple[tuple[float, float], int, Bounds | None]:
+    options = ctx.options
+    fit = options.fit_bounds or highlight
+    if fit is None and options.center is None:
+        fit = layer_bounds
+    if fit is not None:
+        (south, west), (north, east) = fit
+        return ((south + north) / 2, (west + east) / 2), options.zoom or 10, fit
+    if options.center is not None:
+        return options.center, options.zoom or 12, None
+    return (43.52, 125.66), options.zoom or 10, None
+
+
+def build_map(options: MapOptions | None = None) -> folium.Map:
+    """The map for ``options``: plan layers, legend, controls; no outside JS or CSS."""
+    options = options or MapOptions()
+    ctx = _context(options)
+    page = _Page(asset_urls(options.asset_mode))
+    layers = visible_layers(ctx.catalog, options.visible_layers)
+    visible_ids = {spec.id for spec in layers}
+
+    m = folium.Map(
+        location=(43.52, 125.66),
+        tiles=None,
+        control_scale=False,  # ScaleBar below is metric only
+        max_zoom=ctx.basemap.max_zoom,
+        height=options.height,
+    )
+    page.use(m, BASE_JS, BASE_CSS)
+    PageStyle(ctx.basemap.background).add_to(m)
+    _add_tiles(ctx, m)
+    backdrop_shown = _add_backdrop(ctx, m, visible_ids)
+
+    bounds = []
+    for spec in layers:
+        features = _features_for(ctx, spec)
+        layer_bounds = union_bounds(f.bounds for f in features)
+        if layer_bounds is not None:
+            bounds.append(layer_bounds)
+        group = folium.FeatureGroup(name=_group_label(ctx, spec), overlay=True, control=True)
+        SafeGeoJsonLayer(
+            _collection(ctx, spec, features), _layer_rules(ctx, spec), layer_bounds
+        ).add_to(group)
+        group.add_to(m)
+
+    highlight = _add_highlight(ctx, m, options.highlight_id) if options.highlight_id else None
+    Legend(
+        legend_html(ctx.catalog, layers, ctx.basemap, ctx.rules, ctx.strings, ctx.lang,
+                    backdrop_shown)
+    ).add_to(m)
+    _add_controls(ctx, m, page)
+    folium.LayerControl(collapsed=True, position="topright").add_to(m)
+
+    center, zoom, fit = _initial_view(ctx, union_bounds(bounds), highlight)
+    m.location = list(center)
+    m.options["zoom"] = zoom
+    if fit is not None:
+        m.fit_bounds([list(fit[0]), list(fit[1])], max_zoom=16 if highlight else None)
+    if page.assets.mode is AssetMode.INLINE:
+        m.get_root().header.add_child(page.inline_element(), name="geo_app_inline_assets")
+    return m
+
+
+def render_html(options: MapOptions | None = None) -> str:
+    """The full HTML page of ``build_map(options)``."""
+    return build_map(options).get_root().render()
+
+
+def standalone_html(options: MapOptions | None = None) -> str:
+    """One self-contained HTML document: vendored JS/CSS inlined, opens from disk offline."""
+    options = dataclasses.replace(options or MapOptions(), asset_mode=AssetMode.INLINE.value)
+    return render_html(options)
+
+
+def layer_display_data(options: MapOptions, layer_id: str) -> Mapping[str, Any]:
+    """The FeatureCollection a layer sends to the browser (for inspection and tests)."""
+    ctx = _context(options)
+    spec = ctx.catalog.layer(layer_id)
+    return _collection(ctx, spec, _features_for(ctx, spec))

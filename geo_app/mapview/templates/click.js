@@ -1,0 +1,18 @@
+{# Shows the clicked point's lon/lat in the map corner, also when the click opened a
+   feature's popup. Text only (textContent): the other coordinate systems are computed on
+   the server by describe_point. #}
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = L.control({position: "bottomleft"});
+{{ this.get_name() }}.onAdd = function () {
+    var div = L.DomUtil.create("div", "gm-coords");
+    div.textContent = {{ this.hint|js_value }};
+    return div;
+};
+{{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+{{ this.get_name() }}.show = function (latlng) {
+    this.getContainer().textContent = {{ this.label|js_value }} + "  "
+        + latlng.lng.toFixed(6) + ", " + latlng.lat.toFixed(6);
+};
+{{ this._parent.get_name() }}.on("click", function (e) { {{ this.get_name() }}.show(e.latlng); });
+{{ this._parent.get_name() }}.on("popupopen", function (e) { {{ this.get_name() }}.show(e.popup.getLatLng()); });
+{% endmacro %}

@@ -1,0 +1,31 @@
+{# One catalog layer. Tooltip and popup strings were built and escaped on the server;
+   no other property is ever handed to Leaflet as HTML. #}
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = (function () {
+    var rules = {{ this.rules|js_value }};
+    function styleOf(feature) {
+        var p = feature.properties || {}, s = Object.assign({}, rules.base);
+        if (rules.colorBy && Object.prototype.hasOwnProperty.call(rules.palette, p[rules.colorBy])) {
+            s.color = s.fillColor = rules.palette[p[rules.colorBy]];
+        }
+        var a = rules.accuracy[p.accuracy];
+        if (a) {
+            if (a.dashArray) { s.dashArray = a.dashArray; }
+            s.opacity *= a.opacityFactor;
+            s.fillOpacity *= a.fillOpacityFactor;
+        }
+        return s;
+    }
+    return L.geoJSON({{ this.data|js_value }}, {
+        interactive: rules.interactive,
+        attribution: rules.attribution,
+        style: styleOf,
+        pointToLayer: function (feature, latlng) { return L.circleMarker(latlng, styleOf(feature)); },
+        onEachFeature: function (feature, layer) {
+            var p = feature.properties || {};
+            if (p._tooltip) { layer.bindTooltip(p._tooltip, {sticky: true}); }
+            if (p._popup) { layer.bindPopup(p._popup, {maxWidth: 360}); }
+        }
+    });
+})().addTo({{ this._parent.get_name() }});
+{% endmacro %}

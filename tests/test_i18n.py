@@ -1,0 +1,65 @@
+import tomllib
+
+import pytest
+
+from geo_app.i18n import (
+    LANGS,
+    STRINGS_PATH,
+    MissingStringError,
+    StringsFileError,
+    load_strings,
+    parse_strings,
+    t,
+)
+
+
+def test_every_shipped_string_has_every_language():
+    strings = load_strings()
+    assert len(strings) > 50
+    for name in strings:
+        for lang in LANGS:
+            assert isinstance(strings.get(name, lang), str)
+
+
+def test_shipped_file_has_no_leaf_missing_a_language():
+    # parse_strings is strict; re-reading the raw file proves the check ran on it.
+    with STRINGS_PATH.open("rb") as handle:
+        parse_strings(tomllib.load(handle))
+
+
+def test_missing_name_raises_a_clear_error():
+    with pytest.raises(MissingStringError, match=r"no en text for string 'legend\.nope'"):
+        t("legend.nope", "en")
+
+
+def test_unknown_language_is_refused():
+    with pytest.raises(ValueError, match="language must be one of"):
+        t("legend.title", "fr")
+
+
+def test_placeholders_are_filled():
+    assert t("popup.hectares_value", "zh", value="12.50") == "12.50 公顷"
+    assert t("comparison.at_least", "en", value="200 ha") == "at least 200 ha"
+
+
+def test_chinese_first_english_as_switch():
+    assert t("legend.title") == "图例"
+    assert t("legend.title", "en") == "Legend"
+
+
+def test_a_leaf_without_english_is_rejected():
+    with pytest.raises(StringsFileError, match=r"'a\.b' has no en text"):
+        parse_strings({"a": {"b": {"zh": "甲"}}})
+
+
+def test_a_leaf_mixing_text_and_sub_names_is_rejected():
+    with pytest.raises(StringsFileError, match="mixes texts"):
+        parse_strings({"a": {"zh": "甲", "en": "A", "c": {"zh": "丙", "en": "C"}}})
+
+
+def test_a_custom_file_is_read(tmp_path):
+    path = tmp_path / "strings.toml"
+    path.write_text('[x.y]\nzh = "你好 {name}"\nen = "hello {name}"\n', encoding="utf-8")
+    strings = load_strings(path)
+    assert strings.names() == ("x.y",)
+    assert strings.both("x.y", name="双阳") == {"zh": "你好 双阳", "en": "hello 双阳"}
