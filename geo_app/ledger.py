@@ -1,0 +1,248 @@
+"""The land-supply ledger: parcel hectares summed and compared with the yearly target.
+
+Hectares are ellipsoidal (GRS80, the CGCS2000 ellipsoid), the figure Chinese land
+statistics use; see :mod:`geo_app.geodesy`. Nothing here measures on a map projection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo_app.crs import WGS84, Converter, CoordinateSystem, from_pyproj
+from geo_app.geodesy import hectares
+
+TARGET_ITEM_ID = "land_supply_ha"
+PARCEL_STATUSES: tuple[str, ...] = ("planned", "in_acquisition", "supplied")
+STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "planned": ("计划供地", "planned"),
+    "in_acquisition": ("征收收储中", "in acquisition"),
+    "supplied": ("已供地", "supplied"),
+}
+# The eight towns and sub-districts in National Bureau of Statistics code order.
+TOWNS: tuple[str, ...] = (
+    "云山街道",
+    "平湖街道",
+    "奢岭街道",
+    "山河街道",
+    "鹿乡镇",
+    "太平镇",
+    "齐家镇",
+    "双营子回族乡",
+)
+PARCEL_FIELDS: tuple[str, ...] = ("status", "use", "town", "quarter")
+PARCEL_ALLOWED_VALUES: Mapping[str, tuple[str, ...]] = {"status": PARCEL_STATUSES}
+UNKNOWN = "unknown"
+
+
+class LedgerError(ValueError):
+    """The parcels cannot be totalled (missing columns, no plan target …)."""
+
+
+def _key(value: Any) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return UNKNOWN
+    text = str(value).strip()
+    return text or UNKNOWN
+
+
+def _lonlat(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Parcels in lon/lat; a frame in GK or another system is converted first."""
+    source: CoordinateSystem | None = from_pyproj(parcels.crs)
+    if source is None or source.is_geographic:
+        return parcels
+    converter = Converter(source, WGS84)
+    geoms = shapely.transform(
+        np.asarray(parcels.geometry.array, dtype=object), converter.transform_xy
+    )
+    return parcels.set_geometry(gpd.GeoSeries(geoms, index=parcels.index, crs="EPSG:4326"))
+
+
+class LandSupplyLedger:
+    """Totals of parcel hectares by status, town, use and quarter against a target."""
+
+    def __init__(
+        self,
+        parcels: gpd.GeoDataFrame,
+        target_ha: float,
+        *,
+        sample_data: bool | None = None,
+    ):
+        missing = [name for name in ("status",) if name not in parcels.columns]
+        if missing:
+            raise LedgerError(f"the parcels have no {', '.join(missing)} column")
+        frame = _lonlat(parcels).copy()
+        frame["hectares"] = hectares(np.asarray(frame.geometry.array, dtype=object))
+        self.parcels: gpd.GeoDataFrame = frame
+        self.target_ha = float(target_ha)
+        if sample_data is None:
+            sample_data = "sample" in frame.columns and bool(
+                frame["sample"].fillna(False).astype(bool).any()
+            )
+        self.sample_data = bool(sample_data)
+
+    @property
+    def total_ha(self) -> float:
+        return float(self.parcels["hectares"].sum())
+
+    @property
+    def gap_ha(self) -> float:
+        return max(self.target_ha - self.total_ha, 0.0)
+
+    @property
+    def parcel_count(self) -> int:
+        return len(self.parcels)
+
+    @property
+    def share_of_target(self) -> float:
+        return self.total_ha / self.target_ha if self.target_ha > 0 else float("nan")
+
+    def _sum_by(self, column: str, first: Iterable[str] = ()) -> dict[str, float]:
+        """Hectares per value of ``column``; ``first`` values always listed, in that order."""
+        totals: dict[str, float] = {name: 0.0 for name in first}
+        if column in self.parcels.columns:
+            keys = [_key(v) for v in self.parcels[column].tolist()]
+        else:
+            keys = [UNKNOWN] * len(self.parcels)
+        for key, ha in zip(keys, self.parcels["hectares"].tolist(), strict=True):
+            totals[key] = totals.get(key, 0.0) + float(ha)
+        return totals
+
+    @property
+    def by_status(self) -> dict[str, float]:
+        return self._sum_by("status", PARCEL_STATUSES)
+
+    @property
+    def by_town(self) -> dict[str, float]:
+        return self._sum_by("town", TOWNS)
+
+    @property
+    def by_use(self) -> dict[str, float]:
+        totals = self._sum_by("use")
+        return dict(sorted(totals.items(), key=lambda item: (-item[1], item[0])))
+
+    @property
+    def by_quarter(self) -> dict[str, float]:
+        return dict(sorted(self._sum_by("quarter").items()))
+
+    def use_labels(self) -> dict[str, str]:
+        """Chinese names of the uses, from the parcels' ``use_zh`` attribute."""
+        if not {"use", "use_zh"} <= set(self.parcels.columns):
+            return {}
+        labels: dict[str, str] = {}
+        for use, use_zh in zip(self.parcels["use"], self.parcels["use_zh"], strict=True):
+            if _key(use) != UNKNOWN and _key(use_zh) != UNKNOWN:
+                labels.setdefault(_key(use), _key(use_zh))
+        return labels
+
+    def filtered(
+        self,
+        status: str | Iterable[str] | None = None,
+        town: str | Iterable[str] | None = None,
+        quarter: str | Iterable[str] | None = None,
+        use: str | Iterable[str] | None = None,
+    ) -> LandSupplyLedger:
+        """A ledger of the parcels matching every given filter, against the same target."""
+        keep = np.ones(len(self.parcels), dtype=bool)
+        for column, wanted in (
+            ("status", status),
+            ("town", town),
+            ("quarter", quarter),
+            ("use", use),
+        ):
+            if wanted is None:
+                continue
+            allowed = {wanted} if isinstance(wanted, str) else set(wanted)
+            if column in self.parcels.columns:
+                values = [_key(v) for v in self.parcels[column].tolist()]
+            else:
+                values = [UNKNOWN] * len(self.parcels)
+            keep &= np.array([v in allowed for v in values], dtype=bool)
+        subset = self.parcels[keep].drop(columns="hectares")
+        return LandSupplyLedger(subset, self.target_ha, sample_data=self.sample_data)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON of ``geo-app totals``."""
+        return {
+            "target_ha": self.target_ha,
+            "total_ha": self.total_ha,
+            "gap_ha": self.gap_ha,
+            "by_status": self.by_status,
+            "by_town": self.by_town,
+            "by_use": self.by_use,
+            "by_quarter": self.by_quarter,
+            "parcel_count": self.parcel_count,
+            "sample_data": self.sample_data,
+        }
+
+
+@dataclass(frozen=True)
+class LedgerSource:
+    """Where a default ledger's figures come from."""
+
+    target_ha: float
+    layer_id: str
+    sample_data: bool
+
+
+def plan_target() -> LedgerSource:
+    """The land-supply target and the layer that measures it, from seeds/plan.toml."""
+    from geo_app.catalog import load_catalog
+    from geo_app.plan import load_plan
+
+    item = load_plan().item(TARGET_ITEM_ID)
+    if item.quantity is None or not item.measure_layer:
+        raise LedgerError(f"plan item {TARGET_ITEM_ID} has no quantity or measure layer")
+    spec = load_catalog().layer(item.measure_layer)
+    return LedgerSource(
+        target_ha=float(item.quantity),
+        layer_id=item.measure_layer,
+        sample_data=bool(getattr(spec, "sample_data", False)),
+    )
+
+
+def default_ledger() -> LandSupplyLedger:
+    """The shipped parcels against the plan's land-supply target."""
+    from geo_app.catalog import load_layer_frame
+
+    source = plan_target()
+    parcels = load_layer_frame(source.layer_id)
+    return LandSupplyLedger(parcels, source.target_ha, sample_data=source.sample_data or None)
+
+
+def check_parcel_file(path: str | Path, crs: str | CoordinateSystem | None = None) -> Any:
+    """Validate a parcels file: polygons plus the parcel attributes the ledger sums by."""
+    from geo_app.validation import validate_file
+
+    return validate_file(
+        path, crs, required_fields=PARCEL_FIELDS, allowed_values=PARCEL_ALLOWED_VALUES
+    )
+
+
+def ledger_from_file(
+    path: str | Path,
+    target_ha: float | None = None,
+    crs: str | CoordinateSystem | None = None,
+) -> LandSupplyLedger:
+    """A ledger of the parcels in any vector file; bad files raise :class:`ParcelFileError`."""
+    report = check_parcel_file(path, crs)
+    if not report.ok or report.data is None:
+        raise ParcelFileError(report)
+    if target_ha is None:
+        target_ha = plan_target().target_ha
+    return LandSupplyLedger(report.data.frame, target_ha)
+
+
+class ParcelFileError(LedgerError):
+    """A parcels file that cannot be totalled; ``report`` says why, feature by feature."""
+
+    def __init__(self, report: Any):
+        self.report = report
+        super().__init__("; ".join(report.lines("en")[:3]))

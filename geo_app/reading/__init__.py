@@ -1,0 +1,146 @@
+"""Read any vector file a planner may hand over, safely, into lon/lat features.
+
+Limits are checked before any heavy work (file size, unpacked zip size, JSON nesting,
+feature and vertex counts), so a hostile or accidental monster file is refused quickly.
+GeoJSON is parsed here with :mod:`json`, which gives precise messages (line and column of
+broken JSON, text where numbers belong, unclosed rings); other formats (GeoPackage, zipped
+Shapefile, KML …) go through GDAL via pyogrio.
+
+The coordinate system comes from the file, or from the caller (``--crs``), or is guessed
+from the numbers and the guess is said out loud. Everything is then converted to WGS84
+lon/lat, the system the area and the map work in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj.exceptions import ProjError
+
+from geo_app.crs import WGS84, Converter, CoordinateSystem, parse_crs
+from geo_app.problems import InputError, Problem
+from geo_app.reading.base import DEFAULT_LIMITS, CrsOrigin, RawLayer, ReadLimits, file_error, plain
+from geo_app.reading.crs_choice import CrsGuess, choose_crs, finite_coordinates, guess_crs
+from geo_app.reading.files import (
+    check_is_readable_file,
+    check_name_matches_content,
+    read_all,
+    read_head,
+    sniff,
+)
+from geo_app.reading.gdal import read_with_gdal
+from geo_app.reading.geojson import json_nesting_depth, parse_geojson
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "CrsGuess",
+    "CrsOrigin",
+    "InputError",
+    "ReadLimits",
+    "VectorData",
+    "guess_crs",
+    "json_nesting_depth",
+    "read_vector",
+]
+
+
+@dataclass
+class VectorData:
+    """Features of one file, converted to WGS84 lon/lat."""
+
+    # Attributes plus geometry in EPSG:4326; rows in file order, index 0..n-1.
+    frame: gpd.GeoDataFrame
+    # Per row: the ``id`` property when present, else the layer's feature id (fid).
+    ids: list[Any]
+    # Per row: how messages name the feature ("p-1", or "#3" when it has no id).
+    labels: list[str]
+    # Per row: True when the row has its own ``id`` property.
+    has_id: list[bool]
+    source_crs: CoordinateSystem
+    crs_origin: CrsOrigin
+    format_name: str
+    # Warnings, and errors about single features, found while reading.
+    problems: list[Problem] = field(default_factory=list)
+    # Rows whose geometry could not be built; their problem is already in ``problems``.
+    unreadable_rows: frozenset[int] = frozenset()
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+def read_vector(
+    path: str | Path,
+    crs: str | CoordinateSystem | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
+) -> VectorData:
+    """Read ``path`` into WGS84 lon/lat features.
+
+    ``crs`` overrides (or supplies) the file's coordinate system; it may be an alias of
+    :func:`geo_app.crs.parse_crs`. Raises :class:`InputError` when the file cannot be used
+    at all, and :class:`UnknownCRSError` for an unknown ``crs`` name.
+    """
+    override = parse_crs(crs) if crs is not None else None
+    path = Path(path)
+    check_is_readable_file(path, limits)
+    head = read_head(path)
+    if not head.strip() and path.stat().st_size == len(head):
+        raise file_error("empty_file", "文件只有空白字符", "the file contains only whitespace")
+    content = sniff(head)
+    check_name_matches_content(path, content, head)
+    if content == "json":
+        raw = parse_geojson(read_all(path), limits)
+    else:
+        raw = read_with_gdal(path, content, limits)
+    return _to_lonlat(raw, override)
+
+
+def _to_lonlat(raw: RawLayer, override: CoordinateSystem | None) -> VectorData:
+    x, y = finite_coordinates(raw.geometries)
+    source, origin, crs_problems = choose_crs(raw, override, x, y)
+    geometries = np.asarray(raw.geometries, dtype=object)
+    if source.epsg != WGS84.epsg or source.is_gcj02:
+        converter = Converter(source, WGS84)
+        try:
+            with np.errstate(all="ignore"):
+                geometries = shapely.transform(geometries, converter.transform_xy)
+        except (ProjError, ValueError) as exc:
+            raise file_error(
+                "conversion_failed",
+                f"无法从 {source.key} 转换为经纬度（{exc}）",
+                f"cannot convert from {source.key} to lon/lat ({exc})",
+            ) from None
+    ids, labels, has_id = _identities(raw)
+    properties = pd.DataFrame.from_records(raw.properties, index=range(len(raw.properties)))
+    if "geometry" in properties.columns:
+        properties = properties.rename(columns={"geometry": "geometry_property"})
+    frame = gpd.GeoDataFrame(properties, geometry=list(geometries), crs="EPSG:4326")
+    return VectorData(
+        frame=frame,
+        ids=ids,
+        labels=labels,
+        has_id=has_id,
+        source_crs=source,
+        crs_origin=origin,
+        format_name=raw.format_name,
+        problems=crs_problems + raw.problems,
+        unreadable_rows=frozenset(raw.unreadable_rows),
+    )
+
+
+def _identities(raw: RawLayer) -> tuple[list[Any], list[str], list[bool]]:
+    ids, labels, has_id = [], [], []
+    for fid, properties in zip(raw.fids, raw.properties, strict=True):
+        value = plain(properties.get("id"))
+        usable = isinstance(value, str | int | float) and not isinstance(value, bool)
+        if isinstance(value, str) and not value.strip():
+            usable = False
+        ids.append(value if usable else fid)
+        labels.append(str(value) if usable else f"#{fid}")
+        has_id.append(usable)
+    return ids, labels, has_id

@@ -1,0 +1,181 @@
+"""Which coordinate system the numbers are in: from the file, from the user, or guessed.
+
+A guess is only made from unmistakable magnitudes (lon/lat degrees, CGCS2000 GK zone 42
+with or without its prefix) and is always said out loud as a warning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from shapely.geometry.base import BaseGeometry
+
+from geo_app.crs import GK42, GK126, WGS84, CoordinateSystem
+from geo_app.problems import InputError, Problem, warning
+from geo_app.reading.base import CrsOrigin, RawLayer, file_error
+
+
+@dataclass(frozen=True)
+class CrsGuess:
+    """What the numbers look like when the file does not say."""
+
+    kind: Literal["lonlat", "gk42", "gk126", "swapped_lonlat", "swapped_gk", "unknown"]
+
+    @property
+    def crs(self) -> CoordinateSystem | None:
+        return {"lonlat": WGS84, "gk42": GK42, "gk126": GK126}.get(self.kind)
+
+
+def _within(values: NDArray, low: float, high: float) -> bool:
+    return bool(((values >= low) & (values <= high)).all())
+
+
+def guess_crs(x: NDArray, y: NDArray) -> CrsGuess:
+    """Guess the system of coordinates from their magnitudes (x/y order as stored)."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    lonlat = (np.abs(x) <= 180) & (np.abs(y) <= 90)
+    if lonlat.size == 0 or lonlat.mean() >= 0.5:
+        return CrsGuess("lonlat")
+    if _within(np.abs(x), 0, 90) and _within(np.abs(y), 0, 180):
+        return CrsGuess("swapped_lonlat")
+    # CGCS2000 3-degree zone 42 with the zone number in front of the easting.
+    if _within(x, 42e6, 43e6) and _within(y, 0, 1e7):
+        return CrsGuess("gk42")
+    if _within(y, 42e6, 43e6) and _within(x, 0, 1e7):
+        return CrsGuess("swapped_gk")
+    # The same zone without the prefix; northings of roughly 40-48 degrees north.
+    if _within(x, 3e5, 7e5) and _within(y, 4.4e6, 5.3e6):
+        return CrsGuess("gk126")
+    if _within(y, 3e5, 7e5) and _within(x, 4.4e6, 5.3e6):
+        return CrsGuess("swapped_gk")
+    return CrsGuess("unknown")
+
+
+def _number(value: float) -> str:
+    return f"{value:.3f}" if abs(value) >= 1000 else f"{value:.6f}".rstrip("0").rstrip(".")
+
+
+def _example(x: NDArray, y: NDArray) -> str:
+    return f"({_number(x[0])}, {_number(y[0])})"
+
+
+def _guess_failure(guess: CrsGuess, x: NDArray, y: NDArray) -> InputError:
+    sample = _example(x, y)
+    if guess.kind == "swapped_lonlat":
+        return file_error(
+            "swapped_lat_lon",
+            f"经纬度顺序似乎颠倒了：{sample} 像是 [纬度, 经度]；GeoJSON 要求 [经度, 纬度]",
+            f"the coordinate order looks swapped: {sample} looks like [lat, lon]; "
+            "GeoJSON needs [lon, lat]",
+        )
+    if guess.kind == "swapped_gk":
+        return file_error(
+            "swapped_northing_easting",
+            f"坐标顺序似乎是 [北坐标, 东坐标]：{sample}；请改为 [东坐标, 北坐标]",
+            f"the coordinates look like [northing, easting]: {sample}; "
+            "they must be [easting, northing]",
+        )
+    return file_error(
+        "projected_without_crs",
+        f"坐标是投影坐标（如 {sample}）但文件没有坐标系；"
+        "请用 --crs 指定（如 gk42、gk126、EPSG:NNNN）",
+        f"projected coordinates (e.g. {sample}) but no coordinate system; "
+        "pass --crs (e.g. gk42, gk126, EPSG:NNNN)",
+    )
+
+
+def finite_coordinates(geometries: Iterable[BaseGeometry | None]) -> tuple[NDArray, NDArray]:
+    coords = shapely.get_coordinates(np.asarray(list(geometries), dtype=object))
+    coords = coords[np.isfinite(coords).all(axis=1)]
+    return coords[:, 0], coords[:, 1]
+
+
+def choose_crs(
+    raw: RawLayer, override: CoordinateSystem | None, x: NDArray, y: NDArray
+) -> tuple[CoordinateSystem, CrsOrigin, list[Problem]]:
+    if override is not None:
+        _check_numbers_fit(override, x, y, "option")
+        declared = raw.declared_crs
+        if declared is None or (declared.epsg, declared.is_gcj02) == (
+            override.epsg,
+            override.is_gcj02,
+        ):
+            return override, "option", []
+        return (
+            override,
+            "option",
+            [
+                warning(
+                    "crs_overridden",
+                    f"文件声明的坐标系是 {declared.key}，按 --crs 指定的 {override.key} 处理",
+                    f"the file declares {declared.key}; {override.key} given with --crs is used",
+                )
+            ],
+        )
+    if raw.declared_crs is not None:
+        _check_numbers_fit(raw.declared_crs, x, y, "file")
+        return raw.declared_crs, "file", []
+    guess = guess_crs(x, y)
+    if guess.kind == "lonlat":
+        if raw.lonlat_by_default:
+            return WGS84, "default", []
+        return (
+            WGS84,
+            "assumed",
+            [
+                warning(
+                    "crs_assumed",
+                    "文件没有坐标系；数值像经纬度，按 WGS84 处理",
+                    "the file has no coordinate system; the numbers look like longitude/latitude, "
+                    "WGS84 assumed",
+                )
+            ],
+        )
+    if guess.crs is not None:
+        cs = guess.crs
+        return (
+            cs,
+            "assumed",
+            [
+                warning(
+                    "crs_assumed",
+                    f"文件没有坐标系；数值像 {cs.key}（{cs.label_zh}），按此处理；"
+                    "如不对请用 --crs 指定",
+                    f"the file has no coordinate system; the numbers look like {cs.key} "
+                    f"({cs.label_en}), assumed; pass --crs if that is wrong",
+                )
+            ],
+        )
+    raise _guess_failure(guess, x, y)
+
+
+def _check_numbers_fit(cs: CoordinateSystem, x: NDArray, y: NDArray, origin: str) -> None:
+    """Catch a coordinate system that cannot be the one the numbers are in."""
+    if x.size == 0:
+        return
+    said_zh = "--crs 指定的" if origin == "option" else "文件声明的"
+    said_en = "given with --crs" if origin == "option" else "declared by the file"
+    guess = guess_crs(x, y)
+    if cs.is_geographic and guess.kind != "lonlat":
+        if guess.kind in ("swapped_lonlat", "swapped_gk"):
+            raise _guess_failure(guess, x, y)
+        hint = f"; try --crs {guess.crs.key}" if guess.crs is not None else ""
+        hint_zh = f"；可试 --crs {guess.crs.key}" if guess.crs is not None else ""
+        raise file_error(
+            "crs_mismatch",
+            f"坐标 {_example(x, y)} 不是经纬度，与{said_zh}坐标系 {cs.key} 不符{hint_zh}",
+            f"the coordinates {_example(x, y)} are not degrees, so they cannot be in {cs.key} "
+            f"as {said_en}{hint}",
+        )
+    if not cs.is_geographic and _within(np.abs(x), 0, 180) and _within(np.abs(y), 0, 90):
+        raise file_error(
+            "crs_mismatch",
+            f"坐标 {_example(x, y)} 像经纬度（度），但{said_zh}坐标系 {cs.key} 以米为单位",
+            f"the coordinates {_example(x, y)} look like degrees (lon/lat), but {cs.key} "
+            f"{said_en} is in metres",
+        )

@@ -1,0 +1,172 @@
+"""Formats other than GeoJSON (GeoPackage, zipped Shapefile, KML …) through GDAL.
+
+Zip archives are inspected before GDAL unpacks anything, so a zip bomb or a zip with no
+shapefile in it gets a clear answer.
+"""
+
+from __future__ import annotations
+
+import warnings
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+
+from geo_app.crs import WGS84, CoordinateSystem, UnknownCRSError, from_pyproj
+from geo_app.problems import InputError
+from geo_app.reading.base import (
+    RawLayer,
+    ReadLimits,
+    VertexBudget,
+    check_feature_count,
+    file_error,
+    mb,
+    plain,
+)
+from geo_app.reading.files import EXTENSION_FORMAT, ContentKind
+
+
+def read_with_gdal(path: Path, content: ContentKind, limits: ReadLimits) -> RawLayer:
+    name = path.name
+    if content == "zip":
+        _check_zip(path, limits)
+    format_name = EXTENSION_FORMAT.get(path.suffix.lower(), "GDAL")
+    with warnings.catch_warnings():
+        # GDAL's notes (unsupported measures, field widths …) are not the user's business.
+        warnings.simplefilter("ignore")
+        try:
+            layers = [
+                str(layer_name)
+                for layer_name, geometry_type in pyogrio.list_layers(str(path))
+                if geometry_type is not None
+            ]
+        except Exception as exc:  # GDAL raises many kinds of error for unreadable files
+            raise _unreadable(name, content, exc) from None
+        if not layers:
+            raise file_error(
+                "no_geometry_layer",
+                f"{name} 中没有带几何的图层",
+                f"{name} has no layer with geometries",
+            )
+        frames = [_read_gdal_layer(path, layer, limits) for layer in layers]
+    crs_set = {frame.crs.to_wkt() if frame.crs is not None else None for frame in frames}
+    if len(crs_set) > 1:
+        raise file_error(
+            "mixed_crs",
+            f"{name} 的各图层坐标系不同，无法一并读取",
+            f"the layers of {name} use different coordinate systems",
+        )
+    frame = pd.concat(frames) if len(frames) > 1 else frames[0]
+    check_feature_count(len(frame), limits)
+    geometries = list(frame.geometry.array)
+    VertexBudget(limits.max_vertices).spend(int(shapely.get_num_coordinates(geometries).sum()))
+    properties = frame.drop(columns=frame.geometry.name).to_dict("records")
+    declared = _declared_gdal_crs(frames[0].crs)
+    if declared is None and content != "zip" and format_name in ("KML", "KMZ"):
+        declared = WGS84  # KML is lon/lat WGS84 by definition.
+    return RawLayer(
+        geometries=geometries,
+        properties=[{k: plain(v) for k, v in row.items()} for row in properties],
+        fids=[int(i) for i in frame.index],
+        declared_crs=declared,
+        format_name=_gdal_format_name(format_name, content),
+        lonlat_by_default=False,
+    )
+
+
+def _gdal_format_name(format_name: str, content: ContentKind) -> str:
+    if content == "zip" and format_name == "zip":
+        return "zipped Shapefile"
+    return format_name
+
+
+def _read_gdal_layer(path: Path, layer: str, limits: ReadLimits) -> gpd.GeoDataFrame:
+    try:
+        count = pyogrio.read_info(str(path), layer=layer)["features"]
+        if count is not None:
+            check_feature_count(int(count), limits)
+        return pyogrio.read_dataframe(
+            str(path), layer=layer, fid_as_index=True, max_features=limits.max_features + 1
+        )
+    except InputError:
+        raise
+    except Exception as exc:  # GDAL raises many kinds of error for unreadable files
+        raise _unreadable(path.name, "binary", exc) from None
+
+
+def _declared_gdal_crs(crs: Any) -> CoordinateSystem | None:
+    try:
+        return from_pyproj(crs)
+    except UnknownCRSError:
+        raise file_error(
+            "unknown_file_crs",
+            f"文件的坐标系（{crs.name}）没有 EPSG 代码，无法识别；请用 --crs 指定",
+            f"the file's coordinate system ({crs.name}) has no EPSG code; pass --crs",
+        ) from None
+
+
+def _unreadable(name: str, content: ContentKind, exc: Exception) -> InputError:
+    detail = str(exc).split("\n")[0].split(";")[0][:160]
+    if content == "zip":
+        return file_error(
+            "unreadable_zip",
+            f"无法读取压缩包 {name} 中的矢量数据（{detail}）",
+            f"the vector data in the zip archive {name} cannot be read ({detail})",
+        )
+    return file_error(
+        "unreadable",
+        f"{name} 不是可读取的矢量文件（{detail}）",
+        f"{name} is not a vector file that can be read ({detail})",
+    )
+
+
+_SHAPEFILE_PARTS = (".shx", ".dbf")
+
+
+_OTHER_VECTOR_MEMBERS = (".gpkg", ".geojson", ".json", ".kml", ".gml", ".fgb")
+
+
+def _check_zip(path: Path, limits: ReadLimits) -> None:
+    """Refuse zips GDAL would choke on, before it unpacks anything."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [info for info in archive.infolist() if not info.is_dir()]
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise file_error(
+            "bad_zip",
+            "ZIP 压缩包已损坏，无法打开",
+            "the zip archive is damaged and cannot be opened",
+        ) from None
+    unpacked = sum(info.file_size for info in members)
+    if unpacked > limits.max_unzipped_bytes:
+        raise file_error(
+            "zip_too_large",
+            f"压缩包解压后过大：{mb(unpacked)}，上限 {mb(limits.max_unzipped_bytes)}",
+            f"the zip unpacks to {mb(unpacked)}, the limit is {mb(limits.max_unzipped_bytes)}",
+        )
+    names = [info.filename for info in members]
+    lowered = {name.lower() for name in names}
+    shapefiles = [name for name in names if name.lower().endswith(".shp")]
+    if not shapefiles:
+        if any(name.lower().endswith(_OTHER_VECTOR_MEMBERS) for name in names):
+            return
+        listing = ", ".join(names[:5]) + (" …" if len(names) > 5 else "") or "—"
+        raise file_error(
+            "zip_without_shapefile",
+            f"压缩包中没有 Shapefile（.shp），只有：{listing}",
+            f"the zip archive holds no Shapefile (.shp), only: {listing}",
+        )
+    for shapefile in shapefiles:
+        stem = shapefile[:-4]
+        for part in _SHAPEFILE_PARTS:
+            if (stem + part).lower() not in lowered:
+                raise file_error(
+                    "shapefile_incomplete",
+                    f"压缩包中的 {shapefile} 缺少配套文件 {Path(stem).name}{part}",
+                    f"{shapefile} in the zip archive lacks its companion file "
+                    f"{Path(stem).name}{part}",
+                )

@@ -1,0 +1,484 @@
+"""Is a vector file usable as it is? One plain-words problem per fault, in zh and en.
+
+Errors make a file unusable (no geometry, a ring that crosses itself, text where numbers
+belong …); warnings do not (a parcel outside the district, a coordinate system that had to
+be guessed). Reading problems (:mod:`geo_app.reading`) and checks on the features read
+are reported the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import NDArray
+from shapely.geometry.base import BaseGeometry
+
+from geo_app.crs import CoordinateSystem
+from geo_app.problems import InputError, Lang, Problem, error, warning
+from geo_app.reading import DEFAULT_LIMITS, ReadLimits, VectorData, read_vector
+
+__all__ = [
+    "DISTRICT",
+    "Problem",
+    "ValidationReport",
+    "district_boundary",
+    "validate_file",
+    "validate_frame",
+]
+
+# Parcels drawn a little across the outline are not worth a warning: the outline itself
+# is only good to some tens of metres. About 100 m at this latitude.
+_BOUNDARY_TOLERANCE_DEG = 0.001
+
+
+class _District:
+    """Stands for "the shipped district boundary" until it is needed."""
+
+    def __repr__(self) -> str:
+        return "DISTRICT"
+
+
+DISTRICT = _District()
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    problems: tuple[Problem, ...]
+    # The features read, when the file could be read at all.
+    data: VectorData | None = None
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.is_error)
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if not p.is_error)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def lines(self, lang: Lang = "zh") -> list[str]:
+        return [p.line(lang) for p in self.problems]
+
+
+@lru_cache(maxsize=1)
+def district_boundary() -> BaseGeometry | None:
+    """The shipped district outline, or None when the layer is not available."""
+    try:
+        from geo_app.catalog import load_layer_frame
+
+        frame = load_layer_frame("boundary")
+    except (ImportError, OSError, ValueError, KeyError, LookupError):
+        return None
+    if frame.empty:
+        return None
+    outline = shapely.union_all(np.asarray(frame.geometry.array, dtype=object))
+    return None if outline.is_empty else outline
+
+
+def validate_file(
+    path: str | Path,
+    crs: str | CoordinateSystem | None = None,
+    *,
+    expect_polygons: bool = True,
+    required_fields: Sequence[str] = (),
+    allowed_values: Mapping[str, Collection[Any]] | None = None,
+    boundary: BaseGeometry | _District | None = DISTRICT,
+    limits: ReadLimits = DEFAULT_LIMITS,
+) -> ValidationReport:
+    """Read and check a file; never raises for bad content (only for an unknown ``crs``)."""
+    try:
+        data = read_vector(path, crs, limits)
+    except InputError as exc:
+        return ValidationReport((exc.problem,))
+    if isinstance(boundary, _District):
+        boundary = district_boundary()
+    found = validate_frame(
+        data.frame,
+        labels=data.labels,
+        has_id=data.has_id,
+        expect_polygons=expect_polygons,
+        required_fields=required_fields,
+        allowed_values=allowed_values,
+        boundary=boundary,
+        skip_rows=data.unreadable_rows,
+    )
+    return ValidationReport(tuple(data.problems) + tuple(found), data)
+
+
+def validate_frame(
+    frame: gpd.GeoDataFrame,
+    *,
+    labels: Sequence[str] | None = None,
+    has_id: Sequence[bool] | None = None,
+    expect_polygons: bool = True,
+    required_fields: Sequence[str] = (),
+    allowed_values: Mapping[str, Collection[Any]] | None = None,
+    boundary: BaseGeometry | None = None,
+    skip_rows: Collection[int] = (),
+) -> list[Problem]:
+    """Check features already in WGS84 lon/lat; rows in ``skip_rows`` are known unreadable.
+
+    ``labels`` name the rows in messages (default: the ``id`` column, else ``#row``);
+    ``boundary`` (lon/lat) turns on the outside-the-district warning.
+    """
+    if len(frame) == 0:
+        return [error("no_features", "文件中没有要素", "the file contains no features")]
+    if labels is None:
+        labels, has_id = _default_labels(frame)
+    if has_id is None:
+        has_id = [True] * len(frame)
+    geoms = np.asarray(frame.geometry.array, dtype=object)
+    checks = _GeometryChecks(geoms, expect_polygons, skip_rows)
+    per_row: dict[int, list[Problem]] = {}
+    for row, problem in checks.problems(boundary):
+        per_row.setdefault(row, []).append(_named(problem, labels[row]))
+    file_level: list[Problem] = []
+    for row, problem in _attribute_problems(frame, required_fields, allowed_values, file_level):
+        per_row.setdefault(row, []).append(_named(problem, labels[row]))
+    file_level += _duplicate_ids(labels, has_id)
+    return file_level + [p for row in sorted(per_row) for p in per_row[row]]
+
+
+def _named(problem: Problem, label: str) -> Problem:
+    return Problem(problem.severity, problem.code, problem.message_zh, problem.message_en, label)
+
+
+def _default_labels(frame: pd.DataFrame) -> tuple[list[str], list[bool]]:
+    values = frame["id"].tolist() if "id" in frame.columns else [None] * len(frame)
+    labels, has_id = [], []
+    for row, value in enumerate(values):
+        usable = value is not None and not (isinstance(value, float) and np.isnan(value))
+        labels.append(str(value) if usable else f"#{row}")
+        has_id.append(usable)
+    return labels, has_id
+
+
+_TYPE_NAMES: dict[int, tuple[str, str]] = {
+    0: ("点", "a point"),
+    1: ("线", "a line"),
+    2: ("线环", "a linear ring"),
+    3: ("多边形", "a polygon"),
+    4: ("多点", "several points"),
+    5: ("多线", "several lines"),
+    6: ("多多边形", "several polygons"),
+    7: ("几何集合", "a geometry collection"),
+}
+
+_POLYGONAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
+
+
+class _GeometryChecks:
+    """Vectorised geometry checks; each row is reported for its first fault only."""
+
+    def __init__(self, geoms: NDArray, expect_polygons: bool, skip_rows: Collection[int]):
+        self.geoms = geoms
+        self.expect_polygons = expect_polygons
+        self.pending = np.ones(len(geoms), dtype=bool)
+        self.pending[list(skip_rows)] = False
+
+    def _take(self, mask: NDArray) -> NDArray:
+        rows = np.flatnonzero(mask & self.pending)
+        self.pending[rows] = False
+        return rows
+
+    def problems(self, boundary: BaseGeometry | None) -> list[tuple[int, Problem]]:
+        found: list[tuple[int, Problem]] = []
+        geoms = self.geoms
+        for row in self._take(shapely.is_missing(geoms)):
+            found.append(
+                (row, error("no_geometry", "没有几何（geometry 为空值）", "has no geometry"))
+            )
+        for row in self._take(shapely.is_empty(geoms)):
+            found.append(
+                (row, error("empty_geometry", "几何是空的（没有坐标）", "the geometry is empty"))
+            )
+        if self.expect_polygons:
+            for row in self._take(~self._polygonal(geoms)):
+                found.append((row, _not_polygon(geoms[row])))
+        found += self._coordinate_problems()
+        found += self._validity_problems()
+        if boundary is not None:
+            found += self._outside(boundary)
+        return found
+
+    @staticmethod
+    def _polygonal(geoms: NDArray) -> NDArray:
+        types = shapely.get_type_id(geoms)
+        polygonal = np.isin(types, _POLYGONAL)
+        collections = np.flatnonzero(types == shapely.GeometryType.GEOMETRYCOLLECTION)
+        for row in collections:
+            parts = shapely.get_parts(geoms[row])
+            polygonal[row] = bool(len(parts)) and bool(
+                np.isin(shapely.get_type_id(parts), _POLYGONAL).all()
+            )
+        return polygonal
+
+    def _coordinate_problems(self) -> list[tuple[int, Problem]]:
+        coords, owner = shapely.get_coordinates(self.geoms, return_index=True)
+        n = len(self.geoms)
+        x, y = coords[:, 0], coords[:, 1]
+        with np.errstate(invalid="ignore"):
+            not_finite = np.bincount(owner, ~np.isfinite(coords).all(axis=1), minlength=n) > 0
+            off_range = (np.abs(x) > 180) | (np.abs(y) > 90)
+            swapped_fits = (np.abs(x) <= 90) & (np.abs(y) <= 180)
+        out = np.bincount(owner, off_range, minlength=n) > 0
+        misfit = np.bincount(owner, ~swapped_fits, minlength=n) > 0
+        found: list[tuple[int, Problem]] = []
+        for row in self._take(not_finite):
+            found.append(
+                (
+                    row,
+                    error(
+                        "not_finite",
+                        "坐标中有 NaN 或无穷大，它们不是有效数字",
+                        "the coordinates contain NaN or infinity, which are not valid numbers",
+                    ),
+                )
+            )
+        for row in self._take(out & ~misfit):
+            found.append(
+                (
+                    row,
+                    error(
+                        "swapped_lat_lon",
+                        "经纬度顺序似乎颠倒了（纬度写在前）；应为 [经度, 纬度]",
+                        "latitude and longitude look swapped (latitude first); "
+                        "the order must be [lon, lat]",
+                    ),
+                )
+            )
+        for row in self._take(out):
+            first = coords[owner == row][0]
+            found.append(
+                (
+                    row,
+                    error(
+                        "out_of_range",
+                        f"坐标超出经纬度范围（如 {first[0]:.6g}, {first[1]:.6g}）；"
+                        "经度应在 ±180、纬度在 ±90 之内",
+                        f"the coordinates are outside longitude/latitude range (e.g. "
+                        f"{first[0]:.6g}, {first[1]:.6g}); lon must be within ±180 and "
+                        "lat within ±90",
+                    ),
+                )
+            )
+        return found
+
+    def _validity_problems(self) -> list[tuple[int, Problem]]:
+        rows = np.flatnonzero(self.pending)
+        if rows.size == 0:
+            return []
+        reasons = shapely.is_valid_reason(self.geoms[rows])
+        invalid = np.zeros(len(self.geoms), dtype=bool)
+        invalid[rows] = reasons != "Valid Geometry"
+        by_row = dict(zip(rows.tolist(), reasons.tolist(), strict=True))
+        return [(row, _invalid_geometry(by_row[row])) for row in self._take(invalid)]
+
+    def _outside(self, boundary: BaseGeometry) -> list[tuple[int, Problem]]:
+        rows = np.flatnonzero(self.pending)
+        if rows.size == 0:
+            return []
+        shapely.prepare(boundary)
+        near = shapely.buffer(boundary, _BOUNDARY_TOLERANCE_DEG)
+        shapely.prepare(near)
+        geoms = self.geoms[rows]
+        touches = shapely.intersects(geoms, boundary)
+        inside = shapely.covered_by(geoms, near)
+        found: list[tuple[int, Problem]] = []
+        for row, meets, covered in zip(rows, touches, inside, strict=True):
+            if not meets:
+                found.append(
+                    (
+                        int(row),
+                        warning(
+                            "outside_district",
+                            "位于双阳区边界之外",
+                            "lies outside Shuangyang District",
+                        ),
+                    )
+                )
+            elif not covered:
+                found.append(
+                    (
+                        int(row),
+                        warning(
+                            "partly_outside_district",
+                            "部分超出双阳区边界",
+                            "extends beyond the Shuangyang District boundary",
+                        ),
+                    )
+                )
+        return found
+
+
+def _not_polygon(geom: BaseGeometry) -> Problem:
+    zh, en = _TYPE_NAMES.get(int(shapely.get_type_id(geom)), ("其他几何", "another geometry"))
+    return error(
+        "not_polygon",
+        f"是{zh}，不是多边形；只有多边形才有面积",
+        f"is {en}, not a polygon; only polygons have an area",
+    )
+
+
+_REASON = re.compile(r"^(?P<what>[^\[]*?)\s*\[(?P<x>\S+) (?P<y>\S+)\]\s*$")
+
+_REASONS: dict[str, tuple[str, str, str]] = {
+    "Self-intersection": ("self_intersection", "边界自相交", "the boundary crosses itself"),
+    "Ring Self-intersection": (
+        "self_intersection",
+        "环自相交（边界打结）",
+        "a ring touches or crosses itself",
+    ),
+    "Too few points in geometry component": (
+        "too_few_points",
+        "环的不同点太少，围不成面",
+        "a ring has too few distinct points to enclose an area",
+    ),
+    "Hole lies outside shell": (
+        "hole_outside",
+        "洞在外边界之外",
+        "a hole lies outside the outer ring",
+    ),
+    "Holes are nested": ("nested_holes", "洞套在另一个洞里", "a hole lies inside another hole"),
+    "Nested shells": ("nested_shells", "一个多边形套在另一个里", "one polygon lies inside another"),
+    "Interior is disconnected": (
+        "disconnected_interior",
+        "洞把多边形切成了几块",
+        "the holes cut the polygon into pieces",
+    ),
+    "Duplicate Rings": ("duplicate_rings", "有重复的环", "a ring is repeated"),
+    "Invalid Coordinate": ("not_finite", "有无效坐标", "a coordinate is not a valid number"),
+    "Ring is not closed": ("ring_not_closed", "环没有闭合", "a ring is not closed"),
+}
+
+
+def _invalid_geometry(reason: str) -> Problem:
+    match = _REASON.match(reason or "")
+    what = match.group("what") if match else (reason or "")
+    code, zh, en = _REASONS.get(
+        what, ("invalid_geometry", f"几何无效（{what}）", f"invalid ({what})")
+    )
+    if match:
+        try:
+            x, y = float(match.group("x")), float(match.group("y"))
+        except ValueError:
+            pass
+        else:
+            zh += f"，位置约 {x:.6f}, {y:.6f}"
+            en += f" near {x:.6f}, {y:.6f}"
+    return error(code, zh, en)
+
+
+def _is_blank(value: Any) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    if isinstance(value, float) and np.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def _attribute_problems(
+    frame: pd.DataFrame,
+    required_fields: Sequence[str],
+    allowed_values: Mapping[str, Collection[Any]] | None,
+    file_level: list[Problem],
+) -> list[tuple[int, Problem]]:
+    found: list[tuple[int, Problem]] = []
+    for name in required_fields:
+        if name not in frame.columns:
+            file_level.append(
+                error(
+                    "missing_attribute",
+                    f"所有要素都缺少属性 {name}",
+                    f"the attribute {name!r} is missing from every feature",
+                )
+            )
+            continue
+        for row, value in enumerate(frame[name].tolist()):
+            if _is_blank(value):
+                found.append(
+                    (
+                        row,
+                        error(
+                            "missing_attribute",
+                            f"缺少属性 {name}",
+                            f"the attribute {name!r} is missing",
+                        ),
+                    )
+                )
+    for name, allowed in (allowed_values or {}).items():
+        if name not in frame.columns:
+            continue
+        allowed = tuple(allowed)
+        choices = ", ".join(str(v) for v in allowed)
+        for row, value in enumerate(frame[name].tolist()):
+            if not _is_blank(value) and value not in allowed:
+                found.append(
+                    (
+                        row,
+                        error(
+                            "unexpected_value",
+                            f"属性 {name} 的值 {value!r} 不在允许的范围内（{choices}）",
+                            f"{name} is {value!r}, expected one of: {choices}",
+                        ),
+                    )
+                )
+    return found
+
+
+def _duplicate_ids(labels: Sequence[str], has_id: Sequence[bool]) -> list[Problem]:
+    rows_by_id: dict[str, list[int]] = {}
+    for row, (label, own) in enumerate(zip(labels, has_id, strict=True)):
+        if own:
+            rows_by_id.setdefault(label, []).append(row)
+    found = []
+    for label, rows in rows_by_id.items():
+        if len(rows) > 1:
+            listed = ", ".join(f"#{r}" for r in rows[:10]) + (" …" if len(rows) > 10 else "")
+            found.append(
+                error(
+                    "duplicate_id",
+                    f"id {label} 被 {len(rows)} 个要素重复使用（{listed}）",
+                    f"the id {label!r} is used by {len(rows)} features ({listed})",
+                    label,
+                )
+            )
+    return found
+
+
+def check_point(cs: CoordinateSystem, x: float, y: float) -> Problem | None:
+    """Why a single coordinate pair cannot be in ``cs``, or None when it can."""
+    if not (np.isfinite(x) and np.isfinite(y)):
+        return error("not_finite", "坐标必须是有限的数字", "the coordinates must be finite numbers")
+    if cs.is_geographic:
+        if abs(x) <= 90 and 90 < abs(y) <= 180:
+            return error(
+                "swapped_lat_lon",
+                f"({x}, {y}) 似乎是 [纬度, 经度]；请先写经度",
+                f"({x}, {y}) looks like [lat, lon]; give the longitude first",
+            )
+        if abs(x) > 180 or abs(y) > 90:
+            return error(
+                "out_of_range",
+                f"({x}, {y}) 不是 {cs.key} 的经纬度（经度 ±180、纬度 ±90 之内）",
+                f"({x}, {y}) is not a {cs.key} longitude/latitude (lon within ±180, lat ±90)",
+            )
+    elif abs(x) <= 180 and abs(y) <= 90:
+        return error(
+            "crs_mismatch",
+            f"({x}, {y}) 像经纬度（度），但 {cs.key} 以米为单位",
+            f"({x}, {y}) looks like degrees (lon/lat), but {cs.key} is in metres",
+        )
+    return None
