@@ -1,0 +1,51 @@
+"""Saving files so that a crash mid-save never leaves a half-written file behind.
+
+Each file is written inside a temporary folder in the target's own directory (same file
+system, so the final rename is atomic) and moved over the target with ``os.replace`` only
+once it is complete. If writing fails, the temporary file is removed and any previous file
+at the target is left as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+TEMP_PREFIX = ".partial-"
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a fresh temporary path beside ``target``; on success it replaces ``target``.
+
+    The temporary path has the target's file name, inside a private folder, and does not
+    exist yet: some writers (GDAL drivers) refuse to write over an existing file or look
+    at the extension.
+    """
+    target = Path(target)
+    folder = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=target.parent))
+    temp = folder / target.name
+    try:
+        yield temp
+        if not temp.is_file():
+            raise OSError(f"nothing was written for {target.name}")
+        _flush_to_disk(temp)
+        os.replace(temp, target)
+    finally:
+        # Also removes sidecar files a writer may leave (e.g. SQLite journals).
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def atomic_write_bytes(target: str | os.PathLike[str], data: bytes) -> Path:
+    with atomic_path(target) as temp, open(temp, "wb") as stream:
+        stream.write(data)
+    return Path(target)
+
+
+def _flush_to_disk(path: Path) -> None:
+    with open(path, "rb+") as stream:
+        os.fsync(stream.fileno())

@@ -1,0 +1,111 @@
+"""``geo-app export``: the export options on the command line.
+
+Every option is checked by :class:`ExportRequest` rather than by argparse, so a wrong
+value gives one line in the user's language and exit code 2, never a usage dump.
+With only ``--out``, the export is a PDF (or the format of the suffix) of the whole
+district with every layer, in Chinese, A4 landscape.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+
+from geo_app.export.request import (
+    ExportOptionError,
+    ExportRequest,
+    format_for_path,
+    parse_extent,
+    parse_layers,
+)
+from geo_app.i18n import t
+from geo_app.workspace_cli import add_workspace_argument, workspace_ledger_or_none
+
+EXIT_OK = 0
+EXIT_INPUT = 1
+EXIT_USAGE = 2
+
+
+def _help(key: str, tr: Callable[[str, str], str]) -> str:
+    return tr(t(key, "zh"), t(key, "en"))
+
+
+def add_export_arguments(
+    parser: argparse.ArgumentParser, tr: Callable[[str, str], str]
+) -> None:
+    # Values are plain text here: ExportRequest checks them and explains in one line.
+    for option, metavar in (
+        ("format", "FORMAT"),
+        ("out", "FILE"),
+        ("layers", "ID,..."),
+        ("extent", "EXTENT"),
+        ("title", "TEXT"),
+        ("subtitle", "TEXT"),
+        ("paper", "A4|A3"),
+        ("orientation", "landscape|portrait"),
+        ("dpi", "N"),
+    ):
+        parser.add_argument(f"--{option}", metavar=metavar, help=_help(f"export.cli.{option}", tr))
+    # Parcel tables and land-supply figures from the planner's workspace, when one is set.
+    add_workspace_argument(parser, tr)
+
+
+def request_from_args(args: argparse.Namespace, lang: str) -> ExportRequest:
+    """The ExportRequest the options describe; raises ExportOptionError for a bad one."""
+    if not args.out:
+        raise ExportOptionError("export.error.no_out")
+    fmt = args.format.strip().lower() if args.format else format_for_path(args.out)
+    dpi_text = (args.dpi or "150").strip()
+    try:
+        dpi = int(dpi_text)
+    except ValueError:
+        raise ExportOptionError("export.error.dpi_number", value=dpi_text) from None
+    return ExportRequest(
+        format=fmt,
+        layers=parse_layers(args.layers),
+        extent=parse_extent(args.extent),
+        title=args.title,
+        subtitle=args.subtitle,
+        paper=(args.paper or "A4").strip().upper(),
+        orientation=(args.orientation or "landscape").strip().lower(),
+        dpi=dpi,
+        lang=lang,
+    )
+
+
+def run_export(args: argparse.Namespace, console: Any) -> int:
+    # Loaded here, not at import: plotting and GDAL only load when something is exported.
+    from geo_app.export.service import export_to_file
+    from geo_app.fonts import MissingCJKFontError
+
+    lang = console.lang
+    try:
+        request = request_from_args(args, lang)
+        ledger = workspace_ledger_or_none(getattr(args, "workspace", None))
+        path = export_to_file(request, args.out, ledger=ledger)
+    except ExportOptionError as exc:
+        console.note(t(exc.key, lang, **exc.params))
+        return EXIT_USAGE
+    except MissingCJKFontError as exc:
+        console.note(t("export.error.no_cjk_font", lang, package=exc.package))
+        return EXIT_INPUT
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        console.note(t("export.error.write", lang, path=args.out, reason=reason))
+        return EXIT_INPUT
+    console.print(t("export.cli.done", lang, format=request.format.upper(), path=path))
+    return EXIT_OK
+
+
+def export_command() -> Any:
+    """The ``export`` entry for the ``geo-app`` command registry."""
+    from geo_app.cli import Command
+
+    return Command(
+        "export",
+        t("export.cli.help", "zh"),
+        t("export.cli.help", "en"),
+        add_export_arguments,
+        run_export,
+    )
