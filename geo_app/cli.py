@@ -25,6 +25,7 @@ from geo_app.crs import Converter, CoordinateSystem, UnknownCRSError, parse_crs
 from geo_app.export.cli import export_command
 from geo_app.geodesy import hectares, plane_hectares
 from geo_app.problems import LANGS, InputError, Lang, Problem
+from geo_app.workspace_cli import add_workspace_argument, configured_ledger, workspace_commands
 
 EXIT_OK = 0
 EXIT_INPUT = 1
@@ -143,6 +144,7 @@ def _totals_arguments(parser: argparse.ArgumentParser, tr: Callable[[str, str], 
         ),
     )
     _add_crs(parser, tr)
+    add_workspace_argument(parser, tr)
     parser.add_argument(
         "--target",
         type=float,
@@ -166,10 +168,11 @@ def _totals_arguments(parser: argparse.ArgumentParser, tr: Callable[[str, str], 
 
 
 def _run_totals(args: argparse.Namespace, console: Console) -> int:
-    from geo_app.ledger import LandSupplyLedger, check_parcel_file, default_ledger, plan_target
+    from geo_app.ledger import LandSupplyLedger, check_parcel_file, plan_target
 
     if args.parcels is None:
-        ledger = default_ledger()
+        # The workspace's parcels when one is given or configured, else the shipped ones.
+        ledger = configured_ledger(args.workspace)
         if args.target is not None:
             ledger = LandSupplyLedger(ledger.parcels, args.target, sample_data=ledger.sample_data)
     else:
@@ -454,6 +457,8 @@ register(
     )
 )
 register(export_command())
+for _command in workspace_commands():
+    register(_command)
 
 
 # --- entry point --------------------------------------------------------------------------

@@ -3,8 +3,9 @@
 Limits are checked before any heavy work (file size, unpacked zip size, JSON nesting,
 feature and vertex counts), so a hostile or accidental monster file is refused quickly.
 GeoJSON is parsed here with :mod:`json`, which gives precise messages (line and column of
-broken JSON, text where numbers belong, unclosed rings); other formats (GeoPackage, zipped
-Shapefile, KML …) go through GDAL via pyogrio.
+broken JSON, text where numbers belong, unclosed rings); 界址点 coordinate text and CSV/XLSX
+coordinate tables have their own readers (:mod:`geo_app.planner_formats`); other formats
+(GeoPackage, zipped Shapefile, KML, KMZ …) go through GDAL via pyogrio.
 
 The coordinate system comes from the file, or from the caller (``--crs``), or is guessed
 from the numbers and the guess is said out loud. Everything is then converted to WGS84
@@ -92,11 +93,18 @@ def read_vector(
     if not head.strip() and path.stat().st_size == len(head):
         raise file_error("empty_file", "文件只有空白字符", "the file contains only whitespace")
     content = sniff(head)
-    check_name_matches_content(path, content, head)
-    if content == "json":
-        raw = parse_geojson(read_all(path), limits)
+    # 界址点 text and CSV/XLSX coordinate tables; imported here, as they build on this package.
+    from geo_app.planner_formats import own_reader
+
+    reader = own_reader(path, content, head)
+    if reader is not None:
+        raw = reader(path, limits)
     else:
-        raw = read_with_gdal(path, content, limits)
+        check_name_matches_content(path, content, head)
+        if content == "json":
+            raw = parse_geojson(read_all(path), limits)
+        else:
+            raw = read_with_gdal(path, content, limits)
     return _to_lonlat(raw, override)
 
 

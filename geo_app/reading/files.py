@@ -84,6 +84,8 @@ _EXTENSION_CONTENT: dict[str, str] = {
     ".kml": "xml",
     ".gml": "xml",
     ".shp": "shp",
+    ".csv": "text",
+    ".xlsx": "zip",
 }
 
 
@@ -96,6 +98,8 @@ EXTENSION_FORMAT: dict[str, str] = {
     ".kml": "KML",
     ".gml": "GML",
     ".shp": "Shapefile",
+    ".csv": "CSV",
+    ".xlsx": "XLSX",
 }
 
 

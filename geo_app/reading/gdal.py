@@ -7,7 +7,6 @@ shapefile in it gets a clear answer.
 from __future__ import annotations
 
 import warnings
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,9 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from geo_app.archives import inspect_zip, kmz_document
 from geo_app.crs import WGS84, CoordinateSystem, UnknownCRSError, from_pyproj
+from geo_app.dbf import shapefile_encoding
 from geo_app.problems import InputError
 from geo_app.reading.base import (
     RawLayer,
@@ -24,7 +25,6 @@ from geo_app.reading.base import (
     VertexBudget,
     check_feature_count,
     file_error,
-    mb,
     plain,
 )
 from geo_app.reading.files import EXTENSION_FORMAT, ContentKind
@@ -35,13 +35,15 @@ def read_with_gdal(path: Path, content: ContentKind, limits: ReadLimits) -> RawL
     if content == "zip":
         _check_zip(path, limits)
     format_name = EXTENSION_FORMAT.get(path.suffix.lower(), "GDAL")
+    # A KMZ is read through the KML inside it: opened whole, GDAL drops typed attributes.
+    source = (kmz_document(path) if format_name == "KMZ" else None) or str(path)
     with warnings.catch_warnings():
         # GDAL's notes (unsupported measures, field widths …) are not the user's business.
         warnings.simplefilter("ignore")
         try:
             layers = [
                 str(layer_name)
-                for layer_name, geometry_type in pyogrio.list_layers(str(path))
+                for layer_name, geometry_type in pyogrio.list_layers(source)
                 if geometry_type is not None
             ]
         except Exception as exc:  # GDAL raises many kinds of error for unreadable files
@@ -52,7 +54,11 @@ def read_with_gdal(path: Path, content: ContentKind, limits: ReadLimits) -> RawL
                 f"{name} 中没有带几何的图层",
                 f"{name} has no layer with geometries",
             )
-        frames = [_read_gdal_layer(path, layer, limits) for layer in layers]
+        # Shapefiles without a .cpg: GBK or UTF-8, chosen from the text and said.
+        encoding = shapefile_encoding(path)
+        frames = [
+            _read_gdal_layer(path, layer, limits, encoding.encoding, source) for layer in layers
+        ]
     crs_set = {frame.crs.to_wkt() if frame.crs is not None else None for frame in frames}
     if len(crs_set) > 1:
         raise file_error(
@@ -75,6 +81,7 @@ def read_with_gdal(path: Path, content: ContentKind, limits: ReadLimits) -> RawL
         declared_crs=declared,
         format_name=_gdal_format_name(format_name, content),
         lonlat_by_default=False,
+        problems=[encoding.problem] if encoding.problem is not None else [],
     )
 
 
@@ -84,13 +91,24 @@ def _gdal_format_name(format_name: str, content: ContentKind) -> str:
     return format_name
 
 
-def _read_gdal_layer(path: Path, layer: str, limits: ReadLimits) -> gpd.GeoDataFrame:
+def _read_gdal_layer(
+    path: Path,
+    layer: str,
+    limits: ReadLimits,
+    encoding: str | None = None,
+    source: str | None = None,
+) -> gpd.GeoDataFrame:
+    source = source or str(path)
     try:
-        count = pyogrio.read_info(str(path), layer=layer)["features"]
+        count = pyogrio.read_info(source, layer=layer)["features"]
         if count is not None:
             check_feature_count(int(count), limits)
         return pyogrio.read_dataframe(
-            str(path), layer=layer, fid_as_index=True, max_features=limits.max_features + 1
+            source,
+            layer=layer,
+            fid_as_index=True,
+            max_features=limits.max_features + 1,
+            encoding=encoding,
         )
     except InputError:
         raise
@@ -132,22 +150,8 @@ _OTHER_VECTOR_MEMBERS = (".gpkg", ".geojson", ".json", ".kml", ".gml", ".fgb")
 
 def _check_zip(path: Path, limits: ReadLimits) -> None:
     """Refuse zips GDAL would choke on, before it unpacks anything."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = [info for info in archive.infolist() if not info.is_dir()]
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise file_error(
-            "bad_zip",
-            "ZIP 压缩包已损坏，无法打开",
-            "the zip archive is damaged and cannot be opened",
-        ) from None
-    unpacked = sum(info.file_size for info in members)
-    if unpacked > limits.max_unzipped_bytes:
-        raise file_error(
-            "zip_too_large",
-            f"压缩包解压后过大：{mb(unpacked)}，上限 {mb(limits.max_unzipped_bytes)}",
-            f"the zip unpacks to {mb(unpacked)}, the limit is {mb(limits.max_unzipped_bytes)}",
-        )
+    # Unsafe names, links, oversize and bomb-like compression first (geo_app.archives).
+    members = inspect_zip(path, limits.max_unzipped_bytes)
     names = [info.filename for info in members]
     lowered = {name.lower() for name in names}
     shapefiles = [name for name in names if name.lower().endswith(".shp")]
