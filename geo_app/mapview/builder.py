@@ -11,17 +11,22 @@ import folium
 from folium.plugins import Fullscreen, MeasureControl
 
 from geo_app.assets import AssetMode, AssetSet, asset_urls
-from geo_app.basemaps import Basemap, load_basemaps
+from geo_app.basemaps import Basemap, BasemapError, BasemapRegistry
+from geo_app.basemaps_settings import BasemapChoice, configured_basemaps, resolve_basemap
 from geo_app.catalog import Catalog, LayerSpec, load_catalog
+from geo_app.display_datum import to_display_datum
 from geo_app.i18n import Strings, check_lang, load_strings
 from geo_app.mapview.display import DisplayRules, display_rules
 from geo_app.mapview.elements import (
     ClickCoordinates,
+    DisplayDatum,
     InlineAssets,
     Legend,
+    MeasureInWgs84,
     PageStyle,
     SafeGeoJsonLayer,
     ScaleBar,
+    html_text,
 )
 from geo_app.mapview.features import (
     DisplayFeature,
@@ -31,6 +36,12 @@ from geo_app.mapview.features import (
     union_bounds,
 )
 from geo_app.mapview.legend import legend_html
+from geo_app.mapview.online import (
+    add_approval,
+    add_backdrop_pane,
+    add_tile_fallback,
+    add_tile_layers,
+)
 from geo_app.mapview.options import Bounds, MapOptions
 from geo_app.mapview.popups import popup_html, tooltip_html
 from geo_app.plan import Plan, load_plan
@@ -41,15 +52,7 @@ BASE_CSS = ("leaflet_css",)
 FULLSCREEN = (("fullscreen_js",), ("fullscreen_css",))
 MEASURE_JS = {"zh": "measure_js_zh", "en": "measure_js_en"}
 MEASURE_CSS = ("measure_css",)
-
-
-def html_text(text: str) -> str:
-    """Text for a place folium writes as HTML through its own templates.
-
-    Escaped for HTML, and "{" as an entity: folium renders its elements' output a second
-    time as a template, where a "{{" from a layer name would run as template code.
-    """
-    return escape(text).replace("{", "&#123;")
+GOTO_ZOOM = 15
 
 
 class MapOptionsError(ValueError):
@@ -88,9 +91,16 @@ class _Context:
     catalog: Catalog
     plan: Plan
     strings: Strings
-    basemap: Basemap
+    choice: BasemapChoice
+    # Drawn when online tiles cannot be fetched (None if the registry has no offline base).
+    fallback: Basemap | None
     rules: DisplayRules
     parcel_ids: frozenset[str]
+
+    @property
+    def basemap(self) -> Basemap:
+        """The basemap drawn: the one asked for, or the offline base when it lacks a key."""
+        return self.choice.shown
 
     @property
     def lang(self) -> str:
@@ -101,19 +111,34 @@ def _context(options: MapOptions) -> _Context:
     check_lang(options.lang)
     catalog = options.catalog if options.catalog is not None else load_catalog()
     plan = options.plan if options.plan is not None else load_plan()
+    registry, problems = _registry(options)
     try:
-        basemap = load_basemaps().get(options.basemap)
-    except ValueError as exc:
-        raise MapOptionsError(str(exc)) from exc
+        choice = resolve_basemap(registry, options.basemap, options.settings)
+    except BasemapError as exc:
+        # An id from a configured extra that was left out: say why it is missing.
+        reason = "; ".join((str(exc), *problems))
+        raise MapOptionsError(reason) from exc
+    try:
+        fallback: Basemap | None = registry.fallback()
+    except BasemapError:
+        fallback = None
     return _Context(
         options=options,
         catalog=catalog,
         plan=plan,
         strings=load_strings(),
-        basemap=basemap,
+        choice=choice,
+        fallback=fallback,
         rules=display_rules(),
         parcel_ids=parcel_layer_ids(catalog, plan),
     )
+
+
+def _registry(options: MapOptions) -> tuple[BasemapRegistry, tuple[str, ...]]:
+    if options.basemaps is not None:
+        return options.basemaps, ()
+    configured = configured_basemaps(options.settings)
+    return configured.registry, configured.problems
 
 
 def visible_layers(catalog: Catalog, visible: Sequence[str] | None) -> tuple[LayerSpec, ...]:
@@ -210,8 +235,9 @@ def _layer_rules(ctx: _Context, spec: LayerSpec) -> dict[str, Any]:
 
 
 def _plain_rules(colour: str, weight: float, opacity: float, fill_colour: str,
-                 fill_opacity: float, interactive: bool, radius: float) -> dict[str, Any]:
-    return {
+                 fill_opacity: float, interactive: bool, radius: float,
+                 pane: str | None = None) -> dict[str, Any]:
+    rules = {
         "base": {
             "color": colour, "weight": weight, "opacity": opacity, "fillColor": fill_colour,
             "fillOpacity": fill_opacity, "radius": radius,
@@ -222,6 +248,9 @@ def _plain_rules(colour: str, weight: float, opacity: float, fill_colour: str,
         "interactive": interactive,
         "attribution": "",
     }
+    if pane:
+        rules["pane"] = pane
+    return rules
 
 
 def _group_label(ctx: _Context, spec: LayerSpec) -> str:
@@ -231,16 +260,19 @@ def _group_label(ctx: _Context, spec: LayerSpec) -> str:
     return html_text(f"{group_name} · {spec.name(ctx.lang)}")
 
 
-def _add_backdrop(ctx: _Context, m: folium.Map, visible_ids: set[str]) -> bool:
-    basemap = ctx.basemap
-    wanted = [i for i in basemap.backdrop_layers if i in ctx.catalog.ids() and i not in visible_ids]
+def _backdrop_group(ctx: _Context, source: Basemap, visible_ids: set[str],
+                    pane: str | None = None) -> folium.FeatureGroup | None:
+    """``source``'s backdrop layers, faint, as a group not yet on the map (None: nothing)."""
+    wanted = [i for i in source.backdrop_layers if i in ctx.catalog.ids() and i not in visible_ids]
     if not wanted:
-        return False
-    group = folium.FeatureGroup(name="backdrop", overlay=True, control=False)
+        return None
+    # Shown only when the map adds it (the fallback under online tiles), else at once.
+    group = folium.FeatureGroup(name="backdrop", overlay=True, control=False, show=pane is None)
     look = ctx.rules.backdrop
     for layer_id in wanted:
         spec = ctx.catalog.layer(layer_id)
-        features = layer_features(spec, ctx.options.simplify_deg, basemap.crs_datum)
+        # Drawn in the datum of the page's tiles, like every other layer.
+        features = layer_features(spec, ctx.options.simplify_deg, ctx.basemap.crs_datum)
         data = {
             "type": "FeatureCollection",
             "features": [
@@ -248,12 +280,71 @@ def _add_backdrop(ctx: _Context, m: folium.Map, visible_ids: set[str]) -> bool:
             ],
         }
         rules = _plain_rules(
-            basemap.backdrop_color, look["weight"], look["opacity"], basemap.backdrop_color,
-            look["fill_opacity"], interactive=False, radius=2,
+            source.backdrop_color, look["weight"], look["opacity"], source.backdrop_color,
+            look["fill_opacity"], interactive=False, radius=2, pane=pane,
         )
         SafeGeoJsonLayer(data, rules, union_bounds(f.bounds for f in features)).add_to(group)
+    return group
+
+
+def _add_backdrop(ctx: _Context, m: folium.Map, visible_ids: set[str]) -> bool:
+    group = _backdrop_group(ctx, ctx.basemap, visible_ids)
+    if group is None:
+        return False
     group.add_to(m)
     return True
+
+
+def _add_tile_fallback(ctx: _Context, m: folium.Map, tile_layers: Sequence[Any],
+                       visible_ids: set[str]) -> None:
+    """When the tiles cannot be fetched: the offline backdrop beneath, and a notice."""
+    fallback = ctx.fallback
+    group = None
+    if fallback is not None:
+        pane = add_backdrop_pane(m)
+        group = _backdrop_group(ctx, fallback, visible_ids, pane=pane)
+        if group is not None:
+            group.add_to(m)
+    add_tile_fallback(
+        m, tile_layers, group,
+        background=fallback.background if fallback else ctx.basemap.background,
+        text=ctx.strings.get("map.tiles_unreachable", ctx.lang),
+    )
+
+
+def _display_lonlat(ctx: _Context, lon: float, lat: float) -> tuple[float, float]:
+    x, y = to_display_datum((lon, lat), ctx.basemap)
+    return float(x), float(y)
+
+
+def _display_bounds(ctx: _Context, bounds: Bounds) -> Bounds:
+    (south, west), (north, east) = bounds
+    x1, y1 = _display_lonlat(ctx, west, south)
+    x2, y2 = _display_lonlat(ctx, east, north)
+    return ((min(y1, y2), min(x1, x2)), (max(y1, y2), max(x1, x2)))
+
+
+def _add_marker(ctx: _Context, m: folium.Map, lon: float, lat: float) -> tuple[float, float]:
+    """A typed point, marked like a selection; returns where it is drawn (lat, lon)."""
+    x, y = _display_lonlat(ctx, lon, lat)
+    name = ctx.strings.get("map.goto_marker", ctx.lang)
+    look = ctx.rules.highlight
+    rules = _plain_rules(
+        look["color"], look["weight"], look["opacity"], look["color"], look["fill_opacity"],
+        interactive=True, radius=look["radius"],
+    )
+    data = {
+        "type": "FeatureCollection",
+        "features": [{
+            "type": "Feature",
+            "properties": {"_tooltip": escape(f"{name} · WGS84 {lon:.6f}, {lat:.6f}")},
+            "geometry": {"type": "Point", "coordinates": [round(x, 6), round(y, 6)]},
+        }],
+    }
+    group = folium.FeatureGroup(name=html_text(name), overlay=True, control=True)
+    SafeGeoJsonLayer(data, rules, ((y, x), (y, x))).add_to(group)
+    group.add_to(m)
+    return y, x
 
 
 def _find_feature(ctx: _Context, feature_id: str) -> tuple[LayerSpec, DisplayFeature]:
@@ -280,22 +371,6 @@ def _add_highlight(ctx: _Context, m: folium.Map, feature_id: str) -> Bounds:
     return feature.bounds
 
 
-def _add_tiles(ctx: _Context, m: folium.Map) -> None:
-    basemap = ctx.basemap
-    url = basemap.tile_url()
-    if url is None:
-        return
-    extra = {"subdomains": basemap.subdomains} if basemap.subdomains else {}
-    folium.TileLayer(
-        tiles=url,
-        attr=basemap.attribution(ctx.lang).replace("{", "&#123;"),
-        name=html_text(basemap.name(ctx.lang)),
-        max_zoom=basemap.max_zoom,
-        control=False,
-        **extra,
-    ).add_to(m)
-
-
 def _add_controls(ctx: _Context, m: folium.Map, page: _Page) -> None:
     options, strings, lang, assets = ctx.options, ctx.strings, ctx.lang, page.assets
     if options.fullscreen_control and assets.has(*FULLSCREEN[0], *FULLSCREEN[1]):
@@ -306,8 +381,12 @@ def _add_controls(ctx: _Context, m: folium.Map, page: _Page) -> None:
         )
         page.use(control, *FULLSCREEN)
         control.add_to(m)
+    datum = DisplayDatum(ctx.basemap.crs_datum)
+    datum.add_to(m)
     measure_js = MEASURE_JS[lang]
     if options.measure_control and assets.has(measure_js, *MEASURE_CSS):
+        if ctx.basemap.crs_datum != "wgs84":
+            MeasureInWgs84(datum).add_to(m)
         control = MeasureControl(
             position="topleft",
             primary_length_unit="kilometers",
@@ -317,26 +396,34 @@ def _add_controls(ctx: _Context, m: folium.Map, page: _Page) -> None:
         )
         page.use(control, (measure_js,), MEASURE_CSS)
         control.add_to(m)
-    datum_label = "GCJ-02" if ctx.basemap.crs_datum == "gcj02" else "WGS84"
     ScaleBar().add_to(m)
     ClickCoordinates(
         hint=strings.get("map.click_hint", lang),
-        label=f"{datum_label} {strings.get('map.east', lang)}/{strings.get('map.north', lang)}",
+        label=f"WGS84 {strings.get('map.east', lang)}/{strings.get('map.north', lang)}",
+        datum=datum,
     ).add_to(m)
 
 
-def _initial_view(ctx: _Context, layer_bounds: Bounds | None, highlight: Bounds | None
+def _initial_view(ctx: _Context, layer_bounds: Bounds | None, highlight: Bounds | None,
+                  marker: tuple[float, float] | None = None,
                   ) -> tuple[tuple[float, float], int, Bounds | None]:
+    """Centre, zoom and bounds to fit, in display coordinates (the options give WGS84)."""
     options = ctx.options
-    fit = options.fit_bounds or highlight
+    requested = _display_bounds(ctx, options.fit_bounds) if options.fit_bounds else None
+    fit = requested or highlight
+    if fit is None and marker is not None:
+        return marker, options.zoom or GOTO_ZOOM, None
     if fit is None and options.center is None:
         fit = layer_bounds
     if fit is not None:
         (south, west), (north, east) = fit
         return ((south + north) / 2, (west + east) / 2), options.zoom or 10, fit
     if options.center is not None:
-        return options.center, options.zoom or 12, None
-    return (43.52, 125.66), options.zoom or 10, None
+        lat, lon = options.center
+        x, y = _display_lonlat(ctx, lon, lat)
+        return (y, x), options.zoom or 12, None
+    x, y = _display_lonlat(ctx, 125.66, 43.52)
+    return (y, x), options.zoom or 10, None
 
 
 def build_map(options: MapOptions | None = None) -> folium.Map:
@@ -356,8 +443,10 @@ def build_map(options: MapOptions | None = None) -> folium.Map:
     )
     page.use(m, BASE_JS, BASE_CSS)
     PageStyle(ctx.basemap.background).add_to(m)
-    _add_tiles(ctx, m)
+    tile_layers = add_tile_layers(m, ctx.choice, ctx.lang)
     backdrop_shown = _add_backdrop(ctx, m, visible_ids)
+    if tile_layers:
+        _add_tile_fallback(ctx, m, tile_layers, visible_ids)
 
     bounds = []
     for spec in layers:
@@ -372,14 +461,19 @@ def build_map(options: MapOptions | None = None) -> folium.Map:
         group.add_to(m)
 
     highlight = _add_highlight(ctx, m, options.highlight_id) if options.highlight_id else None
+    marker = _add_marker(ctx, m, *options.marker_lonlat) if options.marker_lonlat else None
+    datum_note = (
+        ctx.strings.get("map.gcj02_note", ctx.lang) if ctx.basemap.crs_datum == "gcj02" else None
+    )
     Legend(
         legend_html(ctx.catalog, layers, ctx.basemap, ctx.rules, ctx.strings, ctx.lang,
-                    backdrop_shown)
+                    backdrop_shown, datum_note)
     ).add_to(m)
     _add_controls(ctx, m, page)
+    add_approval(m, ctx.options.settings, ctx.lang)
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
 
-    center, zoom, fit = _initial_view(ctx, union_bounds(bounds), highlight)
+    center, zoom, fit = _initial_view(ctx, union_bounds(bounds), highlight, marker)
     m.location = list(center)
     m.options["zoom"] = zoom
     if fit is not None:

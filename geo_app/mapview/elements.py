@@ -6,6 +6,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,15 @@ from markupsafe import Markup
 from geo_app.mapview.options import Bounds
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
+
+
+def html_text(text: str) -> str:
+    """Text for a place folium writes as HTML through its own templates.
+
+    Escaped for HTML, and "{" as an entity: folium renders its elements' output a second
+    time as a template, where a "{{" from a layer name would run as template code.
+    """
+    return escape(text).replace("{", "&#123;")
 
 
 def js_value(value: Any) -> Markup:
@@ -119,13 +129,60 @@ class Legend(RawMacroElement):
         self.html = html
 
 
+class DisplayDatum(RawMacroElement):
+    """The basemap's datum in the page: turns points read off the tiles back into WGS84."""
+
+    def __init__(self, datum: str):
+        super().__init__()
+        self._name = "GeoAppDatum"
+        self._template = template("datum.js")
+        self.datum = datum
+
+
+class MeasureInWgs84(RawMacroElement):
+    """Makes leaflet-measure measure in WGS84 on GCJ-02 tiles; add before the control."""
+
+    def __init__(self, datum: DisplayDatum):
+        super().__init__()
+        self._name = "GeoAppMeasureDatum"
+        self._template = template("measure_datum.js")
+        self.datum = datum
+
+
 class ClickCoordinates(RawMacroElement):
-    def __init__(self, hint: str, label: str):
+    def __init__(self, hint: str, label: str, datum: DisplayDatum):
         super().__init__()
         self._name = "GeoAppClick"
         self._template = template("click.js")
         self.hint = hint
         self.label = label
+        self.datum = datum
+
+
+class TileFallback(RawMacroElement):
+    """Draws ``backdrop`` and a notice, once, when the tile layers cannot be fetched."""
+
+    def __init__(self, tile_layers: Sequence[Any], backdrop: Any | None, text: str,
+                 background: str, max_errors: int = 4, silence_ms: int = 15000):
+        super().__init__()
+        self._name = "GeoAppTileFallback"
+        self._template = template("tile_fallback.js")
+        self.tile_layers = list(tile_layers)
+        self.backdrop = backdrop
+        self.text = text
+        self.background = background
+        self.max_errors = max_errors
+        self.silence_ms = silence_ms
+
+
+class Attribution(RawMacroElement):
+    """One more line in the map's attribution corner; ``html`` must already be escaped."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self._name = "GeoAppAttribution"
+        self._template = template("attribution.js")
+        self.html = html
 
 
 class ScaleBar(RawMacroElement):

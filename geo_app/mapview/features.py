@@ -17,8 +17,8 @@ import numpy as np
 import shapely
 from shapely.geometry import mapping, shape
 
-from geo_app import gcj02
 from geo_app.catalog import Catalog, LayerSpec, load_layer_geojson
+from geo_app.display_datum import to_display_datum
 from geo_app.geodesy import hectares
 from geo_app.mapview.options import Bounds
 from geo_app.plan import Plan
@@ -45,14 +45,8 @@ def _to_display(geom: Any, simplify_deg: float, datum: str) -> Any:
         simpler = shapely.simplify(geom, simplify_deg, preserve_topology=True)
         if not simpler.is_empty:
             geom = simpler
-    if datum == "gcj02":
-        geom = shapely.transform(geom, _shift_to_gcj02)
+    geom = to_display_datum(geom, datum)
     return shapely.transform(geom, lambda xy: np.round(xy, COORDINATE_DECIMALS))
-
-
-def _shift_to_gcj02(xy: np.ndarray) -> np.ndarray:
-    lon, lat = gcj02.wgs84_to_gcj02(xy[:, 0], xy[:, 1])
-    return np.column_stack([lon, lat])
 
 
 def _bounds(geom: Any) -> Bounds:

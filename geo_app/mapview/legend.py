@@ -58,6 +58,7 @@ def legend_html(
     strings: Strings,
     lang: str,
     backdrop_shown: bool,
+    datum_note: str | None = None,
 ) -> str:
     visible_ids = {spec.id for spec in visible}
     groups = []
@@ -96,4 +97,5 @@ def legend_html(
         accuracy=accuracy,
         backdrop=backdrop,
         sample_note=strings.get("legend.sample_data", lang) if sample else None,
+        datum_note=datum_note,
     )

@@ -6,7 +6,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from geo_app.basemaps import BasemapRegistry
 from geo_app.catalog import Catalog
+from geo_app.config_lookup import Lookup
 from geo_app.plan import Plan
 
 Bounds = tuple[tuple[float, float], tuple[float, float]]
@@ -62,7 +64,13 @@ class MapOptions:
     page entirely. ``parcels``: a prepared FeatureCollection that replaces the parcel
     layer's file (the filter is then not applied). ``center`` is (lat, lon); with neither
     ``center`` nor ``fit_bounds`` the map fits the visible layers (or the highlighted
-    feature).
+    feature, or ``marker_lonlat``). Every position given here is WGS84, whatever the
+    basemap: the map moves it onto GCJ-02 tiles itself.
+
+    ``basemaps``: the registry to choose from (None: the shipped one plus the file named by
+    GEO_APP_BASEMAPS). ``settings``: where access keys and the approval number are looked
+    up, a mapping or a callable (None: the environment); kept out of repr.
+    ``marker_lonlat``: a (lon, lat) point to mark, such as a typed coordinate.
     """
 
     catalog: Catalog | None = None
@@ -81,3 +89,6 @@ class MapOptions:
     simplify_deg: float = DEFAULT_SIMPLIFY_DEG
     measure_control: bool = True
     fullscreen_control: bool = True
+    basemaps: BasemapRegistry | None = field(default=None, hash=False, compare=False)
+    settings: Lookup = field(default=None, hash=False, compare=False, repr=False)
+    marker_lonlat: tuple[float, float] | None = None

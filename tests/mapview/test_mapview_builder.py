@@ -130,7 +130,7 @@ def test_popup_lists_plan_item_accuracy_source_and_parcel_facts(tiny_catalog):
     data = layer_display_data(MapOptions(catalog=tiny_catalog), "land_parcels")
     popup = data["features"][0]["properties"]["_popup"]
     for text in ("地块 p-1", "规划事项", "目标", "不少于 200 公顷", "规划章节", "示意", "测试数据",
-                 "公顷", "计划供应", "工业", "奢岭街道", "2022Q1", "示例数据"):
+                 "公顷", "计划供地", "工业", "奢岭街道", "2022Q1", "示例数据"):
         assert text in popup, text
     english = layer_display_data(MapOptions(catalog=tiny_catalog, lang="en"), "land_parcels")
     popup = english["features"][0]["properties"]["_popup"]
@@ -178,7 +178,7 @@ def test_parcel_filter_and_prepared_parcels(tiny_catalog):
 
 def test_legend_in_both_languages(tiny_catalog):
     page = _render(catalog=tiny_catalog)
-    for text in ("图例", "示范村", "地块：计划供应", "虚线、浅色", "地块为示例数据"):
+    for text in ("图例", "示范村", "地块：计划供地", "虚线、浅色", "地块为示例数据"):
         assert text in page, text
     page = _render(catalog=tiny_catalog, lang="en")
     for text in ("Legend", "Demonstration villages", "Parcels: Supplied", "Dashed, lighter",
@@ -209,7 +209,7 @@ def test_explicit_center_and_zoom_are_kept(tiny_catalog):
     assert "fitBounds" not in m.get_root().render()
 
 
-def test_gcj02_basemap_shifts_the_layers(tiny_catalog, tmp_path, monkeypatch):
+def test_gcj02_basemap_shifts_the_layers(tiny_catalog, tmp_path):
     from geo_app import basemaps
     from geo_app.gcj02 import wgs84_to_gcj02
 
@@ -221,17 +221,16 @@ def test_gcj02_basemap_shifts_the_layers(tiny_catalog, tmp_path, monkeypatch):
         'attribution_zh = "甲"\nattribution_en = "G"\n',
         encoding="utf-8",
     )
-    real_loader = basemaps.load_basemaps
-    monkeypatch.setattr(
-        "geo_app.mapview.builder.load_basemaps", lambda: real_loader(registry)
+    options = MapOptions(
+        catalog=tiny_catalog, basemap="gcj", basemaps=basemaps.load_basemaps(registry)
     )
-    data = layer_display_data(MapOptions(catalog=tiny_catalog, basemap="gcj"), "villages")
+    data = layer_display_data(options, "villages")
     lon, lat = next(f for f in data["features"]
                     if f["properties"]["id"] == "village-hostile")["geometry"]["coordinates"]
     expected = wgs84_to_gcj02(125.61234567, 43.51234567)
     assert lon == pytest.approx(float(expected[0]), abs=1e-6)
     assert lat == pytest.approx(float(expected[1]), abs=1e-6)
-    assert "GCJ-02" in render_html(MapOptions(catalog=tiny_catalog, basemap="gcj"))
+    assert "GCJ-02" in render_html(options)
 
 
 def test_standalone_page_inlines_every_asset(tiny_catalog):

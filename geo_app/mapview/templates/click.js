@@ -1,6 +1,7 @@
 {# Shows the clicked point's lon/lat in the map corner, also when the click opened a
-   feature's popup. Text only (textContent): the other coordinate systems are computed on
-   the server by describe_point. #}
+   feature's popup. Always WGS84: on GCJ-02 tiles the point is converted back first.
+   Text only (textContent): the other coordinate systems are computed on the server by
+   describe_point. #}
 {% macro script(this, kwargs) %}
 var {{ this.get_name() }} = L.control({position: "bottomleft"});
 {{ this.get_name() }}.onAdd = function () {
@@ -10,8 +11,9 @@ var {{ this.get_name() }} = L.control({position: "bottomleft"});
 };
 {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
 {{ this.get_name() }}.show = function (latlng) {
+    var point = {{ this.datum.get_name() }}.toWgs84(latlng);
     this.getContainer().textContent = {{ this.label|js_value }} + "  "
-        + latlng.lng.toFixed(6) + ", " + latlng.lat.toFixed(6);
+        + point.lng.toFixed(6) + ", " + point.lat.toFixed(6);
 };
 {{ this._parent.get_name() }}.on("click", function (e) { {{ this.get_name() }}.show(e.latlng); });
 {{ this._parent.get_name() }}.on("popupopen", function (e) { {{ this.get_name() }}.show(e.popup.getLatLng()); });

@@ -16,16 +16,24 @@ var {{ this.get_name() }} = (function () {
         }
         return s;
     }
-    return L.geoJSON({{ this.data|js_value }}, {
+    var options = {
         interactive: rules.interactive,
         attribution: rules.attribution,
         style: styleOf,
-        pointToLayer: function (feature, latlng) { return L.circleMarker(latlng, styleOf(feature)); },
+        pointToLayer: function (feature, latlng) {
+            var s = styleOf(feature);
+            if (rules.pane) { s.pane = rules.pane; }
+            return L.circleMarker(latlng, s);
+        },
         onEachFeature: function (feature, layer) {
             var p = feature.properties || {};
             if (p._tooltip) { layer.bindTooltip(p._tooltip, {sticky: true}); }
             if (p._popup) { layer.bindPopup(p._popup, {maxWidth: 360}); }
         }
-    });
+    };
+    // A named pane (the offline backdrop under online tiles) keeps its place below the
+    // plan layers whenever it is added.
+    if (rules.pane) { options.pane = rules.pane; }
+    return L.geoJSON({{ this.data|js_value }}, options);
 })().addTo({{ this._parent.get_name() }});
 {% endmacro %}
