@@ -3,68 +3,60 @@
 Subcommands live in a registry (:data:`COMMANDS`); a later one (export, import …) is a
 :class:`Command` passed to :func:`register`. Exit codes: 0 done, 1 the input is unusable,
 2 the command line is wrong, 3 an unexpected internal error. No traceback reaches the user.
+What subcommands share (console, options, tables, exit codes) is in :mod:`geo_app.cli_support`.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import sys
-import unicodedata
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, TextIO
 
 import numpy as np
 import shapely
 
-from geo_app.crs import Converter, CoordinateSystem, UnknownCRSError, parse_crs
+from geo_app.cli_support import (
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_USAGE,
+    Command,
+    Console,
+    Translate,
+    add_crs_argument,
+    add_json_argument,
+    crs_argument,
+    format_ha,
+    format_optional_ha,
+    table_lines,
+)
+from geo_app.crs import Converter, UnknownCRSError
 from geo_app.export.cli import export_command
 from geo_app.geodesy import hectares, plane_hectares
-from geo_app.problems import LANGS, InputError, Lang, Problem
+from geo_app.i18n import t
+from geo_app.problems import LANGS, InputError, Lang
 from geo_app.workspace_cli import add_workspace_argument, configured_ledger, workspace_commands
 
-EXIT_OK = 0
-EXIT_INPUT = 1
-EXIT_USAGE = 2
-EXIT_INTERNAL = 3
+__all__ = [
+    "COMMANDS",
+    "EXIT_INPUT",
+    "EXIT_INTERNAL",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "Command",
+    "Console",
+    "build_parser",
+    "main",
+    "register",
+]
+
 LANG_ENV = "GEO_APP_LANG"
 
-
-class Console:
-    """Where a command writes, and in which language."""
-
-    def __init__(self, out: TextIO, err: TextIO, lang: Lang):
-        self.out, self.err, self.lang = out, err, lang
-
-    def text(self, zh: str, en: str) -> str:
-        return zh if self.lang == "zh" else en
-
-    def print(self, line: str = "") -> None:
-        print(line, file=self.out)
-
-    def note(self, line: str) -> None:
-        print(line, file=self.err)
-
-    def problem(self, problem: Problem, stream: TextIO | None = None) -> None:
-        print(problem.line(self.lang), file=stream or self.err)
-
-    def json(self, value: Any) -> None:
-        print(json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False), file=self.out)
-
-
-@dataclass(frozen=True)
-class Command:
-    name: str
-    help_zh: str
-    help_en: str
-    add_arguments: Callable[[argparse.ArgumentParser, Callable[[str, str], str]], None]
-    run: Callable[[argparse.Namespace, Console], int]
-
-
+# The subcommands by name, in the order ``geo-app --help`` lists them.
 COMMANDS: dict[str, Command] = {}
 
 
@@ -73,68 +65,10 @@ def register(command: Command) -> Command:
     return command
 
 
-# --- shared argument helpers ------------------------------------------------------------
-
-
-def _crs_argument(text: str) -> CoordinateSystem:
-    try:
-        return parse_crs(text)
-    except UnknownCRSError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _add_crs(parser: argparse.ArgumentParser, tr: Callable[[str, str], str]) -> None:
-    parser.add_argument(
-        "--crs",
-        type=_crs_argument,
-        metavar="CRS",
-        help=tr(
-            "坐标系（覆盖或补充文件中的）：wgs84、cgcs2000、gk42、gk126、gcj02、webmerc "
-            "或 EPSG:NNNN",
-            "coordinate system, overriding or supplying the file's: wgs84, cgcs2000, gk42, "
-            "gk126, gcj02, webmerc or EPSG:NNNN",
-        ),
-    )
-
-
-def _add_json(parser: argparse.ArgumentParser, tr: Callable[[str, str], str]) -> None:
-    parser.add_argument("--json", action="store_true", help=tr("输出 JSON", "print JSON"))
-
-
-def _print_problems(console: Console, problems: Sequence[Problem], stream: TextIO) -> None:
-    for problem in problems:
-        console.problem(problem, stream)
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int, right: bool = False) -> str:
-    gap = " " * max(width - _width(text), 0)
-    return gap + text if right else text + gap
-
-
-def _table(rows: Sequence[Sequence[str]], right_columns: Sequence[int] = ()) -> list[str]:
-    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return [
-        "  ".join(_pad(cell, widths[i], i in right_columns) for i, cell in enumerate(row)).rstrip()
-        for row in rows
-    ]
-
-
-def _ha(value: float) -> str:
-    return f"{value:,.2f}"
-
-
-def _optional_ha(value: float | None) -> str:
-    return f"{value:,.4f}" if value is not None and np.isfinite(value) else "—"
-
-
 # --- totals -------------------------------------------------------------------------------
 
 
-def _totals_arguments(parser: argparse.ArgumentParser, tr: Callable[[str, str], str]) -> None:
+def _totals_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
     parser.add_argument(
         "--parcels",
         metavar="FILE",
@@ -143,7 +77,7 @@ def _totals_arguments(parser: argparse.ArgumentParser, tr: Callable[[str, str], 
             "parcels file (default: the shipped parcels layer)",
         ),
     )
-    _add_crs(parser, tr)
+    add_crs_argument(parser, tr)
     add_workspace_argument(parser, tr)
     parser.add_argument(
         "--target",
@@ -164,7 +98,7 @@ def _totals_arguments(parser: argparse.ArgumentParser, tr: Callable[[str, str], 
         ),
     ):
         parser.add_argument(f"--{name}", action="append", metavar=name.upper(), help=tr(zh, en))
-    _add_json(parser, tr)
+    add_json_argument(parser, tr)
 
 
 def _run_totals(args: argparse.Namespace, console: Console) -> int:
@@ -177,7 +111,7 @@ def _run_totals(args: argparse.Namespace, console: Console) -> int:
             ledger = LandSupplyLedger(ledger.parcels, args.target, sample_data=ledger.sample_data)
     else:
         report = check_parcel_file(args.parcels, args.crs)
-        _print_problems(console, report.problems, console.err)
+        console.problems(report.problems, console.err)
         if not report.ok or report.data is None:
             return EXIT_INPUT
         target = args.target if args.target is not None else plan_target().target_ha
@@ -193,9 +127,9 @@ def _run_totals(args: argparse.Namespace, console: Console) -> int:
 
 
 def _totals_text(ledger: Any, console: Console) -> list[str]:
-    from geo_app.ledger import STATUS_LABELS
+    from geo_app.parcel_labels import status_name, use_name
 
-    tr = console.text
+    tr, lang = console.text, console.lang
     unit = tr("公顷", "ha")
     lines = [tr("征供地台账", "Land-supply ledger")]
     if ledger.sample_data:
@@ -203,33 +137,37 @@ def _totals_text(ledger: Any, console: Console) -> list[str]:
     lines.append("")
     share = ledger.share_of_target
     summary = [
-        [tr("目标（至少）", "target (at least)"), _ha(ledger.target_ha), unit],
-        [tr("合计", "total"), _ha(ledger.total_ha), unit],
-        [tr("缺口", "gap"), _ha(ledger.gap_ha), unit],
+        [tr("目标（至少）", "target (at least)"), format_ha(ledger.target_ha), unit],
+        [tr("合计", "total"), format_ha(ledger.total_ha), unit],
+        [tr("缺口", "gap"), format_ha(ledger.gap_ha), unit],
         [tr("完成比例", "share of target"), f"{share:.1%}" if np.isfinite(share) else "—", ""],
         [tr("地块数", "parcels"), str(ledger.parcel_count), ""],
     ]
-    lines += _table(summary, right_columns=(1,))
-    uses = ledger.use_labels()
-    sections = (
-        (tr("按状态", "by status"), ledger.by_status, lambda k: STATUS_LABELS.get(k, (k, k))),
-        (tr("按乡镇街道", "by town"), ledger.by_town, lambda k: (k, k)),
-        (tr("按用途", "by use"), ledger.by_use, lambda k: (uses.get(k, k), k)),
-        (tr("按季度", "by quarter"), ledger.by_quarter, lambda k: (k, k)),
+    lines += table_lines(summary, right_columns=(1,))
+    own_use_words = ledger.use_labels()
+    sections: tuple[tuple[str, dict[str, float], Callable[[str], str]], ...] = (
+        (tr("按状态", "by status"), ledger.by_status, lambda k: status_name(k, lang)),
+        (tr("按乡镇街道", "by town"), ledger.by_town, str),
+        (
+            tr("按用途", "by use"),
+            ledger.by_use,
+            lambda k: use_name(k, lang, own_use_words.get(k)),
+        ),
+        (tr("按季度", "by quarter"), ledger.by_quarter, str),
     )
     for title, totals, label in sections:
         if not totals:
             continue
         lines += ["", title]
-        rows = [["  " + tr(*label(key)), _ha(value), unit] for key, value in totals.items()]
-        lines += _table(rows, right_columns=(1,))
+        rows = [["  " + label(key), format_ha(value), unit] for key, value in totals.items()]
+        lines += table_lines(rows, right_columns=(1,))
     return lines
 
 
 # --- area ---------------------------------------------------------------------------------
 
 
-def _area_arguments(parser: argparse.ArgumentParser, tr: Callable[[str, str], str]) -> None:
+def _area_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
     parser.add_argument(
         "file",
         metavar="FILE",
@@ -238,8 +176,8 @@ def _area_arguments(parser: argparse.ArgumentParser, tr: Callable[[str, str], st
             "vector file: GeoJSON, GeoPackage, zipped Shapefile, KML …",
         ),
     )
-    _add_crs(parser, tr)
-    _add_json(parser, tr)
+    add_crs_argument(parser, tr)
+    add_json_argument(parser, tr)
 
 
 # The GK plane figure belongs to the 3-degree zone around 126E; well outside it the
@@ -259,7 +197,7 @@ def _run_area(args: argparse.Namespace, console: Console) -> int:
     from geo_app.validation import validate_file
 
     report = validate_file(args.file, args.crs)
-    _print_problems(console, report.problems, console.err)
+    console.problems(report.problems, console.err)
     if not report.ok or report.data is None:
         return EXIT_INPUT
     data = report.data
@@ -288,11 +226,11 @@ def _run_area(args: argparse.Namespace, console: Console) -> int:
         ]
     ]
     rows += [
-        [str(f["id"]), f"{f['hectares']:,.4f}", _optional_ha(f["gk_plane_hectares"])]
+        [str(f["id"]), f"{f['hectares']:,.4f}", format_optional_ha(f["gk_plane_hectares"])]
         for f in features
     ]
-    rows.append([tr("合计", "total"), f"{total:,.4f}", _optional_ha(plane_total)])
-    for line in _table(rows, right_columns=(1, 2)):
+    rows.append([tr("合计", "total"), f"{total:,.4f}", format_optional_ha(plane_total)])
+    for line in table_lines(rows, right_columns=(1, 2)):
         console.print(line)
     console.print(
         tr(
@@ -306,9 +244,9 @@ def _run_area(args: argparse.Namespace, console: Console) -> int:
 # --- validate -----------------------------------------------------------------------------
 
 
-def _validate_arguments(parser: argparse.ArgumentParser, tr: Callable[[str, str], str]) -> None:
+def _validate_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
     parser.add_argument("file", metavar="FILE", help=tr("要检查的矢量文件", "vector file to check"))
-    _add_crs(parser, tr)
+    add_crs_argument(parser, tr)
     parser.add_argument(
         "--any-geometry",
         action="store_true",
@@ -337,22 +275,17 @@ def _run_validate(args: argparse.Namespace, console: Console) -> int:
         required_fields=PARCEL_FIELDS if args.parcels else (),
         allowed_values=PARCEL_ALLOWED_VALUES if args.parcels else None,
     )
-    _print_problems(console, report.problems, console.out)
+    console.problems(report.problems, console.out)
     if not report.ok or report.data is None:
         return EXIT_INPUT
     data = report.data
-    origin = {
-        "file": ("文件声明", "declared by the file"),
-        "option": ("--crs 指定", "given with --crs"),
-        "default": ("GeoJSON 默认", "the GeoJSON default"),
-        "assumed": ("推测", "assumed"),
-    }[data.crs_origin]
+    origin = t(f"crs_origin.{data.crs_origin}", console.lang)
     console.print(
         console.text(
             f"可用：{len(data)} 个要素（{data.format_name}），"
-            f"坐标系 {data.source_crs.key}（{origin[0]}）",
+            f"坐标系 {data.source_crs.key}（{origin}）",
             f"usable: {len(data)} features ({data.format_name}), coordinate system "
-            f"{data.source_crs.key} ({origin[1]})",
+            f"{data.source_crs.key} ({origin})",
         )
     )
     return EXIT_OK
@@ -361,12 +294,12 @@ def _run_validate(args: argparse.Namespace, console: Console) -> int:
 # --- convert ------------------------------------------------------------------------------
 
 
-def _convert_arguments(parser: argparse.ArgumentParser, tr: Callable[[str, str], str]) -> None:
+def _convert_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
     parser.add_argument(
         "--from",
         dest="source",
         required=True,
-        type=_crs_argument,
+        type=crs_argument,
         metavar="CRS",
         help=tr("原坐标系", "source coordinate system"),
     )
@@ -374,7 +307,7 @@ def _convert_arguments(parser: argparse.ArgumentParser, tr: Callable[[str, str],
         "--to",
         dest="target",
         required=True,
-        type=_crs_argument,
+        type=crs_argument,
         metavar="CRS",
         help=tr("目标坐标系", "target coordinate system"),
     )

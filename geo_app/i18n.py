@@ -4,6 +4,9 @@ The strings live in ``strings.toml`` beside this module as nested tables whose l
 ``{zh = "...", en = "..."}``; a string is named by its dotted path (``map.legend.title``).
 Asking for a name that is not there raises :class:`MissingStringError`: a missing string is
 a bug to fix, never text to guess.
+
+A table holding only ``same_as = "other.name"`` repeats the strings under ``other.name``, so
+one fact shown in two places (a parcel status in the popup and in the legend) is written once.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 STRINGS_PATH = Path(__file__).with_name("strings.toml")
+ALIAS_KEY = "same_as"
 
 
 class MissingStringError(KeyError):
@@ -58,6 +62,12 @@ class Strings:
     def both(self, key: str, /, **values: Any) -> dict[str, str]:
         return {lang: self.get(key, lang, **values) for lang in LANGS}
 
+    def choice(self, prefix: str, value: Any, lang: str = DEFAULT_LANG) -> str:
+        """The words for a coded value (``parcel.status`` + ``planned``); the code itself when
+        no string names it, since data may carry codes the product does not know."""
+        name = f"{prefix}.{value}"
+        return self.get(name, lang) if name in self.table else str(value)
+
     def names(self, prefix: str = "") -> tuple[str, ...]:
         return tuple(name for name in self.table if name.startswith(prefix))
 
@@ -74,8 +84,16 @@ class Strings:
 def parse_strings(document: Mapping[str, Any], source: str = "strings.toml") -> Strings:
     """Flatten nested tables into dotted names; every leaf must give text in every language."""
     table: dict[str, dict[str, str]] = {}
+    aliases: dict[str, str] = {}
 
     def walk(node: Mapping[str, Any], prefix: str) -> None:
+        if ALIAS_KEY in node:
+            if len(node) != 1 or not isinstance(node[ALIAS_KEY], str):
+                raise StringsFileError(
+                    f"{source}: {prefix!r} must hold only {ALIAS_KEY} = \"<name>\""
+                )
+            aliases[prefix] = node[ALIAS_KEY]
+            return
         langs_here = [key for key in node if key in LANGS]
         if langs_here:
             extra = sorted(set(node) - set(LANGS))
@@ -98,7 +116,26 @@ def parse_strings(document: Mapping[str, Any], source: str = "strings.toml") -> 
             walk(child, name)
 
     walk(document, "")
+    for alias, target in aliases.items():
+        table.update(_aliased(table, alias, target, source))
     return Strings(table=table, source=source)
+
+
+def _aliased(
+    table: Mapping[str, dict[str, str]], alias: str, target: str, source: str
+) -> dict[str, dict[str, str]]:
+    """The names under ``target`` renamed to sit under ``alias``."""
+    copied = {
+        alias + name[len(target):]: texts
+        for name, texts in table.items()
+        if name == target or name.startswith(target + ".")
+    }
+    if not copied:
+        raise StringsFileError(f"{source}: {alias!r} is the same as {target!r}, which is not there")
+    clashes = sorted(set(copied) & set(table))
+    if clashes:
+        raise StringsFileError(f"{source}: {alias!r} is an alias but {clashes[0]!r} is also given")
+    return copied
 
 
 def load_strings(path: str | Path | None = None) -> Strings:

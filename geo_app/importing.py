@@ -24,10 +24,12 @@ from shapely.geometry.base import BaseGeometry
 
 from geo_app.crs import CoordinateSystem
 from geo_app.geodesy import hectares
-from geo_app.ledger import PARCEL_FIELDS, PARCEL_STATUSES, STATUS_LABELS, TARGET_ITEM_ID
+from geo_app.ledger import PARCEL_FIELDS, PARCEL_STATUSES, TARGET_ITEM_ID
+from geo_app.parcel_labels import status_name, status_words
 from geo_app.problems import Problem, error, warning
 from geo_app.reading import DEFAULT_LIMITS, ReadLimits, VectorData
 from geo_app.validation import DISTRICT, validate_file
+from geo_app.values import is_blank
 from geo_app.workspace import ImportOutcome, NewParcel, Workspace
 
 # Validation codes of rings that make_valid can turn into valid polygons.
@@ -42,16 +44,22 @@ REPAIRABLE = frozenset(
         "invalid_geometry",
     }
 )
-# Status words planners write, mapped to the ledger's codes.
+# Status words planners write, mapped to the ledger's codes: the product's own words in
+# either language, and others in common use (looked up as written, then in lower case).
 STATUS_ALIASES: Mapping[str, str] = {
     **{code: code for code in PARCEL_STATUSES},
-    **{labels[0]: code for code, labels in STATUS_LABELS.items()},
-    **{labels[1]: code for code, labels in STATUS_LABELS.items()},
+    **{word.lower(): code for code in PARCEL_STATUSES for word in status_words(code)},
     "计划": "planned",
+    "计划供地": "planned",
+    "计划供应": "planned",
     "拟供地": "planned",
     "收储中": "in_acquisition",
     "征收中": "in_acquisition",
+    "征收收储中": "in_acquisition",
+    "in acquisition": "in_acquisition",
     "已供": "supplied",
+    "已供地": "supplied",
+    "已供应": "supplied",
     "已出让": "supplied",
     "已划拨": "supplied",
 }
@@ -218,14 +226,6 @@ def _adjust(
     )
 
 
-def _blank(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and np.isnan(value):
-        return True
-    return isinstance(value, str) and not value.strip()
-
-
 def _properties(
     data: VectorData, file_name: str, today: dt.date, plan: ImportPlan
 ) -> list[dict[str, Any]]:
@@ -236,7 +236,7 @@ def _properties(
     numbered = 0
     rows: list[dict[str, Any]] = []
     for row, record in enumerate(frame.to_dict("records")):
-        props = {str(k): v for k, v in record.items() if not _blank(v)}
+        props = {str(k): v for k, v in record.items() if not is_blank(v)}
         if data.has_id[row]:
             props["id"] = str(data.ids[row])
         else:
@@ -267,7 +267,7 @@ def _normalise_status(props: dict[str, Any], label: str) -> Problem | None:
     if code is not None:
         props["status"] = code
         return None
-    choices = "、".join(f"{labels[0]}（{code}）" for code, labels in STATUS_LABELS.items())
+    choices = "、".join(f"{status_name(code, 'zh')}（{code}）" for code in PARCEL_STATUSES)
     return error(
         "unexpected_value",
         f"状态 {value!r} 无法识别；应为：{choices}",

@@ -13,19 +13,15 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 
 from geo_app.crs import WGS84, Converter, CoordinateSystem, from_pyproj
 from geo_app.geodesy import hectares
+from geo_app.values import is_missing
 
 TARGET_ITEM_ID = "land_supply_ha"
+# Their names in words are in strings.toml (see geo_app.parcel_labels).
 PARCEL_STATUSES: tuple[str, ...] = ("planned", "in_acquisition", "supplied")
-STATUS_LABELS: dict[str, tuple[str, str]] = {
-    "planned": ("计划供地", "planned"),
-    "in_acquisition": ("征收收储中", "in acquisition"),
-    "supplied": ("已供地", "supplied"),
-}
 # The eight towns and sub-districts in National Bureau of Statistics code order.
 TOWNS: tuple[str, ...] = (
     "云山街道",
@@ -47,7 +43,7 @@ class LedgerError(ValueError):
 
 
 def _key(value: Any) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+    if is_missing(value):
         return UNKNOWN
     text = str(value).strip()
     return text or UNKNOWN

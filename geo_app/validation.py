@@ -25,6 +25,7 @@ from shapely.geometry.base import BaseGeometry
 from geo_app.crs import CoordinateSystem
 from geo_app.problems import InputError, Lang, Problem, error, warning
 from geo_app.reading import DEFAULT_LIMITS, ReadLimits, VectorData, read_vector
+from geo_app.values import is_blank, is_missing
 
 __all__ = [
     "DISTRICT",
@@ -159,7 +160,7 @@ def _default_labels(frame: pd.DataFrame) -> tuple[list[str], list[bool]]:
     values = frame["id"].tolist() if "id" in frame.columns else [None] * len(frame)
     labels, has_id = [], []
     for row, value in enumerate(values):
-        usable = value is not None and not (isinstance(value, float) and np.isnan(value))
+        usable = not is_missing(value)
         labels.append(str(value) if usable else f"#{row}")
         has_id.append(usable)
     return labels, has_id
@@ -381,14 +382,6 @@ def _invalid_geometry(reason: str) -> Problem:
     return error(code, zh, en)
 
 
-def _is_blank(value: Any) -> bool:
-    if value is None or value is pd.NA:
-        return True
-    if isinstance(value, float) and np.isnan(value):
-        return True
-    return isinstance(value, str) and not value.strip()
-
-
 def _attribute_problems(
     frame: pd.DataFrame,
     required_fields: Sequence[str],
@@ -407,7 +400,7 @@ def _attribute_problems(
             )
             continue
         for row, value in enumerate(frame[name].tolist()):
-            if _is_blank(value):
+            if is_blank(value):
                 found.append(
                     (
                         row,
@@ -424,7 +417,7 @@ def _attribute_problems(
         allowed = tuple(allowed)
         choices = ", ".join(str(v) for v in allowed)
         for row, value in enumerate(frame[name].tolist()):
-            if not _is_blank(value) and value not in allowed:
+            if not is_blank(value) and value not in allowed:
                 found.append(
                     (
                         row,

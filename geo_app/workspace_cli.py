@@ -10,9 +10,20 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
+from geo_app.cli_support import (
+    EXIT_INPUT,
+    EXIT_OK,
+    Command,
+    Console,
+    Translate,
+    add_crs_argument,
+    add_json_argument,
+    table_lines,
+)
+from geo_app.i18n import t
 from geo_app.problems import Problem
 from geo_app.workspace import (
     DATA_ENV,
@@ -22,10 +33,6 @@ from geo_app.workspace import (
     resolve_data_dir,
     workspace_ledger,
 )
-
-EXIT_OK = 0
-EXIT_INPUT = 1
-Translate = Callable[[str, str], str]
 
 
 def add_workspace_argument(parser: argparse.ArgumentParser, tr: Translate) -> None:
@@ -79,8 +86,6 @@ def workspace_ledger_or_none(explicit: str | None = None) -> Any:
 
 
 def _import_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
-    from geo_app.cli import _add_crs, _add_json
-
     parser.add_argument(
         "file",
         metavar="FILE",
@@ -91,7 +96,7 @@ def _import_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
             "column or one vertex per row), 界址点 coordinate text",
         ),
     )
-    _add_crs(parser, tr)
+    add_crs_argument(parser, tr)
     add_workspace_argument(parser, tr)
     _add_user(parser, tr)
     parser.add_argument(
@@ -115,7 +120,7 @@ def _import_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
         action="store_true",
         help=tr("只检查，不写入", "check only, write nothing"),
     )
-    _add_json(parser, tr)
+    add_json_argument(parser, tr)
 
 
 def _problem_json(problem: Problem) -> dict[str, Any]:
@@ -128,7 +133,7 @@ def _problem_json(problem: Problem) -> dict[str, Any]:
     }
 
 
-def _run_import(args: argparse.Namespace, console: Any) -> int:
+def _run_import(args: argparse.Namespace, console: Console) -> int:
     from geo_app.importing import import_file
 
     workspace = Workspace.open(resolve_data_dir(args.workspace))
@@ -161,31 +166,25 @@ def _run_import(args: argparse.Namespace, console: Any) -> int:
             }
         )
     else:
-        for problem in plan.problems:
-            console.problem(problem, console.out)
-        for line in _import_summary(plan, outcome, ledger, workspace, args, console.text):
+        console.problems(plan.problems, console.out)
+        for line in _import_summary(plan, outcome, ledger, workspace, console.lang, console.text):
             console.print(line)
     return EXIT_OK if plan.ok else EXIT_INPUT
 
 
 def _import_summary(
-    plan: Any, outcome: Any, ledger: Any, workspace: Workspace, args: Any, tr: Translate
+    plan: Any, outcome: Any, ledger: Any, workspace: Workspace, lang: str, tr: Translate
 ) -> list[str]:
     lines: list[str] = []
     data = plan.data
     if data is not None:
-        origin = {
-            "file": ("文件声明", "declared by the file"),
-            "option": ("--crs 指定", "given with --crs"),
-            "default": ("GeoJSON 默认", "the GeoJSON default"),
-            "assumed": ("推测", "assumed"),
-        }[data.crs_origin]
+        origin = t(f"crs_origin.{data.crs_origin}", lang)
         lines.append(
             tr(
                 f"文件 {plan.source}：{data.format_name}，坐标系 {data.source_crs.key}"
-                f"（{origin[0]}）",
+                f"（{origin}）",
                 f"file {plan.source}: {data.format_name}, coordinate system "
-                f"{data.source_crs.key} ({origin[1]})",
+                f"{data.source_crs.key} ({origin})",
             )
         )
     count, ha = len(plan.parcels), plan.hectares
@@ -248,14 +247,12 @@ _ACTIONS = {
 
 
 def _history_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
-    from geo_app.cli import _add_json
-
     parser.add_argument("--parcel", metavar="ID", help=tr("只看这个地块", "only this parcel"))
     parser.add_argument(
         "--limit", type=int, default=50, metavar="N", help=tr("最多几条（默认 50）", "at most N")
     )
     add_workspace_argument(parser, tr)
-    _add_json(parser, tr)
+    add_json_argument(parser, tr)
 
 
 def _entry_json(entry: HistoryEntry) -> dict[str, Any]:
@@ -273,9 +270,7 @@ def _entry_json(entry: HistoryEntry) -> dict[str, Any]:
     }
 
 
-def _run_history(args: argparse.Namespace, console: Any) -> int:
-    from geo_app.cli import _table
-
+def _run_history(args: argparse.Namespace, console: Console) -> int:
     workspace = Workspace.open(resolve_data_dir(args.workspace))
     entries = workspace.history(args.parcel, limit=max(args.limit, 1))
     if args.json:
@@ -290,7 +285,7 @@ def _run_history(args: argparse.Namespace, console: Any) -> int:
     for e in entries:
         versions = f"{e.version_before or '—'} → {e.version_after or '—'}"
         rows.append([str(e.id), e.at, e.user, tr(*_ACTIONS[e.action]), e.parcel_id, versions])
-    for line in _table(rows):
+    for line in table_lines(rows):
         console.print(line)
     return EXIT_OK
 
@@ -311,7 +306,7 @@ def _restore_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
     _add_user(parser, tr)
 
 
-def _run_restore(args: argparse.Namespace, console: Any) -> int:
+def _run_restore(args: argparse.Namespace, console: Console) -> int:
     workspace = Workspace.open(resolve_data_dir(args.workspace))
     parcel = workspace.restore(args.parcel, args.version, _user(args), args.expect_version)
     console.print(
@@ -325,10 +320,8 @@ def _run_restore(args: argparse.Namespace, console: Any) -> int:
     return EXIT_OK
 
 
-def workspace_commands() -> list[Any]:
+def workspace_commands() -> list[Command]:
     """The entries for the ``geo-app`` command registry."""
-    from geo_app.cli import Command
-
     return [
         Command(
             "import",

@@ -109,6 +109,18 @@ def test_totals_table_is_chinese_first_with_an_english_switch():
     assert "公顷" not in out
 
 
+def test_totals_table_names_statuses_and_uses_as_the_map_does():
+    from geo_app.i18n import t
+
+    for lang in ("zh", "en"):
+        code, out, _ = run("totals", "--lang", lang)
+        assert code == 0
+        for status in ("planned", "in_acquisition", "supplied"):
+            assert f"  {t(f'parcel.status.{status}', lang)}  " in out, status
+        assert f"  {t('parcel.use.industrial', lang)}  " in out
+    assert "征收收储中" not in out
+
+
 def test_totals_from_a_parcels_file_with_filters(tmp_path):
     path = tmp_path / "parcels.gpkg"
     parcel_frame().to_crs(4530).to_file(path)

@@ -128,6 +128,7 @@ def test_dry_run_and_replace(tmp_path, parcels_file):
     workspace = tmp_path / "ws"
     code, out, _ = run("import", parcels_file, "--workspace", workspace, "--dry-run")
     assert code == 0 and "未写入" in out
+    assert "坐标系 wgs84（GeoJSON 默认）" in out
     assert Workspace.open(workspace).holds_only_samples()
     run("import", parcels_file, "--workspace", workspace, "--user", "x")
     other = write_geojson(tmp_path / "other.geojson", feature(OTHER, id="b-1", status="planned"))

@@ -63,3 +63,56 @@ def test_a_custom_file_is_read(tmp_path):
     strings = load_strings(path)
     assert strings.names() == ("x.y",)
     assert strings.both("x.y", name="双阳") == {"zh": "你好 双阳", "en": "hello 双阳"}
+
+
+def test_same_as_repeats_the_strings_of_another_name():
+    strings = parse_strings(
+        {
+            "parcel": {"status": {"planned": {"zh": "计划供地", "en": "Planned"}}},
+            "palette": {"status": {"same_as": "parcel.status"}},
+        }
+    )
+    assert strings.both("palette.status.planned") == {"zh": "计划供地", "en": "Planned"}
+    assert "palette.status" not in strings  # the alias table itself is no string
+
+
+def test_same_as_a_single_string():
+    strings = parse_strings({"a": {"zh": "甲", "en": "A"}, "b": {"same_as": "a"}})
+    assert strings.get("b", "en") == "A"
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ({"b": {"same_as": "nowhere"}}, "'b' is the same as 'nowhere', which is not there"),
+        ({"b": {"same_as": "a", "zh": "乙"}}, "'b' must hold only same_as"),
+        ({"b": {"same_as": 3}}, "'b' must hold only same_as"),
+        (
+            # A quoted TOML key "b.x" names what the alias would also produce.
+            {"a": {"x": {"zh": "甲", "en": "A"}}, "b": {"same_as": "a"},
+             "b.x": {"zh": "乙", "en": "B"}},
+            "'b' is an alias but 'b.x' is also given",
+        ),
+    ],
+)
+def test_a_broken_same_as_is_rejected(document, message):
+    with pytest.raises(StringsFileError, match=message):
+        parse_strings(document)
+
+
+def test_choice_names_a_code_or_gives_it_back():
+    strings = load_strings()
+    assert strings.choice("parcel.status", "planned", "zh") == t("parcel.status.planned")
+    assert strings.choice("parcel.status", "planned", "en") == "Planned"
+    assert strings.choice("parcel.status", "no_such_code", "en") == "no_such_code"
+
+
+def test_the_legend_and_the_popups_name_parcel_statuses_alike():
+    strings = load_strings()
+    statuses = strings.names("parcel.status.")
+    assert len(statuses) == 3
+    for name in statuses:
+        assert strings.both(name.replace("parcel.", "palette.", 1)) == strings.both(name)
+    assert t("parcel.status.planned") == "计划供地"
+    assert t("parcel.status.in_acquisition") == "征收中"
+    assert t("parcel.status.supplied") == "已供地"

@@ -352,6 +352,32 @@ def test_status_words_and_missing_attributes(tmp_path):
     assert not plan.ok and ("c", "unexpected_value") in {(p.feature, p.code) for p in plan.errors}
 
 
+@pytest.mark.parametrize(
+    ("word", "code"),
+    [
+        ("计划供地", "planned"),
+        ("计划供应", "planned"),
+        ("征收中", "in_acquisition"),
+        ("征收收储中", "in_acquisition"),
+        ("In acquisition", "in_acquisition"),
+        ("已供应", "supplied"),
+        ("Supplied", "supplied"),
+    ],
+)
+def test_status_words_of_the_product_old_and_new_are_understood(tmp_path, word, code):
+    coords = [list(map(list, SQUARE.exterior.coords))]
+    path = write_geojson(tmp_path / "status.geojson", feature(coords, id="a", status=word))
+    plan = prepare_import(path, boundary=None)
+    assert plan.ok and plan.parcels[0].properties["status"] == code
+
+
+def test_an_unknown_status_is_explained_in_the_products_words(tmp_path):
+    coords = [list(map(list, SQUARE.exterior.coords))]
+    path = write_geojson(tmp_path / "status.geojson", feature(coords, id="c", status="批了"))
+    (problem,) = [p for p in prepare_import(path, boundary=None).errors]
+    assert "计划供地（planned）、征收中（in_acquisition）、已供地（supplied）" in problem.message_zh
+
+
 def test_duplicate_ids_and_missing_ids(tmp_path):
     coords = [list(map(list, SQUARE.exterior.coords))]
     duplicated = write_geojson(

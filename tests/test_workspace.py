@@ -416,3 +416,10 @@ def test_two_writers_at_once_lose_nothing(tmp_path):
     # Every read-modify-write landed once: optimistic versions turned races into retries.
     assert counter.properties["total"] == 60 and counter.version == 61
     assert workspace.integrity_check() == "ok"
+
+
+def test_the_package_keeps_every_name_callers_import():
+    import geo_app.workspace as package
+
+    for name in package.__all__:
+        assert getattr(package, name) is not None, name

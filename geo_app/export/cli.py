@@ -9,9 +9,8 @@ district with every layer, in Chinese, A4 landscape.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
-from typing import Any
 
+from geo_app.cli_support import EXIT_INPUT, EXIT_OK, EXIT_USAGE, Command, Console, Translate
 from geo_app.export.request import (
     ExportOptionError,
     ExportRequest,
@@ -22,18 +21,12 @@ from geo_app.export.request import (
 from geo_app.i18n import t
 from geo_app.workspace_cli import add_workspace_argument, workspace_ledger_or_none
 
-EXIT_OK = 0
-EXIT_INPUT = 1
-EXIT_USAGE = 2
 
-
-def _help(key: str, tr: Callable[[str, str], str]) -> str:
+def _help(key: str, tr: Translate) -> str:
     return tr(t(key, "zh"), t(key, "en"))
 
 
-def add_export_arguments(
-    parser: argparse.ArgumentParser, tr: Callable[[str, str], str]
-) -> None:
+def add_export_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
     # Values are plain text here: ExportRequest checks them and explains in one line.
     for option, metavar in (
         ("format", "FORMAT"),
@@ -74,7 +67,7 @@ def request_from_args(args: argparse.Namespace, lang: str) -> ExportRequest:
     )
 
 
-def run_export(args: argparse.Namespace, console: Any) -> int:
+def run_export(args: argparse.Namespace, console: Console) -> int:
     # Loaded here, not at import: plotting and GDAL only load when something is exported.
     from geo_app.export.service import export_to_file
     from geo_app.fonts import MissingCJKFontError
@@ -98,10 +91,8 @@ def run_export(args: argparse.Namespace, console: Any) -> int:
     return EXIT_OK
 
 
-def export_command() -> Any:
+def export_command() -> Command:
     """The ``export`` entry for the ``geo-app`` command registry."""
-    from geo_app.cli import Command
-
     return Command(
         "export",
         t("export.cli.help", "zh"),

@@ -30,6 +30,8 @@ from geo_app.catalog import LayerSpec
 from geo_app.export.scene import Scene
 from geo_app.geodesy import hectares, plane_hectares
 from geo_app.i18n import load_strings
+from geo_app.parcel_labels import STATUS_PREFIX, use_name
+from geo_app.values import is_missing
 
 # Stored hectares keep 6 decimals (0.01 m²) in geodata files; tables print 4.
 GEODATA_HECTARE_DECIMALS = 6
@@ -117,12 +119,8 @@ def _ogr_frame(records: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         series = out[column]
         if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
             continue
-        out[column] = series.map(lambda v: None if _missing(v) else str(v)).astype(object)
+        out[column] = series.map(lambda v: None if is_missing(v) else str(v)).astype(object)
     return out
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA
 
 
 def write_gpkg(scene: Scene, lang: str, path: Path) -> None:
@@ -161,7 +159,7 @@ def _kml_description(row: Mapping[str, Any], lang: str) -> str:
         ("sample_note", "popup.sample_data"),
     ):
         value = row.get(key)
-        if _missing(value) or value == "":
+        if is_missing(value) or value == "":
             continue
         if key == "accuracy" and f"accuracy.{value}" in strings:
             value = strings.get(f"accuracy.{value}", lang)
@@ -209,11 +207,13 @@ PARCEL_COLUMNS: tuple[tuple[str, str], ...] = (
 
 
 def _words(prefix: str, value: Any, lang: str) -> str:
-    strings = load_strings()
-    if _missing(value):
-        return ""
-    key = f"{prefix}.{value}"
-    return strings.get(key, lang) if key in strings else str(value)
+    return "" if is_missing(value) else load_strings().choice(prefix, value, lang)
+
+
+def _use_words(code: Any, own_zh: Any, lang: str) -> str:
+    if is_missing(code):
+        return own_zh if lang == "zh" and own_zh else ""
+    return use_name(code, lang, own_zh)
 
 
 def parcel_table(parcels: gpd.GeoDataFrame, lang: str, sample_data: bool) -> pd.DataFrame:
@@ -227,15 +227,14 @@ def parcel_table(parcels: gpd.GeoDataFrame, lang: str, sample_data: bool) -> pd.
 
     def column(name: str, default: Any = None) -> list[Any]:
         if name in parcels.columns:
-            return [None if _missing(v) else v for v in parcels[name].tolist()]
+            return [None if is_missing(v) else v for v in parcels[name].tolist()]
         return [default] * len(parcels)
 
     names = column(f"name_{lang}") if f"name_{lang}" in parcels.columns else column("name_zh")
-    if lang == "zh" and "use_zh" in parcels.columns:
-        uses = [u or _words("parcel.use", c, lang) for u, c in zip(
-            column("use_zh"), column("use"), strict=True)]
-    else:
-        uses = [_words("parcel.use", value, lang) for value in column("use")]
+    uses = [
+        _use_words(code, own, lang)
+        for code, own in zip(column("use"), column("use_zh"), strict=True)
+    ]
     source_name = "source_en" if lang == "en" and "source_en" in parcels.columns else "source"
     samples = [bool(v) if v is not None else sample_data for v in column("sample", sample_data)]
     note = strings.get("export.supply.sample", lang)
@@ -244,7 +243,7 @@ def parcel_table(parcels: gpd.GeoDataFrame, lang: str, sample_data: bool) -> pd.
         "name": names,
         "hectares": np.round(parcels["hectares"].to_numpy(dtype=float), TABLE_HECTARE_DECIMALS),
         "gk_plane_hectares": np.round(plane_hectares(geoms), TABLE_HECTARE_DECIMALS),
-        "status": [_words("parcel.status", v, lang) for v in column("status")],
+        "status": [_words(STATUS_PREFIX, v, lang) for v in column("status")],
         "town": column("town"),
         "use": uses,
         "quarter": column("quarter"),

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from geo_app.i18n import load_strings
+from geo_app.parcel_labels import status_name
 
 
 def format_hectares(value: float) -> str:
@@ -48,13 +49,11 @@ class SupplySummary:
             else strings.get("export.supply.met", lang),
         ]
         for status, hectares in self.by_status:
-            key = f"parcel.status.{status}"
-            name = strings.get(key, lang) if key in strings else status
             lines.append(
                 strings.get(
                     "export.supply.status_line",
                     lang,
-                    status=name,
+                    status=status_name(status, lang),
                     hectares=format_hectares(hectares),
                 )
             )

@@ -158,3 +158,18 @@ def test_english_tables_have_english_headers():
     data = render(ExportRequest(format="csv", lang="en")).data
     table = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
     assert list(table.columns) == [t(label, "en") for _, label in PARCEL_COLUMNS]
+
+
+def test_parcel_tables_and_supply_lines_name_statuses_as_the_map_does(written):
+    from geo_app.export.supply import summary_from_ledger
+    from geo_app.parcel_labels import status_name
+
+    table = pd.read_csv(io.BytesIO(written["csv"].read_bytes()), encoding="utf-8-sig")
+    ledger = default_ledger()
+    expected = {status_name(code, "zh") for code in ledger.parcels["status"]}
+    assert set(table[t("popup.status", "zh")]) == expected == {"计划供地", "征收中", "已供地"}
+    assert set(table[t("popup.use", "zh")]) == set(ledger.parcels["use_zh"])
+    lines = summary_from_ledger(ledger).lines("zh")
+    assert any(line.startswith("征收中：") for line in lines)
+    english = summary_from_ledger(ledger).lines("en")
+    assert any(line.startswith("In acquisition: ") for line in english)

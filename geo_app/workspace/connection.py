@@ -1,0 +1,89 @@
+"""Connections to the workspace file: short-lived, durable, and queued rather than deadlocked.
+
+Every call opens its own connection, so one workspace may be shared by threads and any
+number of processes may use the same file at once. A broken or foreign file becomes a
+:class:`WorkspaceError`, never an SQLite traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from geo_app.workspace.errors import WorkspaceError, refusal
+from geo_app.workspace.schema import is_ready
+
+BUSY_TIMEOUT_S = 30.0
+
+
+class WorkspaceFile:
+    """The SQLite side of a workspace: where the file is and how long to wait for a lock."""
+
+    def __init__(self, path: Path, busy_timeout_s: float = BUSY_TIMEOUT_S):
+        self.path = path
+        self.busy_timeout_s = busy_timeout_s
+
+    def connect(self) -> sqlite3.Connection:
+        try:
+            connection = sqlite3.connect(
+                self.path,
+                timeout=self.busy_timeout_s,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
+            connection.execute("PRAGMA synchronous = FULL")
+        except sqlite3.Error as exc:
+            raise self.unusable(exc) from None
+        return connection
+
+    def unusable(self, exc: Exception) -> WorkspaceError:
+        return refusal(
+            "workspace_unusable",
+            f"无法打开工作区 {self.path}（{exc}）",
+            f"cannot open the workspace {self.path} ({exc})",
+        )
+
+    @contextlib.contextmanager
+    def connected(self) -> Iterator[sqlite3.Connection]:
+        """A connection, closed afterwards; an SQLite failure becomes a WorkspaceError."""
+        connection = self.connect()
+        try:
+            yield connection
+        except sqlite3.DatabaseError as exc:
+            raise self.unusable(exc) from None
+        finally:
+            connection.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One change, all of it or nothing."""
+        with self.connected() as connection, _immediate(connection):
+            yield connection
+
+    def initialise(self, create: Callable[[sqlite3.Connection], None]) -> None:
+        """Run ``create`` in one transaction unless the file already is a ready workspace."""
+        with self.connected() as connection:
+            # An existing workspace is only read here: taking the write lock on every open
+            # would queue each reader behind whoever is writing.
+            if is_ready(connection):
+                return
+            # Also turns a workspace copied in from elsewhere back to WAL.
+            connection.execute("PRAGMA journal_mode = WAL").fetchone()
+            with _immediate(connection):
+                create(connection)
+
+
+@contextlib.contextmanager
+def _immediate(connection: sqlite3.Connection) -> Iterator[None]:
+    """BEGIN IMMEDIATE takes the write lock up front, so two writers queue, never deadlock;
+    any exception rolls the whole change back."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        connection.rollback()
+        raise
+    connection.commit()

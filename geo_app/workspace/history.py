@@ -1,0 +1,118 @@
+"""The change log: one row per change to a parcel, with who, when, and the parcel before
+and after, so that any recorded version can be read back and restored."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from geo_app.workspace.records import HistoryEntry, State, utc_now
+from geo_app.workspace.schema import HISTORY_TABLE
+
+
+def record(
+    connection: sqlite3.Connection,
+    user: str,
+    action: str,
+    parcel_id: str,
+    batch: int | None,
+    before: State | None,
+    after: State | None,
+) -> None:
+    def parts(state: State | None) -> tuple[Any, Any, Any]:
+        if state is None:
+            return None, None, None
+        version, props, geom = state
+        return version, json.dumps(props, ensure_ascii=False), shapely.to_wkb(geom)
+
+    before_version, before_props, before_wkb = parts(before)
+    after_version, after_props, after_wkb = parts(after)
+    connection.execute(
+        f"INSERT INTO {HISTORY_TABLE} (at, user, action, parcel_id, batch_id, version_before, "
+        "version_after, before_properties, before_wkb, after_properties, after_wkb) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (utc_now(), user, action, parcel_id, batch, before_version, after_version, before_props,
+         before_wkb, after_props, after_wkb),
+    )
+
+
+def entries(
+    connection: sqlite3.Connection, parcel_id: str | None = None, limit: int | None = None
+) -> list[HistoryEntry]:
+    """Changes, newest first; all parcels or one."""
+    query = f"SELECT * FROM {HISTORY_TABLE}"
+    params: list[Any] = []
+    if parcel_id is not None:
+        query += " WHERE parcel_id = ?"
+        params.append(parcel_id)
+    query += " ORDER BY id DESC"
+    if limit is not None:
+        query += " LIMIT ?"
+        params.append(int(limit))
+    return [_entry(row) for row in connection.execute(query, params).fetchall()]
+
+
+def _entry(row: Sequence[Any]) -> HistoryEntry:
+    (entry_id, at, user, action, parcel_id, batch, v_before, v_after, before_props, before_wkb,
+     after_props, after_wkb) = row
+    return HistoryEntry(
+        id=int(entry_id),
+        at=at,
+        user=user,
+        action=action,
+        parcel_id=parcel_id,
+        batch_id=batch,
+        version_before=v_before,
+        version_after=v_after,
+        before_properties=json.loads(before_props) if before_props is not None else None,
+        before_geometry=shapely.from_wkb(before_wkb) if before_wkb is not None else None,
+        after_properties=json.loads(after_props) if after_props is not None else None,
+        after_geometry=shapely.from_wkb(after_wkb) if after_wkb is not None else None,
+    )
+
+
+def state_after(
+    connection: sqlite3.Connection, parcel_id: str, version: int
+) -> tuple[dict[str, Any], BaseGeometry] | None:
+    """The properties and geometry the parcel had as ``version``; None if never recorded."""
+    row = connection.execute(
+        f"SELECT after_properties, after_wkb FROM {HISTORY_TABLE} "
+        "WHERE parcel_id = ? AND version_after = ? ORDER BY id DESC LIMIT 1",
+        (parcel_id, int(version)),
+    ).fetchone()
+    if row is None or row[0] is None:
+        return None
+    return json.loads(row[0]), shapely.from_wkb(row[1])
+
+
+def latest_before(
+    connection: sqlite3.Connection, parcel_id: str
+) -> tuple[dict[str, Any] | None, BaseGeometry | None] | None:
+    """The parcel before its latest change ((None, None): it did not exist); None when the
+    parcel has no history at all."""
+    row = connection.execute(
+        f"SELECT before_properties, before_wkb FROM {HISTORY_TABLE} "
+        "WHERE parcel_id = ? ORDER BY id DESC LIMIT 1",
+        (parcel_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    before_props, before_wkb = row
+    if before_props is None:
+        return None, None
+    return json.loads(before_props), shapely.from_wkb(before_wkb)
+
+
+def next_version(connection: sqlite3.Connection, parcel_id: str) -> int:
+    """Versions never repeat for an id, even across delete and re-import."""
+    last = connection.execute(
+        f"SELECT max(coalesce(version_after, version_before)) FROM {HISTORY_TABLE} "
+        "WHERE parcel_id = ?",
+        (parcel_id,),
+    ).fetchone()[0]
+    return int(last or 0) + 1

@@ -1,0 +1,67 @@
+"""What the workspace stores and hands back: parcels, their history, import outcomes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from shapely.geometry.base import BaseGeometry
+
+
+@dataclass(frozen=True)
+class NewParcel:
+    parcel_id: str
+    properties: Mapping[str, Any]
+    geometry: BaseGeometry
+
+
+@dataclass(frozen=True)
+class Parcel:
+    parcel_id: str
+    version: int
+    properties: dict[str, Any]
+    geometry: BaseGeometry
+    updated_at: str
+    updated_by: str
+
+    @property
+    def sample(self) -> bool:
+        return self.properties.get("sample") is True
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    id: int
+    at: str
+    user: str
+    action: str
+    parcel_id: str
+    batch_id: int | None
+    version_before: int | None
+    version_after: int | None
+    before_properties: dict[str, Any] | None
+    before_geometry: BaseGeometry | None
+    after_properties: dict[str, Any] | None
+    after_geometry: BaseGeometry | None
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    batch_id: int
+    added: tuple[str, ...]
+    # Parcels taken out by this import: the samples, or everything under ``replace``.
+    removed: tuple[str, ...]
+    removed_samples: bool
+    hectares_added: float
+    hectares_removed: float
+
+
+# A parcel as the history records it: version, properties, geometry.
+State = tuple[int, dict[str, Any], BaseGeometry]
+
+
+def utc_now() -> str:
+    """The time stamp every row carries: UTC, to the millisecond, ISO 8601 with ``Z``."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -1,0 +1,117 @@
+"""The workspace's tables: a GeoPackage ``parcels`` layer plus history, imports and settings.
+
+A file made by another version of the program, or one that is not a workspace at all, is
+refused rather than changed.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from geo_app import gpkg
+from geo_app.workspace.errors import refusal
+from geo_app.workspace.records import utc_now
+
+SCHEMA_VERSION = "1"
+PARCELS_TABLE = "parcels"
+HISTORY_TABLE = "parcel_history"
+IMPORTS_TABLE = "import_batches"
+META_TABLE = "workspace_meta"
+# Parcel properties copied into their own columns so that QGIS users see them directly;
+# the ``properties`` JSON stays the authority.
+PROMOTED_FIELDS = ("name_zh", "name_en", "status", "use", "use_zh", "town", "quarter")
+ACTIONS = ("insert", "update", "delete", "import", "restore")
+
+_SCHEMA = (
+    f"""CREATE TABLE {PARCELS_TABLE} (
+        fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+        geom MULTIPOLYGON NOT NULL,
+        parcel_id TEXT NOT NULL UNIQUE,
+        version INTEGER NOT NULL CHECK (version >= 1),
+        name_zh TEXT, name_en TEXT, status TEXT, "use" TEXT, use_zh TEXT, town TEXT,
+        quarter TEXT,
+        sample INTEGER NOT NULL DEFAULT 0,
+        hectares REAL NOT NULL,
+        properties TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        updated_by TEXT NOT NULL)""",
+    f"""CREATE TABLE {HISTORY_TABLE} (
+        id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+        at TEXT NOT NULL,
+        user TEXT NOT NULL,
+        action TEXT NOT NULL CHECK (action IN {ACTIONS!r}),
+        parcel_id TEXT NOT NULL,
+        batch_id INTEGER,
+        version_before INTEGER,
+        version_after INTEGER,
+        before_properties TEXT,
+        before_wkb BLOB,
+        after_properties TEXT,
+        after_wkb BLOB)""",
+    f"CREATE INDEX {HISTORY_TABLE}_by_parcel ON {HISTORY_TABLE} (parcel_id, id)",
+    f"""CREATE TABLE {IMPORTS_TABLE} (
+        id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+        at TEXT NOT NULL,
+        user TEXT NOT NULL,
+        source TEXT NOT NULL,
+        format TEXT,
+        crs TEXT,
+        parcel_count INTEGER NOT NULL,
+        removed_count INTEGER NOT NULL,
+        hectares REAL NOT NULL,
+        sample INTEGER NOT NULL)""",
+    f"CREATE TABLE {META_TABLE} (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)",
+)
+
+
+def _stored_version(connection: sqlite3.Connection) -> str | None:
+    row = connection.execute(
+        f"SELECT value FROM {META_TABLE} WHERE key = 'schema_version'"
+    ).fetchone()
+    return None if row is None else row[0]
+
+
+def is_ready(connection: sqlite3.Connection) -> bool:
+    """True when the file already is a workspace of this version, in WAL mode."""
+    try:
+        version = _stored_version(connection)
+    except sqlite3.OperationalError:
+        return False  # no such table: a new (or foreign) file, looked at under the lock
+    mode = connection.execute("PRAGMA journal_mode").fetchone()[0]
+    return version == SCHEMA_VERSION and mode == "wal"
+
+
+def create_if_new(connection: sqlite3.Connection, path: Path) -> bool:
+    """Make the tables in an empty file (True); accept a workspace of this version (False);
+    refuse anything else."""
+    tables = {row[0] for row in connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if META_TABLE in tables:
+        if _stored_version(connection) != SCHEMA_VERSION:
+            raise refusal(
+                "workspace_version",
+                f"工作区 {path} 来自不同版本的程序，无法使用",
+                f"the workspace {path} was made by a different version of the program",
+            )
+        return False
+    if tables:
+        raise refusal(
+            "not_a_workspace",
+            f"{path} 已存在，但不是本程序的工作区；请换一个文件夹",
+            f"{path} exists but is not a workspace of this program; choose another folder",
+        )
+    gpkg.create_core_tables(connection)
+    for statement in _SCHEMA:
+        connection.execute(statement)
+    gpkg.register_features(
+        connection, PARCELS_TABLE, "geom", "MULTIPOLYGON", "land-supply parcels"
+    )
+    gpkg.register_attributes(connection, HISTORY_TABLE, "every change to a parcel")
+    gpkg.register_attributes(connection, IMPORTS_TABLE, "imported files")
+    gpkg.register_attributes(connection, META_TABLE, "workspace settings")
+    connection.executemany(
+        f"INSERT INTO {META_TABLE} VALUES (?, ?)",
+        [("schema_version", SCHEMA_VERSION), ("created_at", utc_now())],
+    )
+    return True

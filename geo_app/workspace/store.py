@@ -1,0 +1,263 @@
+"""The :class:`Workspace`: parcels and their history in one GeoPackage, one transaction per
+call. The pieces it is made of are in the sibling modules; this is what callers use."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from shapely.geometry.base import BaseGeometry
+
+from geo_app.workspace import history
+from geo_app.workspace.batches import import_batch
+from geo_app.workspace.checks import (
+    checked_geometry,
+    checked_id,
+    checked_new,
+    checked_user,
+    clean_properties,
+)
+from geo_app.workspace.connection import BUSY_TIMEOUT_S, WorkspaceFile
+from geo_app.workspace.errors import DuplicateParcelError, ParcelNotFoundError, refusal
+from geo_app.workspace.location import FILE_NAME
+from geo_app.workspace.parcels import (
+    add_parcel,
+    all_parcels,
+    change_parcel,
+    current,
+    delete_parcel,
+    parcel_from_row,
+    parcel_row,
+    touch,
+)
+from geo_app.workspace.records import HistoryEntry, ImportOutcome, NewParcel, Parcel
+from geo_app.workspace.restore import restore_version, undo_latest
+from geo_app.workspace.schema import IMPORTS_TABLE, PARCELS_TABLE, PROMOTED_FIELDS, create_if_new
+from geo_app.workspace.seeding import SeedLoader, sample_parcels, seed
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+
+class Workspace:
+    """Parcels and their history in one GeoPackage; each method is one transaction.
+
+    Every call opens its own short connection, so one ``Workspace`` may be shared by
+    threads, and any number of processes may use the same file at once.
+    """
+
+    def __init__(self, path: Path, busy_timeout_s: float = BUSY_TIMEOUT_S):
+        self._file = WorkspaceFile(path, busy_timeout_s)
+
+    @property
+    def path(self) -> Path:
+        return self._file.path
+
+    @property
+    def busy_timeout_s(self) -> float:
+        return self._file.busy_timeout_s
+
+    @classmethod
+    def open(
+        cls,
+        data_dir: str | Path,
+        *,
+        seed: SeedLoader | None = sample_parcels,
+        busy_timeout_s: float = BUSY_TIMEOUT_S,
+    ) -> Workspace:
+        """The workspace in ``data_dir``, created (and seeded with ``seed``) on first use."""
+        directory = Path(data_dir)
+        if directory.exists() and not directory.is_dir():
+            raise refusal(
+                "workspace_not_folder",
+                f"工作区 {directory} 不是文件夹",
+                f"the workspace {directory} is not a folder",
+            )
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise refusal(
+                "workspace_unwritable",
+                f"无法创建工作区文件夹 {directory}：{exc.strerror}",
+                f"cannot create the workspace folder {directory}: {exc.strerror}",
+            ) from None
+        workspace = cls(directory / FILE_NAME, busy_timeout_s)
+        workspace._initialise(seed)
+        return workspace
+
+    def _initialise(self, loader: SeedLoader | None) -> None:
+        def create(connection: sqlite3.Connection) -> None:
+            if create_if_new(connection, self.path) and loader is not None:
+                seed(connection, loader)
+
+        self._file.initialise(create)
+
+    # -- reading
+
+    def parcels(self) -> list[Parcel]:
+        with self._file.connected() as connection:
+            return all_parcels(connection)
+
+    def parcel(self, parcel_id: str) -> Parcel:
+        with self._file.connected() as connection:
+            row = parcel_row(connection, parcel_id)
+        if row is None:
+            raise ParcelNotFoundError(parcel_id)
+        return parcel_from_row(row)
+
+    def count(self) -> int:
+        with self._file.connected() as connection:
+            return int(connection.execute(f"SELECT count(*) FROM {PARCELS_TABLE}").fetchone()[0])
+
+    def holds_only_samples(self) -> bool:
+        with self._file.connected() as connection:
+            total, samples = connection.execute(
+                f"SELECT count(*), coalesce(sum(sample), 0) FROM {PARCELS_TABLE}"
+            ).fetchone()
+        return total > 0 and total == samples
+
+    def frame(self) -> gpd.GeoDataFrame:
+        """The parcels as a GeoDataFrame (EPSG:4326): properties as columns, file order."""
+        import geopandas as gpd
+        import pandas as pd
+
+        parcels = self.parcels()
+        records = pd.DataFrame.from_records(
+            [p.properties for p in parcels], index=range(len(parcels))
+        )
+        if "geometry" in records.columns:
+            records = records.rename(columns={"geometry": "geometry_property"})
+        # The ledger sums by these; a workspace whose files never named them still has them.
+        for name in ("id", *PROMOTED_FIELDS):
+            if name not in records.columns:
+                records[name] = None
+        return gpd.GeoDataFrame(
+            records, geometry=[p.geometry for p in parcels], crs="EPSG:4326"
+        )
+
+    def history(self, parcel_id: str | None = None, limit: int | None = None) -> list[
+        HistoryEntry
+    ]:
+        """Changes, newest first; all parcels or one."""
+        with self._file.connected() as connection:
+            return history.entries(connection, parcel_id, limit)
+
+    def imports(self) -> list[dict[str, Any]]:
+        with self._file.connected() as connection:
+            connection.row_factory = sqlite3.Row
+            rows = connection.execute(f"SELECT * FROM {IMPORTS_TABLE} ORDER BY id").fetchall()
+        return [dict(row) for row in rows]
+
+    # -- changing
+
+    def insert(
+        self, parcel_id: str, properties: Mapping[str, Any], geometry: BaseGeometry, user: str
+    ) -> Parcel:
+        parcel_id, user = checked_id(parcel_id), checked_user(user)
+        props = clean_properties(properties, parcel_id)
+        geometry = checked_geometry(geometry, parcel_id)
+        with self._file.transaction() as connection:
+            if parcel_row(connection, parcel_id) is not None:
+                raise DuplicateParcelError([parcel_id], replace_hint=False)
+            add_parcel(connection, parcel_id, props, geometry, user, "insert")
+            touch(connection, [geometry])
+        return self.parcel(parcel_id)
+
+    def update(
+        self,
+        parcel_id: str,
+        expected_version: int,
+        user: str,
+        *,
+        properties: Mapping[str, Any] | None = None,
+        geometry: BaseGeometry | None = None,
+    ) -> Parcel:
+        """Replace the properties and/or geometry of the parcel at ``expected_version``."""
+        user = checked_user(user)
+        if geometry is not None:
+            geometry = checked_geometry(geometry, parcel_id)
+        with self._file.transaction() as connection:
+            now = current(connection, parcel_id, expected_version)
+            props = (
+                clean_properties(properties, parcel_id)
+                if properties is not None
+                else now.properties
+            )
+            geom = geometry if geometry is not None else now.geometry
+            change_parcel(connection, now, props, geom, user, "update")
+            touch(connection, [geom])
+        return self.parcel(parcel_id)
+
+    def delete(self, parcel_id: str, expected_version: int, user: str) -> None:
+        user = checked_user(user)
+        with self._file.transaction() as connection:
+            delete_parcel(connection, current(connection, parcel_id, expected_version), user, None)
+            touch(connection)
+
+    def restore(
+        self, parcel_id: str, version: int, user: str, expected_version: int | None = None
+    ) -> Parcel:
+        """Make ``version`` of the parcel current again, as a new version.
+
+        When the parcel exists and ``expected_version`` is given, the parcel must still be
+        at that version; a deleted parcel comes back.
+        """
+        user = checked_user(user)
+        with self._file.transaction() as connection:
+            geom = restore_version(connection, parcel_id, version, user, expected_version)
+            touch(connection, [geom])
+        return self.parcel(parcel_id)
+
+    def undo_last(self, parcel_id: str, user: str, expected_version: int | None = None) -> (
+        Parcel | None
+    ):
+        """Undo the parcel's latest change: back to the state before it (None: removed)."""
+        user = checked_user(user)
+        with self._file.transaction() as connection:
+            geom = undo_latest(connection, parcel_id, user, expected_version)
+            touch(connection, [] if geom is None else [geom])
+        return None if geom is None else self.parcel(parcel_id)
+
+    def import_parcels(
+        self,
+        parcels: Sequence[NewParcel],
+        user: str,
+        source: str,
+        *,
+        format_name: str = "",
+        crs: str = "",
+        replace: bool = False,
+    ) -> ImportOutcome:
+        """Add all of ``parcels`` or none; sample parcels make way for real ones.
+
+        Without ``replace`` an id already in the workspace refuses the whole import; with
+        it, the workspace's parcels are replaced by the file's. Either way every removal is
+        in the history and can be restored.
+        """
+        user = checked_user(user)
+        checked = [checked_new(p) for p in parcels]
+        with self._file.transaction() as connection:
+            outcome = import_batch(
+                connection, checked, user, source, format_name, crs, replace=replace
+            )
+            touch(connection, [p.geometry for p in checked])
+        return outcome
+
+    # -- health
+
+    def integrity_check(self) -> str:
+        with self._file.connected() as connection:
+            return str(connection.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+def workspace_ledger(workspace: Workspace, target_ha: float | None = None) -> Any:
+    """The land-supply ledger of the workspace's parcels against the plan target."""
+    from geo_app.ledger import LandSupplyLedger, plan_target
+
+    if target_ha is None:
+        target_ha = plan_target().target_ha
+    return LandSupplyLedger(
+        workspace.frame(), target_ha, sample_data=workspace.holds_only_samples()
+    )

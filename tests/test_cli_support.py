@@ -1,0 +1,55 @@
+import argparse
+import io
+
+import pytest
+
+from geo_app.cli_support import (
+    Console,
+    crs_argument,
+    display_width,
+    format_ha,
+    format_optional_ha,
+    table_lines,
+)
+from geo_app.problems import error, warning
+
+
+def test_tables_align_chinese_text_by_its_terminal_width():
+    lines = table_lines([["合计", "1.00"], ["total", "12.50"]], right_columns=(1,))
+    assert lines == ["合计    1.00", "total  12.50"]
+    assert display_width("合计") == 4 == display_width("ab合")
+
+
+def test_crs_argument_accepts_names_and_refuses_unknown_ones():
+    assert crs_argument("gk42").key == "gk42"
+    with pytest.raises(argparse.ArgumentTypeError):
+        crs_argument("EPSG:nope")
+
+
+def test_hectares_print_with_two_or_four_decimals():
+    assert format_ha(1234.5) == "1,234.50"
+    assert format_optional_ha(0.12345) == "0.1235"
+    assert format_optional_ha(None) == format_optional_ha(float("nan")) == "—"
+
+
+def test_console_speaks_the_chosen_language_and_lists_problems():
+    out, err = io.StringIO(), io.StringIO()
+    console = Console(out, err, "en")
+    assert console.text("你好", "hello") == "hello"
+    console.problems([error("x", "坏", "bad", "p-1"), warning("y", "注意", "careful")])
+    assert err.getvalue().splitlines() == ["feature p-1: bad", "warning: file: careful"]
+    assert out.getvalue() == ""
+
+
+@pytest.mark.parametrize(
+    "module", ["geo_app.cli_support", "geo_app.workspace_cli", "geo_app.export.cli"]
+)
+def test_each_command_line_module_imports_on_its_own(module):
+    # A fresh interpreter catches circular imports that a warm one would hide.
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", f"import {module}"], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
