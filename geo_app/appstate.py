@@ -1,0 +1,399 @@
+"""Pure helpers behind the Streamlit page: where the data comes from, filter choices, tables.
+
+The page itself only composes widgets; everything it decides about data lives here so it
+can be tested without a browser or a Streamlit runtime.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+from pyproj import Geod
+from shapely.geometry import Point, shape
+from shapely.ops import nearest_points
+
+from geo_app.catalog import (
+    ACCURACY_LEVELS,
+    DEFAULT_CATALOG_PATH,
+    Catalog,
+    CatalogError,
+    load_catalog,
+    load_layer_frame,
+    load_layer_geojson,
+)
+from geo_app.i18n import Strings
+from geo_app.ledger import TARGET_ITEM_ID, LandSupplyLedger, LedgerError
+from geo_app.mapview.popups import format_target
+from geo_app.plan import DEFAULT_PLAN_PATH, Plan, PlanItem, load_plan
+from geo_app.targets import NOT_MEASURED, TargetMeasurement, measure_targets
+
+# Points the app at another catalog (its layer files are read beside it), for a trial
+# data set or for tests; unset, the shipped layers/catalog.toml is used.
+CATALOG_ENV = "GEO_APP_CATALOG"
+
+STATUS_ORDER = ("planned", "in_acquisition", "supplied")
+LANGS = ("zh", "en")
+# Clicking a thin line or a point lands a few pixels off it; this is roughly 10 px at the
+# zoom levels the district is usually viewed at.
+CLICK_TOLERANCE_M = 250.0
+
+_GEOD = Geod(ellps="GRS80")
+
+
+def catalog_path_from_env(environ: Mapping[str, str] = os.environ) -> Path | None:
+    """The catalog named by GEO_APP_CATALOG, or None for the shipped one."""
+    value = environ.get(CATALOG_ENV, "").strip()
+    return Path(value) if value else None
+
+
+def default_visible_layers(catalog: Catalog) -> tuple[str, ...]:
+    return tuple(spec.id for spec in catalog.layers if spec.default_visible)
+
+
+def ordered_visible(catalog: Catalog, chosen: Iterable[str]) -> tuple[str, ...]:
+    """The chosen layer ids that exist, in the catalog's drawing order."""
+    wanted = set(chosen)
+    return tuple(spec.id for spec in catalog.layers if spec.id in wanted)
+
+
+@dataclass(frozen=True)
+class FilterChoices:
+    """The values each parcel filter can take, in a stable display order."""
+
+    statuses: tuple[str, ...]
+    towns: tuple[str, ...]
+    quarters: tuple[str, ...]
+
+
+def _distinct(values: Iterable[Any]) -> list[str]:
+    return sorted({str(v) for v in values if v is not None and not _is_missing(v)})
+
+
+def _is_missing(value: Any) -> bool:
+    return isinstance(value, float) and math.isnan(value)
+
+
+def filter_choices(parcels: pd.DataFrame) -> FilterChoices:
+    statuses = _distinct(parcels.get("status", []))
+    known = [s for s in STATUS_ORDER if s in statuses]
+    return FilterChoices(
+        statuses=tuple(known + [s for s in statuses if s not in STATUS_ORDER]),
+        towns=tuple(_distinct(parcels.get("town", []))),
+        quarters=tuple(_distinct(parcels.get("quarter", []))),
+    )
+
+
+def kept_choices(selected: Iterable[str] | None, available: Sequence[str]) -> list[str]:
+    """A stored selection without values the data no longer has (state survives data edits)."""
+    return [value for value in (selected or []) if value in available]
+
+
+def as_filter_values(selected: Sequence[str]) -> tuple[str, ...] | None:
+    """An empty multiselect means "no restriction", which the filters spell None."""
+    return tuple(selected) if selected else None
+
+
+# ----------------------------------------------------------------------- text for people
+
+
+def format_number(value: float, lang: str, decimals: int = 2) -> str:
+    """Large figures the way each language writes them: 200 亿 / 20 billion."""
+    magnitude = abs(value)
+    if lang == "zh":
+        steps = ((1e8, "亿"), (1e4, "万"))
+    else:
+        steps = ((1e9, " billion"), (1e6, " million"))
+    for size, word in steps:
+        if magnitude >= size:
+            return f"{_trim(value / size, decimals)}{word}"
+    return _trim(value, decimals)
+
+
+def _trim(value: float, decimals: int) -> str:
+    text = f"{value:,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def format_hectares(value: float) -> str:
+    """Hectares as every figure of the product prints them: two decimals."""
+    return f"{value:,.2f}"
+
+
+# ----------------------------------------------------------------------- tables
+
+
+BASE_COLUMNS = ("id", "name_zh", "name_en", "plan_ref", "accuracy", "source")
+
+
+def feature_table(collection: Mapping[str, Any]) -> pd.DataFrame:
+    """One row per feature with every property as a column, provenance columns first."""
+    rows = [dict(feature.get("properties") or {}) for feature in collection.get("features", [])]
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        return pd.DataFrame(columns=list(BASE_COLUMNS))
+    first = [c for c in BASE_COLUMNS if c in frame.columns]
+    rest = [c for c in frame.columns if c not in first]
+    # Nested values (lists, tables) show as text; a table cell cannot hold them otherwise.
+    frame = frame[first + rest].map(lambda v: str(v) if isinstance(v, dict | list) else v)
+    return frame
+
+
+def filter_table(frame: pd.DataFrame, text: str) -> pd.DataFrame:
+    """Rows where any column contains ``text`` (case-insensitive); all rows for blank text."""
+    needle = text.strip().casefold()
+    if not needle or frame.empty:
+        return frame
+    hits = frame.astype(str).apply(lambda column: column.str.casefold().str.contains(
+        needle, regex=False
+    ))
+    return frame[hits.any(axis=1)]
+
+
+def row_of_feature(frame: pd.DataFrame, feature_id: str | None) -> int | None:
+    """Position of the feature's row in ``frame``, or None when it is not there."""
+    if feature_id is None or "id" not in frame.columns:
+        return None
+    positions = [i for i, value in enumerate(frame["id"]) if value == feature_id]
+    return positions[0] if positions else None
+
+
+def accuracy_rank(level: str) -> int:
+    return ACCURACY_LEVELS.index(level) if level in ACCURACY_LEVELS else len(ACCURACY_LEVELS)
+
+
+# ----------------------------------------------------------------------- map clicks
+
+
+@dataclass(frozen=True)
+class FeatureHit:
+    layer_id: str
+    feature_id: str
+    distance_m: float
+    area_rank: float
+
+
+def feature_at(
+    lon: float,
+    lat: float,
+    layers: Mapping[str, Mapping[str, Any]],
+    tolerance_m: float = CLICK_TOLERANCE_M,
+) -> FeatureHit | None:
+    """The feature a click at (lon, lat) most plausibly meant, among the drawn layers.
+
+    Points and lines within ``tolerance_m`` win over polygons (they are drawn on top and
+    are hard to hit); among polygons containing the click, the smallest wins, so a parcel
+    is chosen over the town cell around it. Later layers in ``layers`` are drawn on top and
+    win ties.
+    """
+    click = Point(lon, lat)
+    # Metres per degree here, to turn a planar degree distance into metres cheaply.
+    lon_m = _GEOD.line_length([lon - 0.5, lon + 0.5], [lat, lat])
+    lat_m = _GEOD.line_length([lon, lon], [lat - 0.5, lat + 0.5])
+    best: tuple[tuple[int, float, int], FeatureHit] | None = None
+    for order, (layer_id, collection) in enumerate(layers.items()):
+        for feature in collection.get("features", []):
+            properties = feature.get("properties") or {}
+            feature_id = properties.get("id")
+            geometry = feature.get("geometry")
+            if not feature_id or not geometry:
+                continue
+            geom = shape(geometry)
+            if geom.geom_type in ("Polygon", "MultiPolygon"):
+                if not geom.covers(click):
+                    continue
+                # Degrees² is enough to rank polygons by size.
+                key = (1, geom.area, -order)
+                hit = FeatureHit(layer_id, str(feature_id), 0.0, geom.area)
+            else:
+                nearest = nearest_points(geom, click)[0]
+                distance = math.hypot((nearest.x - lon) * lon_m, (nearest.y - lat) * lat_m)
+                if distance > tolerance_m:
+                    continue
+                key = (0, distance, -order)
+                hit = FeatureHit(layer_id, str(feature_id), distance, 0.0)
+            if best is None or key < best[0]:
+                best = (key, hit)
+    return best[1] if best else None
+
+
+# ----------------------------------------------------------------------- loaded data
+
+
+@dataclass(frozen=True)
+class AppData:
+    """Everything the page reads from disk, loaded together so it is always consistent."""
+
+    catalog: Catalog
+    plan: Plan
+    ledger: LandSupplyLedger
+    parcel_layer: str
+    targets: tuple[TargetMeasurement, ...]
+    choices: FilterChoices
+    # Layers whose file cannot be used: layer id -> the reason (file, feature, what is wrong).
+    broken_layers: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def usable_catalog(self) -> Catalog:
+        """The catalog without its broken layers: what the map, search and tables use."""
+        if not self.broken_layers:
+            return self.catalog
+        usable = tuple(s for s in self.catalog.layers if s.id not in self.broken_layers)
+        return dataclasses.replace(self.catalog, layers=usable)
+
+
+def data_version(catalog_path: Path | None) -> tuple[tuple[str, int, int], ...]:
+    """Size and modification time of every input file: a new value means reload."""
+    catalog = load_catalog(catalog_path)
+    paths = [catalog.path or DEFAULT_CATALOG_PATH, DEFAULT_PLAN_PATH]
+    paths += [spec.path for spec in catalog.layers]
+    version = []
+    for path in paths:
+        stat = Path(path).stat()
+        version.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(version)
+
+
+def load_app_data(catalog_path: Path | None = None) -> AppData:
+    """Catalog, plan, land-supply ledger and target measurements.
+
+    A layer file that breaks the data contract is reported in ``broken_layers`` and left
+    out; the page works without it. Raises CatalogError, PlanError or LedgerError (with the
+    file, feature and reason) when the catalog, the plan or the parcels cannot be used.
+    """
+    catalog = load_catalog(catalog_path)
+    plan = load_plan()
+    target_item = plan.item(TARGET_ITEM_ID)
+    if target_item.measure_layer is None or target_item.quantity is None:
+        raise LedgerError(f"plan item {TARGET_ITEM_ID} has no quantity or measure layer")
+    try:
+        parcel_spec = catalog.layer(target_item.measure_layer)
+    except KeyError as exc:
+        raise CatalogError(str(exc.args[0])) from exc
+    parcels = load_layer_frame(parcel_spec)
+    ledger = LandSupplyLedger(
+        parcels, float(target_item.quantity), sample_data=parcel_spec.sample_data or None
+    )
+
+    broken = {}
+    for spec in catalog.layers:
+        try:
+            load_layer_geojson(spec)
+        except CatalogError as exc:
+            broken[spec.id] = str(exc)
+
+    def frame_of(layer_id: str) -> gpd.GeoDataFrame:
+        return load_layer_frame(catalog.layer(layer_id))
+
+    return AppData(
+        catalog=catalog,
+        plan=plan,
+        ledger=ledger,
+        parcel_layer=parcel_spec.id,
+        targets=measure_targets(plan, frame_of),
+        choices=filter_choices(ledger.parcels),
+        broken_layers=broken,
+    )
+
+
+# ----------------------------------------------------------------------- tables for people
+
+
+def breakdown_frame(
+    totals: Mapping[str, float], label: Callable[[str], str], category: str, hectares: str
+) -> pd.DataFrame:
+    """A two-column table (category, hectares rounded to 2 decimals) indexed for charts."""
+    frame = pd.DataFrame(
+        {category: [label(key) for key in totals], hectares: [round(v, 2) for v in totals.values()]}
+    )
+    return frame.set_index(category)
+
+
+def target_rows(
+    measurements: Sequence[TargetMeasurement],
+    catalog: Catalog,
+    strings: Strings,
+    lang: str,
+) -> pd.DataFrame:
+    """One row per quantitative target: the goal, what the layers measure, and how."""
+    column = lambda name: strings.get(f"app.targets.column.{name}", lang)  # noqa: E731
+    rows = []
+    for result in measurements:
+        item = result.item
+        rows.append(
+            {
+                column("item"): item.name(lang),
+                column("section"): item.section,
+                column("goal"): format_target(item, strings, lang) or "",
+                column("measured"): _measured_text(result, strings, lang),
+                column("outcome"): strings.get(f"app.targets.outcome.{result.outcome}", lang),
+                column("share"): None if result.share is None else round(result.share * 100, 1),
+                column("method"): _method_text(result, catalog, strings, lang),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _unit_text(item: PlanItem, strings: Strings, lang: str) -> str:
+    if lang == "zh" and item.unit_zh:
+        return item.unit_zh
+    name = f"units.{item.unit}"
+    return strings.get(name, lang) if name in strings else (item.unit or "")
+
+
+def _measured_text(result: TargetMeasurement, strings: Strings, lang: str) -> str:
+    if result.measured is None:
+        return "—"
+    decimals = 0 if result.item.measure == "feature_count" else 2
+    value = format_number(result.measured, lang, decimals=decimals)
+    unit = _unit_text(result.item, strings, lang)
+    return f"{value} {unit}".strip()
+
+
+def _method_text(
+    result: TargetMeasurement, catalog: Catalog, strings: Strings, lang: str
+) -> str:
+    item = result.item
+    if result.outcome == NOT_MEASURED:
+        reason = item.note_en if lang == "en" else item.note_zh
+        return reason or strings.get("app.targets.method.none", lang)
+    if result.problem is not None:
+        return result.problem
+    layer_id = item.measure_layer or ""
+    layer = catalog.layer(layer_id).name(lang) if layer_id in catalog.ids() else layer_id
+    parts = [
+        strings.get(
+            f"app.targets.method.{item.measure}", lang, layer=layer, count=result.feature_count
+        )
+    ]
+    if item.measure_filter:
+        criteria = ", ".join(f"{key} = {value}" for key, value in item.measure_filter.items())
+        parts.append(strings.get("app.targets.method.where", lang, criteria=criteria))
+    if result.accuracy_counts:
+        counts = ", ".join(
+            f"{strings.get(f'accuracy.{level}', lang) if f'accuracy.{level}' in strings else level}"
+            f" {count}"
+            for level, count in sorted(
+                result.accuracy_counts.items(), key=lambda entry: accuracy_rank(entry[0])
+            )
+        )
+        parts.append(strings.get("app.targets.method.accuracy", lang, counts=counts))
+    if result.sample_data:
+        parts.append(strings.get("app.targets.method.sample", lang))
+    separator = "；" if lang == "zh" else "; "
+    return separator.join(parts)
+
+
+_MARKDOWN_SPECIALS = frozenset("\\`*_{}[]()<>#+-.!|~$:")
+
+
+def escape_markdown(text: str) -> str:
+    """Text that Streamlit's Markdown labels show literally (no links, emphasis or HTML)."""
+    return "".join(f"\\{char}" if char in _MARKDOWN_SPECIALS else char for char in text)

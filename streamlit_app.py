@@ -1,0 +1,667 @@
+"""双阳区发展布局图 — the Streamlit page.
+
+The page only composes widgets around the core in ``geo_app``: data, maps, totals and
+target measurements all come from there. ``GEO_APP_CATALOG`` may name another
+``catalog.toml`` (its layer files are read beside it); unset, the shipped layers are used.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+from branca.element import MacroElement, Template
+from streamlit_folium import st_folium
+
+from app_parts import basemap_panel, import_panel
+from geo_app import appstate
+from geo_app.assets import RequiredAssetsMissing, install_static
+from geo_app.catalog import Catalog, CatalogError, LayerSpec, load_layer_geojson
+from geo_app.display_datum import from_display_datum
+from geo_app.i18n import DEFAULT_LANG, LANGS, Strings, load_strings
+from geo_app.ledger import UNKNOWN, LandSupplyLedger, LedgerError
+from geo_app.mapview import (
+    MapOptions,
+    MapOptionsError,
+    ParcelFilter,
+    build_map,
+    describe_point,
+    search_features,
+)
+from geo_app.mapview.popups import feature_name
+from geo_app.plan import PlanError
+
+LOG = logging.getLogger("geo_app.streamlit")
+
+# Session-state keys: the page's whole state, kept across reruns and language switches.
+LANG = "lang"
+BASEMAP = "basemap"
+LAYER_PREFIX = "layer:"
+FILTER_STATUS = "filter_status"
+FILTER_TOWN = "filter_town"
+FILTER_QUARTER = "filter_quarter"
+SEARCH = "search_query"
+SEARCH_PICK = "search_pick"
+SELECTED = "selected_feature"
+CLICK = "clicked_point"
+CLICK_SEEN = "clicked_raw"
+TABLE_LAYER = "table_layer"
+TABLE_FILTER = "table_filter"
+TABLE_GRID = "table_grid"
+TABLE_IDS = "table_ids"
+MAP_KEY = "main_map"
+FILTERS_OPEN = "filters_open"
+TAB = "open_tab"
+TABS = ("map", "land", "targets", "table")
+KEPT_KEYS = frozenset({
+    LANG, BASEMAP, FILTER_STATUS, FILTER_TOWN, FILTER_QUARTER, SEARCH, TABLE_LAYER,
+    TABLE_FILTER, TAB,
+})
+
+DATA_ERRORS = (CatalogError, PlanError, LedgerError, OSError, UnicodeDecodeError)
+LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
+
+
+# ----------------------------------------------------------------------- cached inputs
+
+
+@st.cache_resource(show_spinner=False)
+def _static_assets() -> Any:
+    """Copy Leaflet and its plugins into static/vendor once per server process."""
+    return install_static()
+
+
+def _load_data(catalog_path: Path | None) -> appstate.AppData:
+    version = appstate.data_version(catalog_path)
+    return _cached_app_data(str(catalog_path) if catalog_path else None, version)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _cached_app_data(catalog_path: str | None, version: tuple) -> appstate.AppData:
+    del version  # part of the cache key only: a changed file means a fresh load
+    return appstate.load_app_data(Path(catalog_path) if catalog_path else None)
+
+
+# ----------------------------------------------------------------------- page pieces
+
+
+@dataclass(frozen=True)
+class Page:
+    data: appstate.AppData
+    strings: Strings
+    lang: str
+
+    @property
+    def catalog(self) -> Catalog:
+        """The layers the page can use (broken layer files left out)."""
+        return self.data.usable_catalog
+
+    def t(self, name: str, **values: Any) -> str:
+        return self.strings.get(name, self.lang, **values)
+
+    def choice(self, prefix: str, value: str) -> str:
+        """Display name of a coded value (status, use …); the code itself when unnamed."""
+        if value == UNKNOWN:
+            return self.t("app.land.unknown")
+        name = f"{prefix}.{value}"
+        return self.strings.get(name, self.lang) if name in self.strings else value
+
+
+def _language() -> str:
+    if st.session_state.get(LANG) not in LANGS:
+        st.session_state[LANG] = DEFAULT_LANG
+    return st.session_state[LANG]
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the sidebar currently asks for, read from session state."""
+
+    basemap: str
+    visible: tuple[str, ...]
+    parcel_filter: ParcelFilter
+
+
+def _settle_choices(page: Page) -> Choices:
+    """Give every sidebar key a valid value and read them all.
+
+    The sidebar is drawn after the main area (so the map reaches the browser first); its
+    widgets are bound to these same keys, so they show exactly what was used here.
+    """
+    state = st.session_state
+    registry = basemap_panel.registry()
+    if state.get(BASEMAP) not in registry:
+        state[BASEMAP] = registry.ids()[0]
+    chosen = []
+    for spec in page.data.catalog.layers:
+        key = LAYER_PREFIX + spec.id
+        if spec.id in page.data.broken_layers:
+            state[key] = False
+        elif key not in state:
+            state[key] = spec.default_visible
+        if state[key]:
+            chosen.append(spec.id)
+    choices = page.data.choices
+    values = {}
+    for key, options in (
+        (FILTER_STATUS, choices.statuses),
+        (FILTER_TOWN, choices.towns),
+        (FILTER_QUARTER, choices.quarters),
+    ):
+        state[key] = appstate.kept_choices(state.get(key), options)
+        values[key] = appstate.as_filter_values(state[key])
+    return Choices(
+        basemap=state[BASEMAP],
+        visible=appstate.ordered_visible(page.catalog, chosen),
+        parcel_filter=ParcelFilter.of(
+            values[FILTER_STATUS], values[FILTER_TOWN], values[FILTER_QUARTER]
+        ),
+    )
+
+
+def _sidebar(page: Page) -> None:
+    bar = st.sidebar
+    bar.radio(
+        page.t("app.language"), LANGS, key=LANG, format_func=LANGUAGE_NAMES.get,
+        horizontal=True,
+    )
+    basemap_panel.basemap_sidebar(page.lang, page.strings)
+    basemap_panel.goto_coordinate(page.lang, page.strings, on_go=lambda: _select(None))
+    _sidebar_layers(page)
+    _sidebar_filters(page)
+
+
+def _sidebar_filters(page: Page) -> None:
+    """Land-supply filters in a folding panel whose widgets run only while it is open
+    (fewer widgets for the browser to draw before the map)."""
+    keys = (FILTER_STATUS, FILTER_TOWN, FILTER_QUARTER)
+    active = sum(1 for key in keys if st.session_state.get(key))
+    label = page.t("app.filters")
+    if active:
+        label = page.t("app.filter.count", label=label, count=active)
+    panel = st.sidebar.expander(label, expanded=active > 0, key=FILTERS_OPEN,
+                                on_change="rerun")
+    if not panel.open:
+        return
+    choices = page.data.choices
+    for key, name, options, describe in (
+        (FILTER_STATUS, "app.filter.status", choices.statuses,
+         lambda value: page.choice("parcel.status", value)),
+        (FILTER_TOWN, "app.filter.town", choices.towns, str),
+        (FILTER_QUARTER, "app.filter.quarter", choices.quarters, str),
+    ):
+        panel.multiselect(
+            page.t(name), options, key=key, format_func=describe,
+            placeholder=page.t("app.filter.placeholder"),
+        )
+
+
+def _sidebar_layers(page: Page) -> None:
+    catalog = page.data.catalog
+    broken = page.data.broken_layers
+    st.sidebar.subheader(page.t("app.layers"))
+    for group_id, specs in catalog.by_group().items():
+        if not specs:
+            continue
+        st.sidebar.caption(_plain(catalog.groups[group_id].name(page.lang)))
+        for spec in specs:
+            st.sidebar.checkbox(
+                _plain(spec.name(page.lang)), key=LAYER_PREFIX + spec.id,
+                disabled=spec.id in broken,
+            )
+            if spec.id in broken:
+                st.sidebar.error(page.t("app.error.layer", reason=broken[spec.id]))
+
+
+def _plain(text: str) -> str:
+    """Data text for a widget label, which Streamlit reads as Markdown."""
+    return appstate.escape_markdown(text)
+
+
+# ----------------------------------------------------------------------- map tab
+
+
+def _select(feature_id: str | None) -> None:
+    st.session_state[SELECTED] = feature_id
+
+
+def _on_search_pick() -> None:
+    _select(st.session_state.get(SEARCH_PICK))
+
+
+def _search_box(page: Page) -> None:
+    query = st.text_input(
+        page.t("app.search.label"), key=SEARCH, placeholder=page.t("app.search.placeholder")
+    )
+    if not query.strip():
+        return
+    matches = search_features(query, page.lang, page.catalog)
+    if not matches:
+        st.info(page.t("search.no_match", query=query.strip()))
+        return
+    labels = {match.id: f"{match.name} · {match.layer_name} · {match.id}" for match in matches}
+    st.selectbox(
+        page.t("app.search.choose", count=len(matches)),
+        list(labels),
+        index=None,
+        key=SEARCH_PICK,
+        format_func=labels.get,
+        placeholder=page.t("app.search.none_chosen"),
+        on_change=_on_search_pick,
+    )
+
+
+def _drawn_collections(page: Page, options: MapOptions) -> dict[str, dict]:
+    """The visible layers' features as drawn (parcels filtered), for hit-testing clicks."""
+    catalog = page.catalog
+    collections = {}
+    for layer_id in options.visible_layers or ():
+        collection = load_layer_geojson(catalog.layer(layer_id))
+        if layer_id == page.data.parcel_layer and not options.parcel_filter.is_empty:
+            collection["features"] = [
+                feature
+                for feature in collection["features"]
+                if options.parcel_filter.matches(feature.get("properties") or {})
+            ]
+        collections[layer_id] = collection
+    return collections
+
+
+def _take_click(page: Page, options: MapOptions, returned: dict | None, datum: str) -> None:
+    """Remember a new click, and select the feature under it."""
+    if not returned:
+        return
+    raw = returned.get("last_object_clicked") or returned.get("last_clicked")
+    if not raw or raw == st.session_state.get(CLICK_SEEN):
+        return
+    st.session_state[CLICK_SEEN] = raw
+    lon, lat = float(raw["lng"]), float(raw["lat"])
+    st.session_state[CLICK] = (lon, lat, datum)
+    lon, lat = from_display_datum((lon, lat), datum)
+    hit = appstate.feature_at(lon, lat, _drawn_collections(page, options))
+    if hit is not None and hit.feature_id != st.session_state.get(SELECTED):
+        _select(hit.feature_id)
+        st.session_state[TABLE_LAYER] = hit.layer_id
+        st.rerun()
+
+
+def _map_options(page: Page, visible: tuple[str, ...], basemap: str,
+                 parcel_filter: ParcelFilter) -> MapOptions:
+    return MapOptions(
+        catalog=page.catalog,
+        plan=page.data.plan,
+        visible_layers=visible,
+        lang=page.lang,
+        basemap=basemap,
+        parcel_filter=parcel_filter,
+        highlight_id=st.session_state.get(SELECTED),
+        **basemap_panel.map_options_extra(),
+    )
+
+
+class _FocusWithoutScrolling(MacroElement):
+    """Leaflet focuses the map on the first mouse press and undoes the scroll of its own
+    window only. Inside the page's frame the page itself then jumps when the map is partly
+    out of view, and the click lands tens of pixels away from where it was aimed."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "(function (keyboard) {"
+        " if (!keyboard) { return; }"
+        " keyboard.disable();"
+        " keyboard._onMouseDown = function () {"
+        "  if (!this._focused) { this._map.getContainer().focus({preventScroll: true}); }"
+        " };"
+        " keyboard.enable();"
+        "})({{ this._parent.get_name() }}.keyboard);"
+        "{% endmacro %}"
+    )
+
+
+def _build(options: MapOptions, page: Page) -> Any:
+    try:
+        folium_map = build_map(options)
+    except MapOptionsError:
+        if options.highlight_id is None:
+            raise
+        # The selected feature has been filtered out (or its file changed): draw without it.
+        st.info(page.t("app.selection.hidden"))
+        folium_map = build_map(dataclasses.replace(options, highlight_id=None))
+    _FocusWithoutScrolling().add_to(folium_map)
+    return folium_map
+
+
+def _map_tab(page: Page, options: MapOptions) -> None:
+    # The map comes first: the browser then starts loading it before any other widget.
+    try:
+        folium_map = _build(options, page)
+    except (MapOptionsError, *DATA_ERRORS) as exc:
+        st.error(page.t("app.error.map", reason=str(exc)))
+        return
+    returned = st_folium(
+        folium_map,
+        key=MAP_KEY,
+        height=620,
+        use_container_width=True,
+        returned_objects=["last_object_clicked", "last_clicked"],
+    )
+    datum = basemap_panel.display_datum_of(options.basemap)
+    _take_click(page, options, returned, datum)
+    left, right = st.columns(2)
+    with left:
+        _search_box(page)
+        _selection_panel(page)
+    with right:
+        _click_panel(page)
+    st.caption(page.t("app.accuracy_note"))
+    _attribution(page, options)
+
+
+def _selection_panel(page: Page) -> None:
+    feature_id = st.session_state.get(SELECTED)
+    if not feature_id:
+        return
+    found = _find_feature(page, feature_id)
+    if found is None:
+        _select(None)
+        return
+    spec, properties = found
+    st.markdown(f"**{page.t('app.selection.title')}**")
+    st.text(f"{feature_name(properties, page.lang)}\n{page.t('app.selection.layer')}: "
+            f"{spec.name(page.lang)}\nid: {feature_id}")
+    st.button(page.t("app.selection.clear"), on_click=_select, args=(None,))
+
+
+def _find_feature(page: Page, feature_id: str) -> tuple[LayerSpec, dict] | None:
+    for spec in page.catalog.layers:
+        for feature in load_layer_geojson(spec)["features"]:
+            properties = feature.get("properties") or {}
+            if properties.get("id") == feature_id:
+                return spec, properties
+    return None
+
+
+def _click_panel(page: Page) -> None:
+    clicked = st.session_state.get(CLICK)
+    if clicked is None:
+        st.caption(page.t("app.click.hint"))
+        return
+    lon, lat, datum = clicked
+    rows = describe_point(lon, lat, page.lang, datum)
+    st.markdown(f"**{page.t('app.click.title')}**")
+    st.text("\n".join(f"{label}: {text}" for label, text in rows))
+
+
+def _attribution(page: Page, options: MapOptions) -> None:
+    catalog = page.catalog
+    lines = []
+    for layer_id in options.visible_layers or ():
+        spec = catalog.layer(layer_id)
+        text = spec.attribution_en if page.lang == "en" else spec.attribution_zh
+        text = text or spec.attribution_zh
+        if text:
+            licence = f" ({spec.licence})" if spec.licence else ""
+            lines.append(f"{spec.name(page.lang)}: {text}{licence}")
+    basemap = basemap_panel.shown_basemap(options.basemap)
+    if basemap.attribution_zh or basemap.attribution_en:
+        lines.append(f"{basemap.name(page.lang)}: {basemap.attribution(page.lang)}")
+    with st.expander(page.t("app.attribution")):
+        st.text("\n".join(lines))
+
+
+# ----------------------------------------------------------------------- land-supply tab
+
+
+def _land_tab(page: Page, ledger: LandSupplyLedger, filtered: bool) -> None:
+    whole = page.data.ledger
+    if whole.sample_data:
+        st.warning(page.t("app.land.sample"))
+    import_panel.render(page.strings, page.lang)
+    if filtered:
+        st.info(page.t("app.filter.active"))
+    current, target, whole_column = st.columns(3)
+    gap = (
+        page.t("app.land.gap", value=appstate.format_hectares(ledger.gap_ha))
+        if ledger.gap_ha > 0
+        else page.t("app.land.reached")
+    )
+    current.metric(
+        page.t("app.land.total_filtered" if filtered else "app.land.total_all"),
+        appstate.format_hectares(ledger.total_ha),
+        delta=gap,
+        delta_color="inverse" if ledger.gap_ha > 0 else "normal",
+    )
+    target.metric(page.t("app.land.target"), appstate.format_hectares(ledger.target_ha))
+    if filtered:
+        whole_column.metric(page.t("app.land.total_all"), appstate.format_hectares(whole.total_ha))
+    else:
+        whole_column.metric(page.t("app.land.count"), whole.parcel_count)
+    share = ledger.total_ha / ledger.target_ha if ledger.target_ha > 0 else 0.0
+    st.progress(
+        min(max(share, 0.0), 1.0),
+        text=page.t("app.land.progress", percent=f"{share * 100:.1f}",
+                    count=ledger.parcel_count),
+    )
+    st.caption(page.t("app.land.method"))
+    if ledger.parcel_count == 0:
+        st.info(page.t("app.land.empty"))
+        return
+    category, hectares = page.t("app.column.category"), page.t("app.column.hectares")
+    breakdowns = (
+        ("app.land.by_status", ledger.by_status, lambda v: page.choice("parcel.status", v)),
+        ("app.land.by_town", ledger.by_town, lambda v: page.choice("town", v)),
+        ("app.land.by_use", ledger.by_use, _use_labeler(page, ledger)),
+        ("app.land.by_quarter", ledger.by_quarter, str),
+    )
+    for row in (breakdowns[:2], breakdowns[2:]):
+        for column, (title, totals, label) in zip(st.columns(2), row, strict=True):
+            with column:
+                st.markdown(f"**{page.t(title)}**")
+                frame = appstate.breakdown_frame(totals, label, category, hectares)
+                st.bar_chart(frame, horizontal=True, height=220)
+                st.dataframe(frame, width="stretch", column_config={
+                    hectares: st.column_config.NumberColumn(format="%.2f")
+                })
+    st.markdown(f"**{page.t('app.land.parcels')}**")
+    st.dataframe(_parcel_list(page, ledger), width="stretch", hide_index=True,
+                 column_config={
+                     page.t("app.column.hectares"): st.column_config.NumberColumn(format="%.2f")
+                 })
+
+
+def _use_labeler(page: Page, ledger: LandSupplyLedger) -> Callable[[str], str]:
+    chinese = ledger.use_labels()
+
+    def label(use: str) -> str:
+        if f"parcel.use.{use}" in page.strings or use == UNKNOWN:
+            return page.choice("parcel.use", use)
+        return chinese.get(use, use) if page.lang == "zh" else use
+
+    return label
+
+
+def _parcel_list(page: Page, ledger: LandSupplyLedger) -> pd.DataFrame:
+    parcels = ledger.parcels
+    column = lambda name: page.t(f"app.column.{name}")  # noqa: E731
+    use = _use_labeler(page, ledger)
+    rows = []
+    for _, row in parcels.iterrows():
+        properties = row.to_dict()
+        rows.append({
+            column("id"): properties.get("id"),
+            column("name"): feature_name(properties, page.lang),
+            column("status"): page.choice("parcel.status", str(properties.get("status"))),
+            column("use"): use(str(properties.get("use"))),
+            column("town"): properties.get("town"),
+            column("quarter"): properties.get("quarter"),
+            column("hectares"): round(float(properties["hectares"]), 2),
+        })
+    return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------- targets tab
+
+
+def _targets_tab(page: Page) -> None:
+    measurements = page.data.targets
+    measured = [m for m in measurements if m.measured is not None]
+    others = [m for m in measurements if m.measured is None]
+    st.caption(page.t("app.targets.intro", total=len(measurements), measured=len(measured)))
+    column = lambda name: page.t(f"app.targets.column.{name}")  # noqa: E731
+    if measured:
+        st.markdown(f"**{page.t('app.targets.measured_title')}**")
+        frame = appstate.target_rows(measured, page.catalog, page.strings, page.lang)
+        st.dataframe(
+            frame, width="stretch", hide_index=True, height=_table_height(len(frame)),
+            column_config={column("share"): st.column_config.ProgressColumn(
+                format="%.1f%%", min_value=0, max_value=100,
+            )},
+        )
+    if others:
+        st.markdown(f"**{page.t('app.targets.others_title')}**")
+        frame = appstate.target_rows(others, page.catalog, page.strings, page.lang)
+        frame = frame.drop(columns=[column("measured"), column("share"), column("outcome")])
+        frame = frame.rename(columns={column("method"): column("why_not")})
+        st.dataframe(frame, width="stretch", hide_index=True)
+
+
+def _table_height(rows: int) -> int:
+    """Tall enough to show every row of a short table without its own scroll bar."""
+    return 38 + 35 * rows
+
+
+# ----------------------------------------------------------------------- table tab
+
+
+def _on_table_pick() -> None:
+    rows = st.session_state[TABLE_GRID].selection.rows
+    ids = st.session_state.get(TABLE_IDS, [])
+    if rows and rows[0] < len(ids):
+        _select(ids[rows[0]])
+
+
+def _table_tab(page: Page, parcel_filter: ParcelFilter) -> None:
+    catalog = page.catalog
+    if st.session_state.get(TABLE_LAYER) not in catalog.ids():
+        st.session_state[TABLE_LAYER] = page.data.parcel_layer
+    layer_id = st.selectbox(
+        page.t("app.table.layer"), catalog.ids(), key=TABLE_LAYER,
+        format_func=lambda i: catalog.layer(i).name(page.lang),
+    )
+    collection = load_layer_geojson(catalog.layer(layer_id))
+    if layer_id == page.data.parcel_layer and not parcel_filter.is_empty:
+        collection["features"] = [
+            f for f in collection["features"] if parcel_filter.matches(f["properties"])
+        ]
+    table = appstate.feature_table(collection)
+    text = st.text_input(page.t("app.table.filter"), key=TABLE_FILTER)
+    shown = appstate.filter_table(table, text).reset_index(drop=True)
+    st.caption(page.t("app.table.count", shown=len(shown), total=len(table)))
+    st.session_state[TABLE_IDS] = list(shown["id"]) if "id" in shown.columns else []
+    selected_row = appstate.row_of_feature(shown, st.session_state.get(SELECTED))
+    styled: Any = shown
+    if selected_row is not None:
+        styled = shown.style.apply(
+            lambda row: ["background-color: #fff3b0" if row.name == selected_row else ""]
+            * len(row),
+            axis=1,
+        )
+    st.dataframe(
+        styled, key=TABLE_GRID, on_select=_on_table_pick, selection_mode="single-row",
+        hide_index=True, width="stretch",
+    )
+
+
+# ----------------------------------------------------------------------- the page
+
+
+def _keep_widget_state() -> None:
+    """Keep values of widgets that a run may not draw (closed tabs, a rerun cut short).
+
+    Streamlit forgets the value of a widget that is missing from a finished run; writing
+    the value back makes it the page's own state, which is kept.
+    """
+    state = st.session_state
+    for key in list(state.keys()):
+        if key in KEPT_KEYS or str(key).startswith(LAYER_PREFIX):
+            state[key] = state[key]
+
+
+def _render() -> None:
+    _keep_widget_state()
+    lang = _language()
+    strings = load_strings()
+    st.title(strings.get("app.title", lang))
+    st.caption(strings.get("app.caption", lang))
+    try:
+        _static_assets()
+    except RequiredAssetsMissing as exc:
+        st.error(strings.get("app.error.assets", lang, reason=str(exc)))
+        st.stop()
+    try:
+        data = _load_data(appstate.catalog_path_from_env())
+    except DATA_ERRORS as exc:
+        st.sidebar.radio(strings.get("app.language", lang), LANGS, key=LANG,
+                         format_func=LANGUAGE_NAMES.get, horizontal=True)
+        st.error(strings.get("app.error.load", lang, reason=str(exc)))
+        st.stop()
+    page = Page(data=data, strings=strings, lang=lang)
+    choices = _settle_choices(page)
+    parcel_filter = choices.parcel_filter
+    ledger = data.ledger
+    if not parcel_filter.is_empty:
+        ledger = ledger.filtered(
+            status=parcel_filter.statuses, town=parcel_filter.towns,
+            quarter=parcel_filter.quarters,
+        )
+    options = _map_options(page, choices.visible, choices.basemap, parcel_filter)
+    # Only the open tab runs: the page's first paint then needs no chart or table code,
+    # and the map appears sooner.
+    _keep_tab_across_languages(page)
+    tabs = st.tabs([page.t(f"app.tab.{name}") for name in TABS], key=TAB, on_change="rerun")
+    drawers = (
+        lambda: _map_tab(page, options),
+        lambda: _land_tab(page, ledger, filtered=not parcel_filter.is_empty),
+        lambda: _targets_tab(page),
+        lambda: _table_tab(page, parcel_filter),
+    )
+    for tab, draw in zip(tabs, drawers, strict=True):
+        if tab.open:
+            with tab:
+                draw()
+    _sidebar(page)
+
+
+def _keep_tab_across_languages(page: Page) -> None:
+    """The open tab is remembered by its label; carry it over when the language changes."""
+    current = st.session_state.get(TAB)
+    for lang in LANGS:
+        labels = [page.strings.get(f"app.tab.{name}", lang) for name in TABS]
+        if current in labels:
+            st.session_state[TAB] = page.t(f"app.tab.{TABS[labels.index(current)]}")
+            return
+
+
+def main() -> None:
+    st.set_page_config(
+        page_title="双阳区发展布局图 · Shuangyang", page_icon="🗺️", layout="wide"
+    )
+    try:
+        _render()
+    except Exception as exc:
+        # A bug, not bad data: log the traceback for the maintainer, show one plain line.
+        LOG.exception("unexpected error while drawing the page")
+        lang = st.session_state.get(LANG, DEFAULT_LANG)
+        st.error(load_strings().get(
+            "app.error.unexpected", lang if lang in LANGS else DEFAULT_LANG,
+            kind=type(exc).__name__, reason=str(exc),
+        ))
+
+
+main()
