@@ -51,6 +51,8 @@ def render(strings: Strings, lang: str) -> None:
         ready = upload is not None and bool((user or "").strip())
         if st.button(t("app.import.run"), disabled=not ready, type="primary"):
             st.session_state[RESULT] = _run(upload, user, crs or None, replace, repair)
+            # The page's parcels were read before the import: draw it all again with them.
+            st.rerun()
         if not (user or "").strip():
             st.caption(t("app.import.need_user"))
         if RESULT in st.session_state:

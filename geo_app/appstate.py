@@ -34,6 +34,7 @@ from geo_app.ledger import TARGET_ITEM_ID, LandSupplyLedger, LedgerError
 from geo_app.mapview.popups import format_target
 from geo_app.plan import DEFAULT_PLAN_PATH, Plan, PlanItem, load_plan
 from geo_app.targets import NOT_MEASURED, TargetMeasurement, measure_targets
+from geo_app.workspace_layer import ParcelLayerFile, with_parcel_file
 
 # Points the app at another catalog (its layer files are read beside it), for a trial
 # data set or for tests; unset, the shipped layers/catalog.toml is used.
@@ -261,9 +262,13 @@ def data_version(catalog_path: Path | None) -> tuple[tuple[str, int, int], ...]:
     return tuple(version)
 
 
-def load_app_data(catalog_path: Path | None = None) -> AppData:
+def load_app_data(
+    catalog_path: Path | None = None, parcels: ParcelLayerFile | None = None
+) -> AppData:
     """Catalog, plan, land-supply ledger and target measurements.
 
+    ``parcels``: the workspace's parcels, which then replace the parcel layer's file
+    everywhere (map, totals, targets, tables, exports); None keeps the catalog's file.
     A layer file that breaks the data contract is reported in ``broken_layers`` and left
     out; the page works without it. Raises CatalogError, PlanError or LedgerError (with the
     file, feature and reason) when the catalog, the plan or the parcels cannot be used.
@@ -273,6 +278,8 @@ def load_app_data(catalog_path: Path | None = None) -> AppData:
     target_item = plan.item(TARGET_ITEM_ID)
     if target_item.measure_layer is None or target_item.quantity is None:
         raise LedgerError(f"plan item {TARGET_ITEM_ID} has no quantity or measure layer")
+    if parcels is not None and target_item.measure_layer in catalog.ids():
+        catalog = with_parcel_file(catalog, target_item.measure_layer, parcels)
     try:
         parcel_spec = catalog.layer(target_item.measure_layer)
     except KeyError as exc:

@@ -6,12 +6,18 @@ offline basemap, the same layers, legend and popups), opened on the export's ext
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from html import escape
+from typing import Any
 
+from geo_app.catalog import load_catalog
 from geo_app.export.request import ExportRequest
 from geo_app.export.scene import Scene
 from geo_app.export.sheet_panels import sheet_title
 from geo_app.mapview import MapOptions, standalone_html
+from geo_app.mapview.features import parcel_layer_ids
+from geo_app.plan import load_plan
 
 OFFLINE_BASEMAP = "offline"
 
@@ -24,9 +30,21 @@ def html_bytes(scene: Scene, request: ExportRequest) -> bytes:
         lang=request.lang,
         basemap=OFFLINE_BASEMAP,
         fit_bounds=((south, west), (north, east)),
+        parcels=_scene_parcels(scene),
     )
     page = standalone_html(options)
     return _with_title(page, sheet_title(request), request.lang).encode("utf-8")
+
+
+def _scene_parcels(scene: Scene) -> Mapping[str, Any] | None:
+    """The parcels the scene holds (a workspace's, or filtered), so the page draws the same
+    parcels as the sheet and the tables, not the layer file's."""
+    parcel_ids = parcel_layer_ids(scene.catalog or load_catalog(), load_plan())
+    for layer in scene.layers:
+        if layer.spec.id in parcel_ids:
+            frame = layer.frame.drop(columns="hectares", errors="ignore")
+            return json.loads(frame.to_json(drop_id=True, to_wgs84=True))
+    return None
 
 
 def _with_title(page: str, title: str, lang: str) -> str:

@@ -21,6 +21,7 @@ from geo_app.mapview.elements import (
     ClickCoordinates,
     DisplayDatum,
     InlineAssets,
+    LatePlugins,
     Legend,
     MeasureInWgs84,
     PageStyle,
@@ -66,6 +67,8 @@ class _Page:
     assets: AssetSet
     js: list[str] = dataclasses.field(default_factory=list)
     css: list[str] = dataclasses.field(default_factory=list)
+    # Served pages: plugin controls added after the map's first draw.
+    late: LatePlugins | None = None
 
     def use(self, element: Any, js: Sequence[str], css: Sequence[str]) -> None:
         # Instance attributes: folium's class-level lists stay untouched for other code.
@@ -77,6 +80,23 @@ class _Page:
             element.default_css = []
         self.js.extend(name for name in js if name not in self.js)
         self.css.extend(name for name in css if name not in self.css)
+
+    def add_plugin(self, m: folium.Map, control: Any, js: Sequence[str] = (),
+                   css: Sequence[str] = ()) -> None:
+        """A control that needs plugin files. Served, it comes after the map's first draw
+        (the files are not fetched before the map can start); inlined, with the map."""
+        if self.assets.mode is AssetMode.SERVED:
+            if self.late is None:
+                self.late = LatePlugins()
+            self.late.add(m, control, [url for _, url in self.assets.links(*js)],
+                          [url for _, url in self.assets.links(*css)])
+            return
+        self.use(control, js, css)
+        control.add_to(m)
+
+    def add_late_plugins(self, m: folium.Map) -> None:
+        if self.late is not None:
+            self.late.add_to(m)
 
     def inline_element(self) -> InlineAssets:
         return InlineAssets(
@@ -379,14 +399,13 @@ def _add_controls(ctx: _Context, m: folium.Map, page: _Page) -> None:
             title=strings.get("map.fullscreen", lang),
             title_cancel=strings.get("map.fullscreen_exit", lang),
         )
-        page.use(control, *FULLSCREEN)
-        control.add_to(m)
+        page.add_plugin(m, control, *FULLSCREEN)
     datum = DisplayDatum(ctx.basemap.crs_datum)
     datum.add_to(m)
     measure_js = MEASURE_JS[lang]
     if options.measure_control and assets.has(measure_js, *MEASURE_CSS):
         if ctx.basemap.crs_datum != "wgs84":
-            MeasureInWgs84(datum).add_to(m)
+            page.add_plugin(m, MeasureInWgs84(datum))
         control = MeasureControl(
             position="topleft",
             primary_length_unit="kilometers",
@@ -394,8 +413,7 @@ def _add_controls(ctx: _Context, m: folium.Map, page: _Page) -> None:
             primary_area_unit="hectares",
             secondary_area_unit="sqmeters",
         )
-        page.use(control, (measure_js,), MEASURE_CSS)
-        control.add_to(m)
+        page.add_plugin(m, control, (measure_js,), MEASURE_CSS)
     ScaleBar().add_to(m)
     ClickCoordinates(
         hint=strings.get("map.click_hint", lang),
@@ -470,6 +488,7 @@ def build_map(options: MapOptions | None = None) -> folium.Map:
                     backdrop_shown, datum_note)
     ).add_to(m)
     _add_controls(ctx, m, page)
+    page.add_late_plugins(m)
     add_approval(m, ctx.options.settings, ctx.lang)
     folium.LayerControl(collapsed=True, position="topright").add_to(m)
 

@@ -121,6 +121,45 @@ class SafeGeoJsonLayer(RawMacroElement):
         return [list(self.bounds[0]), list(self.bounds[1])]
 
 
+class LatePlugins(RawMacroElement):
+    """Plugin controls whose files are loaded after the map's first draw (served pages).
+
+    A control given to :meth:`add` is not a child of the map: this element's script adds
+    it once its plugin files have arrived.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "GeoAppLatePlugins"
+        self._template = template("late_plugins.js")
+        self.scripts: list[str] = []
+        self.styles: list[str] = []
+        self.parts: list[MacroElement] = []
+
+    def add(self, parent: MacroElement, control: MacroElement, scripts: Sequence[str],
+            styles: Sequence[str]) -> None:
+        """``control`` (drawn on ``parent``) once ``scripts`` and ``styles`` are loaded;
+        controls run in the order they were added."""
+        control._parent = parent
+        self.parts.append(control)
+        self.scripts.extend(url for url in scripts if url not in self.scripts)
+        self.styles.extend(url for url in styles if url not in self.styles)
+
+    def parts_script(self) -> Markup:
+        """The controls' own scripts, in order; a name one declares is put on window."""
+        lines = []
+        for index, part in enumerate(self.parts):
+            # Named after this element, so the page's script is the same on every run
+            # (a changed script would make streamlit-folium draw the map anew).
+            part._id = f"{self._id}_{index}"
+            text = str(part._template.module.script(part, {}))
+            lines.append(text)
+            name = part.get_name()
+            if re.search(rf"\bvar\s+{re.escape(name)}\b", text):
+                lines.append(f"window[{json.dumps(name)}] = {name};")
+        return Markup("\n".join(lines))
+
+
 class Legend(RawMacroElement):
     def __init__(self, html: str):
         super().__init__()

@@ -61,8 +61,10 @@ def test_the_panel_is_on_the_land_tab_and_waits_for_a_name_and_a_file(monkeypatc
     assert_clean(at)
     [button] = [b for b in at.button if b.label == STRINGS.get("app.import.run", "zh")]
     assert button.disabled  # still no file
-    # Drawing the panel does not create a workspace; only an import does.
-    assert not (tmp_path / "ws").exists()
+    # The page's parcels come from the workspace, seeded with the samples on first use.
+    workspace = Workspace.open(tmp_path / "ws")
+    assert workspace.holds_only_samples()
+    assert workspace.count() == default_ledger().parcel_count
 
 
 def test_an_upload_is_imported_and_the_change_in_hectares_reported(monkeypatch, tmp_path):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from app_harness import assert_clean, map_args, metric, new_app, open_filters, open_tab
 
+from geo_app import appstate
 from geo_app.catalog import load_catalog, load_layer_geojson
 from geo_app.i18n import load_strings
 from geo_app.ledger import default_ledger
@@ -244,14 +245,33 @@ def test_broken_layer_file_is_left_out_with_a_clear_message(tmp_path, monkeypatc
     assert map_args(at)["script"]
 
 
+def test_an_unusable_workspace_is_said_and_the_sample_parcels_are_shown(tmp_path, monkeypatch):
+    not_a_folder = tmp_path / "workspace"
+    not_a_folder.write_text("a file, not a folder", encoding="utf-8")
+    monkeypatch.setenv("GEO_APP_DATA", str(not_a_folder))
+    at = new_app().run()
+    assert not at.exception
+    assert len(at.error) == 1 and appstate.escape_markdown(str(not_a_folder)) in at.error[0].value
+    assert at.error[0].value.startswith(STRINGS.get("app.workspace.unusable", "zh", reason=""))
+    at.session_state["open_tab"] = zh("app.tab.land")
+    at.run()
+    assert not at.exception
+    assert metric(at, zh("app.land.total_all")) == f"{default_ledger().total_ha:,.2f}"
+    assert zh("app.land.sample") in [w.value for w in at.warning]
+
+
 def test_broken_parcels_stop_the_page_with_a_clear_message(tmp_path, monkeypatch):
     catalog_path = _copy_layers(tmp_path)
     _break(catalog_path.parent / load_catalog().layer("land_parcels").file)
     monkeypatch.setenv("GEO_APP_CATALOG", str(catalog_path))
+    # Without a usable workspace the page falls back to the catalog's parcel file.
+    not_a_folder = tmp_path / "workspace"
+    not_a_folder.write_text("", encoding="utf-8")
+    monkeypatch.setenv("GEO_APP_DATA", str(not_a_folder))
     at = new_app().run()
     assert not at.exception
-    assert len(at.error) == 1
-    assert "land_parcels.geojson" in at.error[0].value and "JSON" in at.error[0].value
+    assert len(at.error) == 2
+    assert "land_parcels.geojson" in at.error[1].value and "JSON" in at.error[1].value
 
 
 def test_choices_in_closed_tabs_survive_tab_switches(app):

@@ -57,6 +57,8 @@ class StreamlitServer:
         # The whole environment of the server; None inherits this process's.
         self.env = dict(env) if env is not None else dict(os.environ)
         self.startup_timeout_s = startup_timeout_s
+        # The workspace folder the server's GEO_APP_DATA names, when a fixture set one.
+        self.workspace: Path | None = None
         self.process: subprocess.Popen | None = None
         self.log: IO[str] | None = None
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from app_server import (
@@ -17,6 +18,8 @@ from app_server import (
     launch_chromium,
     write_hostile_layers,
 )
+
+from geo_app.workspace import DATA_ENV
 
 APP = PROJECT_ROOT / "streamlit_app.py"
 VIEWPORT = {"width": 1400, "height": 1000}
@@ -32,21 +35,36 @@ def browser() -> Iterator:
         browser.close()
 
 
-def _server_env(**extra: str) -> dict[str, str]:
+def _server_env(workspace: Path, **extra: str) -> dict[str, str]:
+    """This process's environment for a server whose parcels live in ``workspace`` (never
+    in the user's data folder)."""
     env = {key: value for key, value in os.environ.items() if key != "GEO_APP_CATALOG"}
-    return {**env, **extra}
+    return {**env, DATA_ENV: str(workspace), **extra}
 
 
 @pytest.fixture(scope="session")
-def app_server() -> Iterator[StreamlitServer]:
-    with StreamlitServer(APP, env=_server_env()) as server:
+def app_server(tmp_path_factory) -> Iterator[StreamlitServer]:
+    """The page on the shipped layers, for tests that change no parcel."""
+    workspace = tmp_path_factory.mktemp("workspace")
+    with StreamlitServer(APP, env=_server_env(workspace)) as server:
+        server.workspace = workspace
+        yield server
+
+
+@pytest.fixture
+def editing_server(tmp_path) -> Iterator[StreamlitServer]:
+    """A server of the test's own, on a fresh workspace the test may change."""
+    workspace = tmp_path / "workspace"
+    with StreamlitServer(APP, env=_server_env(workspace)) as server:
+        server.workspace = workspace
         yield server
 
 
 @pytest.fixture(scope="session")
 def hostile_server(tmp_path_factory) -> Iterator[StreamlitServer]:
     catalog = write_hostile_layers(tmp_path_factory.mktemp("hostile"), "layout")
-    with StreamlitServer(APP, env=_server_env(GEO_APP_CATALOG=str(catalog))) as server:
+    workspace = tmp_path_factory.mktemp("hostile-workspace")
+    with StreamlitServer(APP, env=_server_env(workspace, GEO_APP_CATALOG=str(catalog))) as server:
         yield server
 
 

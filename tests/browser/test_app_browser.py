@@ -101,21 +101,32 @@ def test_toggling_a_layer_changes_what_is_drawn(offline, app_server):
     assert offline.blocker.blocked == []
 
 
-def test_land_supply_figure_equals_the_cli_total(offline, app_server):
+def cli_total(workspace) -> float:
+    """``geo-app totals`` on the workspace the server's GEO_APP_DATA names."""
     result = subprocess.run(
-        [sys.executable, "-m", "geo_app", "totals", "--json"],
+        [sys.executable, "-m", "geo_app", "totals", "--workspace", str(workspace), "--json"],
         capture_output=True, text=True, check=True, cwd=PROJECT_ROOT,
     )
-    total = json.loads(result.stdout)["total_ha"]
-    page = offline.page
-    page.goto(app_server.url)
-    page.get_by_role("tab", name=STRINGS.get("app.tab.land", "zh")).click()
-    value = (
+    return json.loads(result.stdout)["total_ha"]
+
+
+def shown_total(page):
+    """The land-supply tab's whole-district figure."""
+    return (
         page.locator('[data-testid="stMetric"]')
         .filter(has_text=STRINGS.get("app.land.total_all", "zh"))
         .locator('[data-testid="stMetricValue"]')
     )
-    expect(value).to_have_text(f"{total:,.2f}", timeout=FIRST_MAP_TIMEOUT_MS)
+
+
+def test_land_supply_figure_equals_the_cli_total(offline, app_server):
+    page = offline.page
+    page.goto(app_server.url)
+    # The server seeds its workspace on its first page; the CLI then reads the same one.
+    expect(page.locator(MAP_FRAME)).to_have_count(1, timeout=FIRST_MAP_TIMEOUT_MS)
+    total = cli_total(app_server.workspace)
+    page.get_by_role("tab", name=STRINGS.get("app.tab.land", "zh")).click()
+    expect(shown_total(page)).to_have_text(f"{total:,.2f}", timeout=FIRST_MAP_TIMEOUT_MS)
 
 
 def test_hostile_feature_name_shows_as_text_and_runs_nothing(offline, hostile_server):

@@ -26,6 +26,16 @@ def test_html_title_is_escaped():
     assert "<title>&lt;b&gt;简报&lt;/b&gt;</title>" in page
 
 
+def test_html_draws_the_parcels_it_is_given_not_the_layer_file():
+    from geo_app.ledger import default_ledger
+
+    whole = default_ledger()
+    supplied = whole.filtered(status="supplied")
+    page = render(ExportRequest(format="html", date=FIXED_DATE), ledger=supplied).data.decode()
+    drawn = {pid for pid in whole.parcels["id"] if f'"id":"{pid}"' in page}
+    assert drawn == set(supplied.parcels["id"])
+
+
 def _open_offline(html_path) -> dict:
     """Open the file in Chromium with only file: requests allowed; report what it drew."""
     from playwright.sync_api import sync_playwright

@@ -1,0 +1,299 @@
+"""The map tab's export panel: the choices of ``geo-app export``, a button, a download.
+
+Streamlit code only: the file is made by :func:`geo_app.export.render` from the page's own
+catalog and parcels, so the sheet shows what the map shows and totals what the land-supply
+tab totals. The panel's widgets run only while it is open, and the file is made only when
+asked (a print sheet takes about half a second). Problems are shown as one translated line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from geo_app.appstate import escape_markdown
+from geo_app.catalog import CatalogError
+from geo_app.display_datum import from_display_datum
+from geo_app.export.request import (
+    FORMATS,
+    MAX_DPI,
+    MIN_DPI,
+    ORIENTATIONS,
+    PAPER_MM,
+    SNAPSHOT_FORMATS,
+    ExportOptionError,
+    ExportRequest,
+    Extent,
+)
+from geo_app.i18n import Strings
+from geo_app.ledger import LandSupplyLedger, LedgerError
+from geo_app.mapview import MapOptions
+from geo_app.plan import load_plan
+
+# Session-state keys.
+OPEN = "export_open"
+FORMAT = "export_format"
+SAME_LAYERS = "export_same_layers"
+LAYERS = "export_layers"
+EXTENT = "export_extent"
+TITLE = "export_title"
+SUBTITLE = "export_subtitle"
+PAPER = "export_paper"
+ORIENTATION = "export_orientation"
+DPI = "export_dpi"
+MAKE = "export_make"
+DOWNLOAD = "export_download"
+RESULT = "export_result"
+VIEW = "export_view"
+# Choices worth keeping while the panel is closed or another tab is open.
+KEPT_KEYS = frozenset({FORMAT, SAME_LAYERS, LAYERS, EXTENT, TITLE, SUBTITLE, PAPER,
+                       ORIENTATION, DPI})
+
+VIEW_OBJECTS = ("bounds",)
+EXTENTS = ("view", "district", "feature")
+TABLE_FORMATS = ("csv", "xlsx")
+DEFAULT_DPI = 150
+
+
+def wanted_objects() -> tuple[str, ...]:
+    """What the map must send back for this panel: the view, only while the panel is open."""
+    return VIEW_OBJECTS if st.session_state.get(OPEN) else ()
+
+
+def view_bbox(returned: Mapping[str, Any] | None, datum: str) -> tuple[float, ...] | None:
+    """The map's view as a WGS84 (W, S, E, N) box, from the bounds the map sent back."""
+    bounds = (returned or {}).get("bounds") or {}
+    try:
+        south_west, north_east = bounds["_southWest"], bounds["_northEast"]
+        corners = [(float(south_west["lng"]), float(south_west["lat"])),
+                   (float(north_east["lng"]), float(north_east["lat"]))]
+    except (KeyError, TypeError, ValueError):
+        return None
+    (west, south), (east, north) = (from_display_datum(c, datum) for c in corners)
+    west, east = max(west, -180.0), min(east, 180.0)
+    south, north = max(south, -90.0), min(north, 90.0)
+    if not (west < east and south < north):
+        return None
+    return west, south, east, north
+
+
+def take_view(returned: Mapping[str, Any] | None, datum: str) -> None:
+    """Remember the latest view the map reported (kept while the panel is closed)."""
+    bbox = view_bbox(returned, datum)
+    if bbox is not None:
+        st.session_state[VIEW] = bbox
+
+
+@dataclass(frozen=True)
+class _Texts:
+    strings: Strings
+    lang: str
+
+    def __call__(self, name: str, **values: Any) -> str:
+        return self.strings.get(name, self.lang, **values)
+
+
+def _settle_state(visible: tuple[str, ...], selected: str | None) -> None:
+    state = st.session_state
+    if state.get(FORMAT) not in FORMATS:
+        state[FORMAT] = "pdf"
+    state.setdefault(SAME_LAYERS, True)
+    if LAYERS not in state:
+        state[LAYERS] = list(visible)
+    usable = EXTENTS if selected else EXTENTS[:2]
+    if state.get(EXTENT) not in usable:
+        state[EXTENT] = "view"
+    if state.get(PAPER) not in PAPER_MM:
+        state[PAPER] = "A4"
+    if state.get(ORIENTATION) not in ORIENTATIONS:
+        state[ORIENTATION] = ORIENTATIONS[0]
+    if not isinstance(state.get(DPI), int):
+        state[DPI] = DEFAULT_DPI
+
+
+def render(
+    strings: Strings,
+    lang: str,
+    options: MapOptions,
+    ledger: LandSupplyLedger,
+    selected: str | None,
+) -> None:
+    """The panel. ``options`` are the map's (catalog, visible layers, parcel filter);
+    ``ledger`` is the page's whole ledger, filtered here as the map is."""
+    t = _Texts(strings, lang)
+    panel = st.expander(t("export.panel.heading"), key=OPEN, on_change="rerun")
+    if not panel.open:
+        return
+    catalog = options.catalog
+    assert catalog is not None
+    visible = tuple(options.visible_layers or ())
+    _settle_state(visible, selected)
+    with panel:
+        fmt = st.selectbox(
+            t("export.panel.format"), list(FORMATS), key=FORMAT,
+            format_func=lambda name: t(f"export.format.{name}"),
+        )
+        tables = fmt in TABLE_FORMATS
+        if tables:
+            st.caption(t("app.export.tables_note"))
+        else:
+            _layer_choice(t, catalog, visible)
+            _extent_choice(t, selected)
+        if fmt in SNAPSHOT_FORMATS or fmt == "html":
+            _title_choice(t)
+        if fmt in SNAPSHOT_FORMATS:
+            _paper_choice(t, fmt)
+        if not options.parcel_filter.is_empty:
+            st.info(t("app.export.filtered"))
+        shown = _shown_ledger(ledger, options)
+        if st.button(t("export.panel.make"), key=MAKE, type="primary"):
+            st.session_state[RESULT] = _make(t, options, shown, visible, selected)
+        _offer(t, _wish(options, shown, visible, selected))
+
+
+def _layer_choice(t: _Texts, catalog: Any, visible: tuple[str, ...]) -> None:
+    same = st.checkbox(t("app.export.same_layers"), key=SAME_LAYERS)
+    if same:
+        return
+    st.session_state[LAYERS] = [i for i in st.session_state[LAYERS] if i in catalog.ids()]
+    st.multiselect(
+        t("app.export.layers"), list(catalog.ids()), key=LAYERS,
+        format_func=lambda layer_id: catalog.layer(layer_id).name(t.lang),
+        placeholder=t("app.export.layers_placeholder"),
+    )
+
+
+def _extent_choice(t: _Texts, selected: str | None) -> None:
+    choices = EXTENTS if selected else EXTENTS[:2]
+    choice = st.radio(
+        t("export.panel.extent"), choices, key=EXTENT, horizontal=True,
+        format_func=lambda name: t(f"export.panel.extent_{name}"),
+    )
+    view = st.session_state.get(VIEW)
+    if choice == "view" and view is None:
+        st.caption(t("app.export.view_unknown"))
+    elif choice == "view":
+        west, south, east, north = (f"{value:.4f}" for value in view)
+        st.caption(t("app.export.view_box", west=west, south=south, east=east, north=north))
+
+
+def _title_choice(t: _Texts) -> None:
+    st.text_input(t("export.panel.title"), key=TITLE, max_chars=120,
+                  placeholder=t("export.title.default"))
+    default_subtitle = str(load_plan().meta.get(f"title_{t.lang}") or "")
+    st.text_input(t("export.panel.subtitle"), key=SUBTITLE, max_chars=200,
+                  placeholder=default_subtitle)
+
+
+def _paper_choice(t: _Texts, fmt: str) -> None:
+    paper, orientation = st.columns(2)
+    paper.selectbox(t("export.panel.paper"), list(PAPER_MM), key=PAPER)
+    orientation.selectbox(
+        t("export.panel.orientation"), ORIENTATIONS, key=ORIENTATION,
+        format_func=lambda name: t(f"export.panel.{name}"),
+    )
+    if fmt == "png":
+        st.number_input(t("export.panel.dpi"), min_value=MIN_DPI, max_value=MAX_DPI,
+                        step=10, key=DPI)
+
+
+def _shown_ledger(ledger: LandSupplyLedger, options: MapOptions) -> LandSupplyLedger:
+    """The parcels the map draws: all of them, or those the sidebar's filters keep."""
+    chosen = options.parcel_filter
+    if chosen.is_empty:
+        return ledger
+    return ledger.filtered(status=chosen.statuses, town=chosen.towns, quarter=chosen.quarters)
+
+
+def _text_or_none(key: str) -> str | None:
+    text = (st.session_state.get(key) or "").strip()
+    return text or None
+
+
+def _extent(selected: str | None) -> Extent:
+    choice = st.session_state.get(EXTENT)
+    if choice == "feature" and selected:
+        return Extent("feature", feature_id=selected)
+    view = st.session_state.get(VIEW)
+    if choice == "view" and view is not None:
+        return Extent("bbox", bbox=tuple(view))
+    return Extent()
+
+
+def _request(t: _Texts, visible: tuple[str, ...], selected: str | None) -> ExportRequest:
+    state = st.session_state
+    layers = visible if state.get(SAME_LAYERS) else tuple(state.get(LAYERS) or ())
+    return ExportRequest(
+        format=state[FORMAT],
+        layers=layers,
+        extent=_extent(selected),
+        title=_text_or_none(TITLE),
+        subtitle=_text_or_none(SUBTITLE),
+        paper=state[PAPER],
+        orientation=state[ORIENTATION],
+        dpi=int(state[DPI]),
+        lang=t.lang,
+    )
+
+
+def _wish(options: MapOptions, ledger: LandSupplyLedger, visible: tuple[str, ...],
+          selected: str | None) -> tuple:
+    """Everything a made file depends on: when it changes, the file is out of date."""
+    state = st.session_state
+    return (
+        state.get(FORMAT), state.get(SAME_LAYERS), tuple(state.get(LAYERS) or ()), visible,
+        state.get(EXTENT), state.get(VIEW), selected, state.get(TITLE), state.get(SUBTITLE),
+        state.get(PAPER), state.get(ORIENTATION), state.get(DPI), options.lang,
+        ledger.parcel_count, round(ledger.total_ha, 6),
+    )
+
+
+def _make(t: _Texts, options: MapOptions, ledger: LandSupplyLedger,
+          visible: tuple[str, ...], selected: str | None) -> dict[str, Any]:
+    """Render the file; keep it (or the reason it failed) as plain data across reruns."""
+    # Loaded on first use: plotting and GDAL are not needed until something is exported.
+    from geo_app.export import render as render_export
+    from geo_app.fonts import MissingCJKFontError
+
+    wish = _wish(options, ledger, visible, selected)
+    try:
+        request = _request(t, visible, selected)
+        made = render_export(request, catalog=options.catalog, ledger=ledger)
+    except ExportOptionError as exc:
+        return {"wish": wish, "error": t(exc.key, **exc.params)}
+    except MissingCJKFontError as exc:
+        return {"wish": wish, "error": t("export.error.no_cjk_font", package=exc.package)}
+    except (CatalogError, LedgerError, OSError) as exc:
+        return {"wish": wish, "error": t("app.export.failed", reason=str(exc))}
+    return {"wish": wish, "data": made.data, "filename": made.filename, "mime": made.mime}
+
+
+def _offer(t: _Texts, wish: tuple) -> None:
+    result = st.session_state.get(RESULT)
+    if not result:
+        return
+    if result["wish"] != wish:
+        st.caption(t("app.export.stale"))
+        return
+    if "error" in result:
+        st.error(escape_markdown(result["error"]))
+        return
+    st.download_button(
+        t("export.panel.download", filename=result["filename"]),
+        data=result["data"],
+        file_name=result["filename"],
+        mime=result["mime"],
+        key=DOWNLOAD,
+        on_click="ignore",
+        icon=":material/download:",
+    )
+    st.caption(t("app.export.size", size=_size(len(result["data"]))))
+
+
+def _size(count: int) -> str:
+    if count >= 1024 * 1024:
+        return f"{count / 1024 / 1024:.1f} MB"
+    return f"{max(count / 1024, 0.1):.1f} KB"

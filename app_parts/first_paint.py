@@ -1,0 +1,56 @@
+"""The map first, the rest of the page once the browser has drawn it.
+
+The map's frame and the page share one browser thread. When every widget of the sidebar and
+of the panels under the map reaches the browser together with the map, drawing them holds
+the map back by a few hundred milliseconds on a small machine. So a session's first run sends
+only the title, the tabs, the map and the language switch; the map reports once it is drawn
+(:class:`ReportWhenDrawn`), and that report reruns the script, which then draws the whole
+page. The map's script is the same in both runs, so the second run does not redraw it.
+
+Every later run draws the whole page at once. A client that cannot report (AppTest) starts
+as a session whose map has already reported: set ``st.session_state[DONE] = True``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from branca.element import MacroElement, Template
+
+# Session-state key: set once the session's first run has been made.
+DONE = "first_paint_done"
+# Not an object streamlit-folium knows: asking for it sends nothing back by itself. Its
+# presence tells ReportWhenDrawn that this run waits for the map's report.
+REPORT = "geo_app_map_drawn"
+
+
+def starts_now() -> bool:
+    """True on the session's first run (and only then): draw the map and little else."""
+    first = not st.session_state.get(DONE)
+    st.session_state[DONE] = True
+    return first
+
+
+def returned_objects(first_paint: bool) -> tuple[str, ...]:
+    """What a run adds to the map's returned objects: the report request on the first run."""
+    return (REPORT,) if first_paint else ()
+
+
+class ReportWhenDrawn(MacroElement):
+    """Makes streamlit-folium send the map's first state (the clicks, still empty) as soon
+    as the map is drawn, when the run asked for ``REPORT``.
+
+    The component sends a state only when it differs from the last one sent, which starts
+    as the run's defaults; forgetting that makes the first state count as new. Runs inside
+    the map's script, before the component's own start-up reads the state.
+    """
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "(function (state) {"
+        " if (state && Array.isArray(state.returned_objects)"
+        "     && state.returned_objects.indexOf(" + f'"{REPORT}"' + ") >= 0) {"
+        "  state.previous_data = null;"
+        " }"
+        "})(window.__GLOBAL_DATA__);"
+        "{% endmacro %}"
+    )

@@ -1,0 +1,157 @@
+"""A parcel drawn on the map: its shape back in WGS84, its hectares, its town, its attributes.
+
+The map sends a drawn shape as GeoJSON in the datum of its tiles; :func:`drawn_geometry`
+moves it back to WGS84 (a shape drawn on GCJ-02 tiles is otherwise about 560 m off) and
+checks it is one valid polygon. The town is read off the base layer whose polygons carry a
+``town`` attribute (the towns' schematic areas), never from a layer id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import shapely
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+
+from geo_app.catalog import Catalog, LayerSpec, load_layer_frame
+from geo_app.display_datum import from_display_datum
+from geo_app.geodesy import hectares
+from geo_app.i18n import load_strings
+from geo_app.ledger import TARGET_ITEM_ID, TOWNS
+from geo_app.parcel_labels import USE_PREFIX
+from geo_app.problems import InputError, error
+
+TOWN_FIELD = "town"
+BASE_GROUP = "base"
+# A shape drawn by hand on a web map is never a survey.
+DRAWN_ACCURACY = "approximate"
+DRAWN_FORMAT = "drawing"
+
+
+def drawn_geometry(drawing: Mapping[str, Any] | None, datum: str) -> BaseGeometry:
+    """The drawn shape (a GeoJSON Feature or geometry, in ``datum``) as a WGS84 polygon.
+
+    Raises InputError when there is no shape, it is not a polygon, or it crosses itself.
+    """
+    drawing = drawing or {}
+    geometry = drawing.get("geometry") if drawing.get("type") == "Feature" else drawing
+    if not geometry:
+        raise InputError(error("no_drawing", "还没有绘制地块", "nothing has been drawn yet"))
+    try:
+        geom = shape(from_display_datum(dict(geometry), datum))
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError):
+        raise InputError(
+            error("unreadable_drawing", "无法读取绘制的图形", "the drawn shape cannot be read")
+        ) from None
+    if geom.geom_type != "Polygon" or geom.is_empty:
+        raise InputError(
+            error("not_polygon", "地块必须是多边形或矩形",
+                  "a parcel must be a polygon or a rectangle")
+        )
+    if not geom.is_valid:
+        reason = shapely.is_valid_reason(geom)
+        raise InputError(
+            error("invalid_geometry", f"绘制的多边形自相交或无效（{reason}）",
+                  f"the drawn polygon crosses itself or is invalid ({reason})")
+        )
+    # Leaflet lists a ring in the order it was clicked; store it as the contract wants.
+    return shapely.orient_polygons(geom)
+
+
+def drawn_hectares(geometry: BaseGeometry) -> float:
+    """Ellipsoidal (GRS80) hectares, as every figure of the product."""
+    return float(hectares([geometry])[0])
+
+
+def town_layers(catalog: Catalog) -> tuple[LayerSpec, ...]:
+    """Base polygon layers whose features name their town."""
+    found = []
+    for spec in catalog.layers:
+        if spec.group != BASE_GROUP or spec.geometry != "polygon":
+            continue
+        frame = load_layer_frame(spec)
+        if TOWN_FIELD in frame.columns and frame[TOWN_FIELD].isin(TOWNS).any():
+            found.append(spec)
+    return tuple(found)
+
+
+def town_at(geometry: BaseGeometry, catalog: Catalog) -> str | None:
+    """The town whose area holds most of ``geometry``; None when it lies outside them all."""
+    best: tuple[float, str] | None = None
+    for spec in town_layers(catalog):
+        frame = load_layer_frame(spec)
+        for town, area in zip(frame[TOWN_FIELD], frame.geometry, strict=True):
+            if town not in TOWNS or not area.intersects(geometry):
+                continue
+            shared = area.intersection(geometry).area
+            if shared > 0 and (best is None or shared > best[0]):
+                best = (shared, str(town))
+    return best[1] if best else None
+
+
+@dataclass(frozen=True)
+class ParcelFields:
+    """What a planner fills in for a parcel."""
+
+    name_zh: str
+    name_en: str
+    status: str
+    use: str
+    town: str
+    quarter: str
+
+    def properties(self) -> dict[str, Any]:
+        strings = load_strings()
+        use_key = f"{USE_PREFIX}.{self.use}"
+        name_zh = self.name_zh.strip()
+        return {
+            "name_zh": name_zh,
+            "name_en": self.name_en.strip() or name_zh,
+            "status": self.status,
+            "use": self.use,
+            "use_zh": strings.get(use_key, "zh") if use_key in strings else self.use,
+            "town": self.town,
+            "quarter": self.quarter,
+        }
+
+
+def new_parcel_id(today: dt.date) -> str:
+    return f"drawn-{today.strftime('%Y%m%d')}-{secrets.token_hex(3)}"
+
+
+def drawn_properties(fields: ParcelFields, parcel_id: str, user: str, today: dt.date,
+                     datum: str) -> dict[str, Any]:
+    """Every attribute a drawn parcel is stored with: the fields plus where it came from."""
+    props = fields.properties()
+    props["name_zh"] = props["name_zh"] or parcel_id
+    props["name_en"] = props["name_en"] or props["name_zh"]
+    user = user.strip()
+    props.update({
+        "id": parcel_id,
+        "plan_ref": TARGET_ITEM_ID,
+        "accuracy": DRAWN_ACCURACY,
+        "source": f"{user} 于 {today.isoformat()} 在地图上绘制（底图坐标 {datum}）",
+        "source_en": f"drawn on the map by {user} on {today.isoformat()} (tiles in {datum})",
+    })
+    return props
+
+
+def edited_properties(current: Mapping[str, Any], fields: ParcelFields) -> dict[str, Any]:
+    """The parcel's attributes with the fields replaced; everything else kept."""
+    props = dict(current)
+    changed = fields.properties()
+    if not changed["name_zh"]:
+        changed["name_zh"] = str(current.get("name_zh") or current.get("id") or "")
+        changed["name_en"] = fields.name_en.strip() or str(current.get("name_en") or
+                                                           changed["name_zh"])
+    props.update(changed)
+    return props
+
+
+def plan_quarters(year: int) -> tuple[str, ...]:
+    return tuple(f"{year}Q{number}" for number in range(1, 5))
