@@ -391,7 +391,12 @@ def _existing_parcel(editor: _Editor, workspace: Workspace, selected: str | None
     if state.get(STALE):
         st.warning(escape_markdown(state[STALE]))
         if st.button(editor.t("app.editor.reload"), key="editor_reload"):
-            _capture(workspace.parcel(pick))
+            try:
+                _capture(workspace.parcel(pick))
+            except WorkspaceError as exc:  # deleted by someone else meanwhile
+                state[BASE] = None
+                _later(PICK, None)
+                _say("warning", exc.problem.line(editor.lang))
             st.rerun()
     with st.form("edit_parcel_form", border=False):
         _field_widgets(editor, EDIT, base["properties"])
