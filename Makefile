@@ -23,7 +23,9 @@ lint: $(STAMP_TEST)
 	$(BIN)/ruff check .
 
 bench: $(STAMP_TEST) $(ASSETS_STAMP)
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/bench_hectares.py
+	$(BIN)/python bench/bench_export.py
+	$(BIN)/python bench/bench_app.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
