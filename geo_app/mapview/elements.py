@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -104,8 +104,34 @@ def template(name: str) -> jinja2.Template:
     return template_environment().get_template(name)
 
 
+# A popup is mostly table rows, and most rows ("layer: …", "accuracy: …") recur across a
+# layer's features: the page gets each distinct piece once.
+_POPUP_PIECE = re.compile(r"(<tr>.*?</tr>)", re.DOTALL)
+
+
+def pack_popups(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """``data`` with each feature's ``_popup`` HTML as indexes into a list of pieces.
+
+    Joining the pieces in order gives the popup back exactly (the text is split, never
+    changed), so what was escaped stays escaped.
+    """
+    pieces: dict[str, int] = {}
+    features = []
+    for feature in data.get("features", []):
+        properties = feature.get("properties") or {}
+        popup = properties.get("_popup")
+        if isinstance(popup, str) and popup:
+            parts = [part for part in _POPUP_PIECE.split(popup) if part]
+            properties = {**properties,
+                          "_popup": [pieces.setdefault(part, len(pieces)) for part in parts]}
+            feature = {**feature, "properties": properties}
+        features.append(feature)
+    return {**data, "features": features}, list(pieces)
+
+
 class SafeGeoJsonLayer(RawMacroElement):
-    """A GeoJSON layer whose only HTML is each feature's pre-escaped ``_tooltip``/``_popup``."""
+    """A GeoJSON layer whose only HTML is each feature's pre-escaped ``_tooltip``/``_popup``
+    (popups travel packed, see :func:`pack_popups`, and are joined again in the browser)."""
 
     def __init__(self, data: Mapping[str, Any], rules: Mapping[str, Any], bounds: Bounds | None):
         super().__init__()
@@ -114,6 +140,13 @@ class SafeGeoJsonLayer(RawMacroElement):
         self.data = data
         self.rules = rules
         self.bounds = bounds
+
+    @cached_property
+    def packed(self) -> Markup:
+        """The layer's data and popup pieces as one script value, serialised once (the map
+        is rendered more than once on its way to the page)."""
+        data, pieces = pack_popups(self.data)
+        return js_value({"data": data, "popupPieces": pieces})
 
     def _get_self_bounds(self) -> list[list[float | None]]:
         if self.bounds is None:

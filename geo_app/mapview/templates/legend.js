@@ -1,5 +1,8 @@
 {# The legend is a Leaflet control, so it also shows inside the Streamlit component,
-   which runs only the page's scripts. Its HTML is rendered and escaped on the server. #}
+   which runs only the page's scripts. Its HTML is rendered and escaped on the server.
+   It is added just after the map's first frame: laying out its swatches then does not
+   hold the map's first picture back (a frame that is not being drawn gets it after a
+   quarter second). #}
 {% macro script(this, kwargs) %}
 var {{ this.get_name() }} = L.control({position: "bottomright"});
 {{ this.get_name() }}.onAdd = function () {
@@ -9,5 +12,12 @@ var {{ this.get_name() }} = L.control({position: "bottomright"});
     L.DomEvent.disableScrollPropagation(div);
     return div;
 };
-{{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+(function (map, legend) {
+    var added = false;
+    function add() {
+        if (!added) { added = true; legend.addTo(map); }
+    }
+    window.requestAnimationFrame(function () { setTimeout(add, 0); });
+    setTimeout(add, 250);
+})({{ this._parent.get_name() }}, {{ this.get_name() }});
 {% endmacro %}
