@@ -68,6 +68,8 @@ MAP_KEY = "main_map"
 FILTERS_OPEN = "filters_open"
 TAB = "open_tab"
 TABS = ("map", "land", "targets", "table")
+# Height of the tab bar's place, kept empty on a session's first run.
+TAB_BAR_PX = 56
 KEPT_KEYS = frozenset({
     LANG, BASEMAP, FILTER_STATUS, FILTER_TOWN, FILTER_QUARTER, SEARCH, TABLE_LAYER,
     TABLE_FILTER, TAB,
@@ -355,9 +357,9 @@ def _build(options: MapOptions, page: Page) -> Any:
     return folium_map
 
 
-def _map_tab(page: Page, options: MapOptions, waiting: bool) -> bool:
+def _map_tab(page: Page, options: MapOptions, waiting: bool = False) -> bool:
     """The map and the panels under it. ``waiting``: the session's first run, which draws
-    only the map and returns True (the map's report reruns the script for the rest)."""
+    only the map; True if it did (the map's report reruns the script for the rest)."""
     # The map comes first: the browser then starts loading it before any other widget.
     try:
         folium_map = _build(options, page)
@@ -659,29 +661,30 @@ def _render() -> None:
             quarter=parcel_filter.quarters,
         )
     options = _map_options(page, choices.visible, choices.basemap, parcel_filter)
-    # Only the open tab runs: the page's first paint then needs no chart or table code,
-    # and the map appears sooner.
-    _keep_tab_across_languages(page)
-    tabs = st.tabs([page.t(f"app.tab.{name}") for name in TABS], key=TAB, on_change="rerun")
-    # A session's first run draws the map and little else; the rest follows once the
-    # browser reports the map drawn (see app_parts/first_paint.py).
-    waiting = first_paint.starts_now()
+    # The tab bar's place is kept from the first run on; the bar itself, like the sidebar,
+    # comes once the browser reports the map drawn (see app_parts/first_paint.py): laying
+    # out either with the map held the map back. So the open tab's content is drawn below
+    # the bar, not inside it, and the map keeps its place in the page when the bar arrives
+    # (a moved map would be drawn anew). Only the open tab runs: the first paint needs no
+    # chart or table code.
+    tab_bar = st.container(height=TAB_BAR_PX, border=False)
     drawers = (
-        lambda: _map_tab(page, options, waiting),
+        lambda: _map_tab(page, options),
         lambda: _land_tab(page, ledger, filtered=not parcel_filter.is_empty),
         lambda: _targets_tab(page),
         lambda: _table_tab(page, parcel_filter),
     )
-    deferred = False
-    for tab, draw in zip(tabs, drawers, strict=True):
-        if tab.open:
-            with tab:
-                deferred = bool(draw())
-    if deferred:
-        # The sidebar takes its place at once, so the map keeps its width. A caption, not
-        # a widget: the first widget costs the browser a good deal of script.
-        st.sidebar.caption(page.t("app.controls_pending"))
+    first_run = first_paint.starts_now()
+    if first_run and _map_tab(page, options, waiting=True):
         return
+    # A map that could not be drawn sends no report: the rest of the page comes at once
+    # (under the map's error, which is not repeated).
+    _keep_tab_across_languages(page)
+    with tab_bar:
+        tabs = st.tabs([page.t(f"app.tab.{name}") for name in TABS], key=TAB, on_change="rerun")
+    for name, tab, draw in zip(TABS, tabs, drawers, strict=True):
+        if tab.open and not (first_run and name == "map"):
+            draw()
     _sidebar(page)
 
 

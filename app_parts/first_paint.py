@@ -1,11 +1,13 @@
 """The map first, the rest of the page once the browser has drawn it.
 
-The map's frame and the page share one browser thread. When every widget of the sidebar and
-of the panels under the map reaches the browser together with the map, drawing them holds
-the map back by a few hundred milliseconds on a small machine. So a session's first run sends
-only the title, the tabs, the map and the language switch; the map reports once it is drawn
-(:class:`ReportWhenDrawn`), and that report reruns the script, which then draws the whole
-page. The map's script is the same in both runs, so the second run does not redraw it.
+The map's frame and the page share one browser thread. When the sidebar, the tab bar and
+the panels under the map reach the browser together with the map, laying them out holds the
+map back on a small machine (the widgets by a few hundred milliseconds, the bare sidebar and
+tab bar by tens). So a session's first run sends only the title, the map and an empty place
+for the tab bar; the map reports once it is drawn (:class:`ReportWhenDrawn`), and that report
+reruns the script, which then draws the whole page. The map's script and its place in the
+page are the same in both runs, so the second run does not redraw it; the map only narrows
+when the sidebar arrives, keeping its centre.
 
 Every later run draws the whole page at once. A client that cannot report (AppTest) starts
 as a session whose map has already reported: set ``st.session_state[DONE] = True``.

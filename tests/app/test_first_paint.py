@@ -12,32 +12,54 @@ from geo_app.i18n import load_strings
 STRINGS = load_strings()
 
 
+def map_path(at: AppTest) -> list[int]:
+    """Where the map sits in the page's element tree (a moved map is drawn anew)."""
+
+    def search(node, path):
+        proto = getattr(node, "proto", None)
+        if str(getattr(proto, "component_name", "")).endswith("st_folium"):
+            return path
+        for index, child in getattr(node, "children", {}).items():
+            found = search(child, [*path, index])
+            if found is not None:
+                return found
+        return None
+
+    found = search(at._tree, [])
+    assert found is not None, "the page draws no map"
+    return found
+
+
 def test_first_run_draws_the_map_and_asks_it_to_report():
     at = AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT_S).run()
     assert_clean(at)
     args = map_args(at)
     assert first_paint.REPORT in args["returned_objects"]
     assert "__GLOBAL_DATA__" in args["script"]
-    # The sidebar holds one line until the report; its widgets come with the rest.
-    assert [c.value for c in at.sidebar.caption] == [STRINGS.get("app.controls_pending", "zh")]
-    assert not at.sidebar.radio and not at.sidebar.checkbox and not at.sidebar.selectbox
+    # No sidebar and no tab bar until the report: they come with the rest of the page.
+    assert not at.sidebar.children
+    assert not at.tabs
     assert not at.main.text_input
 
 
 def test_the_report_draws_the_whole_page_and_keeps_the_map():
     at = AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT_S).run()
     first = map_args(at)
+    first_path = map_path(at)
     # The map's report is a rerun; AppTest's next run stands for it.
     at.run()
     assert_clean(at)
     second = map_args(at)
     assert first_paint.REPORT not in second["returned_objects"]
     assert at.sidebar.radio(key="lang").value == "zh"
+    assert at.tabs[0].label == STRINGS.get("app.tab.map", "zh")
     assert at.sidebar.checkbox and at.sidebar.selectbox(key="basemap")
     assert at.main.text_input(key="search_query")
-    # The same script and the same component key: the browser keeps the drawn map.
+    # The same script, the same component key and the same place in the page: the
+    # browser keeps the drawn map.
     assert second["script"] == first["script"]
     assert second["key"] == first["key"]
+    assert map_path(at) == first_path
 
 
 def test_later_runs_draw_the_whole_page_at_once():
