@@ -3,7 +3,8 @@
 Run: ``python bench/bench_app.py`` (add ``--screenshot docs/screenshot.png`` to refresh the
 README picture). Measures, in one warm headless Chromium with every outside request blocked:
 
-1. navigation to "map drawn" (vector paths inside the map frame) for the app's default view;
+1. navigation to "map drawn" (vector paths inside the map frame) for the app's default view,
+   and to "controls ready" (the sidebar's widgets, which follow the map's first draw);
 2. the same for a plain page: the same layers as folium.GeoJson, embedded at full precision,
    st_folium with default arguments, Leaflet served locally as well;
    (timed inside the browser, from the start of navigation to the first path);
@@ -24,6 +25,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -48,6 +50,9 @@ SECTION = "## App"
 PATHS = ".leaflet-container path"
 VIEWPORT = {"width": 1400, "height": 1000}
 GOALS = {"map_s": 1.5, "rerun_s": 0.3, "html_kb": 300}
+# A closed page is still being torn down for a moment, and that slowed whichever page
+# loaded next by up to ~0.1 s: each load waits this long after the previous one.
+SETTLE_S = 0.5
 
 PLAIN_APP = '''\
 """A plain rendering: folium GeoJson layers embedded at full precision, st_folium defaults."""
@@ -102,9 +107,17 @@ def write_plain_app(folder: Path) -> Path:
 # first vector path and tells the top page when it appeared, on the clock the top page's
 # navigation started from. Measured in the browser, the figure does not depend on how
 # often the test driver polls. (A MutationObserver saw none of the component's changes.)
+# In the top page it notes when the sidebar first holds a widget (the app's controls).
 MAP_DRAWN_PROBE = """
 (() => {
-  if (window === window.top) { return; }
+  if (window === window.top) {
+    const controls = setInterval(() => {
+      if (!document.querySelector('[data-testid="stSidebar"] input')) { return; }
+      clearInterval(controls);
+      window.__controlsAt = performance.timeOrigin + performance.now();
+    }, 10);
+    return;
+  }
   const timer = setInterval(() => {
     if (!document.querySelector('.leaflet-container path')) { return; }
     clearInterval(timer);
@@ -125,24 +138,48 @@ def new_context(browser, blocker: ExternalRequestBlocker):
     return context
 
 
-def _load_once(context, url: str) -> float:
+def _load_once(context, url: str, controls: bool = False) -> tuple[float, float | None]:
+    """Seconds to the map's first path and, with ``controls``, to the sidebar's widgets."""
     page = context.new_page()
     page.goto(url, wait_until="commit")
     page.wait_for_function("() => window.__mapDrawnAt", timeout=120_000)
-    elapsed_ms = page.evaluate("() => window.__mapDrawnAt - performance.timeOrigin")
+    map_ms = page.evaluate("() => window.__mapDrawnAt - performance.timeOrigin")
+    controls_ms = None
+    if controls:
+        page.wait_for_function("() => window.__controlsAt", timeout=120_000)
+        controls_ms = page.evaluate("() => window.__controlsAt - performance.timeOrigin")
     page.close()
-    return elapsed_ms / 1000.0
+    return map_ms / 1000.0, None if controls_ms is None else controls_ms / 1000.0
+
+
+@dataclass
+class Loads:
+    """Per URL: seconds to the map, and to the controls where they were awaited."""
+
+    map_s: dict[str, list[float]]
+    controls_s: dict[str, list[float]]
+    blocked: int
+
+    def extend(self, other: Loads) -> None:
+        for mine, theirs in ((self.map_s, other.map_s), (self.controls_s, other.controls_s)):
+            for url, values in theirs.items():
+                mine.setdefault(url, []).extend(values)
+        self.blocked += other.blocked
 
 
 def time_to_map(
-    browser, urls: list[str], runs: int, warm_cache: bool = False
-) -> tuple[dict[str, list[float]], int]:
+    browser, urls: list[str], runs: int, warm_cache: bool = False,
+    controls: frozenset[str] = frozenset(),
+) -> Loads:
     """Seconds from navigation to paths in the map frame, per URL, after one untimed load.
 
-    The URLs take turns, so a machine that gets busier or quieter affects them alike.
-    ``warm_cache``: each URL keeps one browser context and every load is a new page in it,
-    so Streamlit's and Leaflet's files come from the HTTP cache, as for a returning visitor.
-    Otherwise each load gets a fresh context with an empty cache.
+    The URLs take turns, which of them goes first alternating (``runs`` is made even so
+    each goes first equally often), so a machine that gets busier or quieter affects them
+    alike. ``warm_cache``: each URL keeps one browser
+    context and every load is a new page in it, so Streamlit's and Leaflet's files come
+    from the HTTP cache, as for a returning visitor. Otherwise each load gets a fresh
+    context with an empty cache. For the URLs in ``controls`` the sidebar's widgets are
+    awaited as well.
     """
     blocker = ExternalRequestBlocker()
     shared = {}
@@ -150,19 +187,24 @@ def time_to_map(
         for url in urls:
             shared[url] = new_context(browser, blocker)
     times: dict[str, list[float]] = {url: [] for url in urls}
+    ready: dict[str, list[float]] = {url: [] for url in urls}
+    runs += runs % 2
     for run in range(runs + 1):
-        for url in urls:
+        for url in urls if run % 2 else urls[::-1]:
+            time.sleep(SETTLE_S)
             context = shared.get(url)
             if context is None:
                 context = new_context(browser, blocker)
-            elapsed = _load_once(context, url)
+            map_s, controls_s = _load_once(context, url, controls=url in controls)
             if url not in shared:
                 context.close()
             if run:
-                times[url].append(elapsed)
+                times[url].append(map_s)
+                if controls_s is not None:
+                    ready[url].append(controls_s)
     for context in shared.values():
         context.close()
-    return times, len(blocker.blocked)
+    return Loads(times, ready, len(blocker.blocked))
 
 
 def screenshot(browser, url: str, path: Path) -> None:
@@ -198,7 +240,9 @@ def rerun_times(script: Path, repeats: int) -> dict[str, list[float]]:
     if at.exception or at.error:
         raise SystemExit(f"the app failed in AppTest: {[e.value for e in at.exception]}")
     layer = default_visible_layers(load_catalog())[-1]
-    # The filters' panel runs its widgets only while it is open.
+    # The first run was a session's first paint (the map alone); the next one draws the
+    # whole page, as after the map's report. The filters' panel runs its widgets only
+    # while it is open.
     at.session_state["filters_open"] = True
     at.run()
     status = at.sidebar.multiselect(key="filter_status").options[0]
@@ -232,6 +276,7 @@ def plain_rerun_and_size(script: Path, repeats: int) -> tuple[list[float], int]:
 
 
 def app_size() -> int:
+    """The default view's map as the first run sends it (later runs send the same script)."""
     from streamlit.testing.v1 import AppTest
 
     return component_bytes(AppTest.from_file(str(APP), default_timeout=120).run())
@@ -261,9 +306,27 @@ def write_section(text: str) -> None:
     BENCHMARKS_MD.write_text(new, encoding="utf-8")
 
 
+def round_line(cold: Loads, cached: Loads, app_url: str, plain_url: str) -> str:
+    """One round's medians, app / plain, and the load average when it ended."""
+    def pair(loads: Loads) -> str:
+        app, plain = loads.map_s[app_url], loads.map_s[plain_url]
+        return f"{statistics.median(app):.2f} / {statistics.median(plain):.2f} s"
+
+    return (f"empty cache {pair(cold)}, HTTP cache {pair(cached)} "
+            f"(load average {os.getloadavg()[0]:.1f})")
+
+
+def paired(app: list[float], plain: list[float]) -> str:
+    """Median of the per-turn differences app − plain (each turn loads both pages)."""
+    return f"{statistics.median(a - b for a, b in zip(app, plain, strict=True)):+.2f} s"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5, help="timed page loads per page")
+    parser.add_argument("--runs", type=int, default=10,
+                        help="timed page loads per page and mode (made even)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="repeat the page loads this often; each round's medians are listed")
     parser.add_argument("--reruns", type=int, default=10, help="timed reruns per action")
     parser.add_argument("--screenshot", type=Path, help="also save the default view here")
     parser.add_argument("--no-write", action="store_true", help="print, do not edit docs")
@@ -271,8 +334,13 @@ def main(argv: list[str] | None = None) -> int:
 
     from playwright.sync_api import sync_playwright
 
-    env = {k: v for k, v in os.environ.items() if k != "GEO_APP_CATALOG"}
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
+        # The shipped layers, and a new workspace holding the shipped sample parcels (the
+        # same parcels the plain page draws), whatever this user's own workspace holds.
+        os.environ.pop("GEO_APP_CATALOG", None)
+        os.environ["GEO_APP_DATA"] = str(Path(tmp) / "workspace")
+        env = dict(os.environ)
         plain = write_plain_app(Path(tmp))
         with (
             StreamlitServer(APP, env=env) as app_server,
@@ -280,21 +348,32 @@ def main(argv: list[str] | None = None) -> int:
             sync_playwright() as playwright,
         ):
             browser = launch_chromium(playwright)
-            urls = [app_server.url, plain_server.url]
+            app_url, plain_url = app_server.url, plain_server.url
+            urls = [app_url, plain_url]
+            controls = frozenset({app_url})
             # Warm the browser and both servers (first script run, caches) before timing.
             time_to_map(browser, urls, 0)
-            cold, blocked_cold = time_to_map(browser, urls, args.runs)
-            cached, blocked_cached = time_to_map(browser, urls, args.runs, warm_cache=True)
-            app_times, plain_times = cold[app_server.url], cold[plain_server.url]
-            app_cached, plain_cached = cached[app_server.url], cached[plain_server.url]
-            blocked = blocked_cold + blocked_cached
+            cold, cached = Loads({}, {}, 0), Loads({}, {}, 0)
+            rounds = []
+            for _ in range(max(args.rounds, 1)):
+                cold_round = time_to_map(browser, urls, args.runs, controls=controls)
+                cached_round = time_to_map(
+                    browser, urls, args.runs, warm_cache=True, controls=controls
+                )
+                rounds.append(round_line(cold_round, cached_round, app_url, plain_url))
+                cold.extend(cold_round)
+                cached.extend(cached_round)
+            blocked = cold.blocked + cached.blocked
             if args.screenshot:
-                screenshot(browser, app_server.url, args.screenshot)
+                screenshot(browser, app_url, args.screenshot)
             browser.close()
         reruns = rerun_times(APP, args.reruns)
         plain_reruns, plain_size = plain_rerun_and_size(plain, args.reruns)
-    size = app_size()
+        size = app_size()
+    load_after = os.getloadavg()[0]
 
+    app_times, plain_times = cold.map_s[app_url], cold.map_s[plain_url]
+    app_cached, plain_cached = cached.map_s[app_url], cached.map_s[plain_url]
     app_map, plain_map = statistics.median(app_times), statistics.median(plain_times)
     app_map_cached = statistics.median(app_cached)
     plain_map_cached = statistics.median(plain_cached)
@@ -305,12 +384,15 @@ def main(argv: list[str] | None = None) -> int:
 `python bench/bench_app.py` — Python {platform.python_version()}, {os.cpu_count()} CPU(s), \
 Chromium at /usr/bin/chromium (headless), every request to another host blocked \
 ({blocked} tried). Default view: \
-{len(layers)} layers ({", ".join(layers)}). Page loads: {args.runs} per page and mode after \
-an untimed load, in one warm browser and warm servers, app and plain page taking turns; \
-"empty cache" opens each load in a \
+{len(layers)} layers ({", ".join(layers)}). Page loads: {len(app_times)} per page and mode \
+({len(rounds)} round(s) of {len(app_times) // len(rounds)}) after an untimed load, in one warm \
+browser and warm servers, app and plain page taking turns (which goes first alternates; \
+{SETTLE_S} s pause before each load); "empty cache" opens each load in a \
 fresh browser context, "HTTP cache" opens a new page in one context (a returning visitor). \
 Reruns: {args.reruns} per action, timed in-process with `streamlit.testing.v1.AppTest` \
-(script run plus AppTest's own overhead). Medians, with min and max.
+(script run plus AppTest's own overhead). Medians, with min and max. Load average \
+{load_before:.1f} before and {load_after:.1f} after (other work on the machine slows the \
+page loads of both pages; the paired difference below is the steadier comparison).
 
 | measure | app | plain folium page | goal | app vs goal |
 | --- | ---: | ---: | ---: | --- |
@@ -320,6 +402,12 @@ Reruns: {args.reruns} per action, timed in-process with `streamlit.testing.v1.Ap
 | navigation to map drawn, HTTP cache | {fmt(app_cached)} | {fmt(plain_cached)} | \
 ≤ {GOALS["map_s"]} s and ≤ plain | \
 {verdict(app_map_cached <= GOALS["map_s"])} / {verdict(app_map_cached <= plain_map_cached)} |
+| app − plain in the same turn (median), empty cache / HTTP cache | \
+{paired(app_times, plain_times)} / {paired(app_cached, plain_cached)} | — | ≤ 0 | \
+{verdict(statistics.median(a - b for a, b in zip(app_times, plain_times, strict=True)) <= 0)} \
+/ {verdict(statistics.median(a - b for a, b in zip(app_cached, plain_cached, strict=True)) <= 0)} |
+| navigation to the sidebar's controls, empty cache / HTTP cache | \
+{fmt(cold.controls_s[app_url])} / {fmt(cached.controls_s[app_url])} | — (no sidebar) | — | — |
 | rerun after a layer toggle (server) | {fmt(reruns["toggle"])} | {fmt(plain_reruns)} (plain \
 rerun, nothing changed) | ≤ {GOALS["rerun_s"]} s | \
 {verdict(statistics.median(reruns["toggle"]) <= GOALS["rerun_s"])} |
@@ -331,16 +419,22 @@ rerun, nothing changed) | ≤ {GOALS["rerun_s"]} s | \
 
 The plain page embeds the same layer files at full precision in `folium.GeoJson` with a \
 name tooltip and calls `st_folium(m)` with default arguments; its Leaflet is served from \
-the same local copy. It has a title and the map, nothing else. The app's page also draws \
-the sidebar (language, basemap, coordinate box, layer toggles, folded filters), the tabs \
-and the panels under the map, and its map carries popups, a legend, the offline backdrop, \
-measuring and full-screen controls; only the open tab runs, so charts and tables cost \
-nothing before the map. The map time is taken inside the browser (a 10 ms probe in the \
-map's frame against the page's navigation start), so it does not depend on the driver's \
-polling. The app's slowest rerun step is \
-{"within" if rerun <= GOALS["rerun_s"] else "above"} the goal. Load average while \
-measuring: {os.getloadavg()[0]:.1f} at the end (other work on the machine inflates the page \
-loads of both pages alike; they take turns).
+the same local copy. It has a title and the map, nothing else. The app's page has a \
+title, a caption, tabs, a sidebar and panels under the map, and its map carries popups, a \
+legend, a layer control, a scale, the coordinate readout, measuring and full-screen \
+controls. A session's first run sends only the title, the caption, the map and an empty \
+place for the tab bar; the tab bar, the sidebar's controls (language, basemap, coordinate \
+box, layer toggles, folded filters) and the panels under the map follow when the map \
+reports that it has drawn ("navigation to the sidebar's controls"), because laying them \
+out with the map held it back: the map's frame shares the page's one browser thread. The \
+legend is added just after the map's first frame, and the measuring and full-screen \
+plugins are fetched once the map has drawn. Only the open tab runs, so charts and tables \
+cost nothing before the map. The map time is taken inside the browser (a 10 ms probe in \
+the map's frame against the page's navigation start), so it does not depend on the \
+driver's polling. The app's slowest rerun step is \
+{"within" if rerun <= GOALS["rerun_s"] else "above"} the goal.
+
+Map drawn, median of each round, app / plain: {"; ".join(rounds)}.
 """
     print(text)
     if not args.no_write:
