@@ -76,3 +76,22 @@ def test_the_report_request_is_read_from_the_component_state():
     script = element._template.module.script(element)
     assert json.dumps(first_paint.REPORT) in script
     assert "previous_data = null" in script
+
+
+def test_a_map_that_cannot_be_drawn_brings_the_rest_of_the_page_at_once(monkeypatch):
+    import geo_app.mapview
+
+    def broken_map(options):
+        raise OSError("layer file unreadable")
+
+    # The page imports build_map afresh on every run, so it gets this one.
+    monkeypatch.setattr(geo_app.mapview, "build_map", broken_map)
+    at = AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT_S).run()
+    assert not at.exception
+    # No map will report, so the controls do not wait for it; the error is said once.
+    assert [e.value for e in at.error].count(
+        STRINGS.get("app.error.map", "zh", reason="layer file unreadable")
+    ) == 1
+    assert len(at.error) == 1
+    assert at.sidebar.radio(key="lang").value == "zh"
+    assert at.tabs[0].label == STRINGS.get("app.tab.map", "zh")
