@@ -33,11 +33,11 @@ from geo_app.cli_support import (
     format_ha,
     format_optional_ha,
     table_lines,
+    translator,
 )
 from geo_app.crs import Converter, UnknownCRSError
 from geo_app.export.cli import export_command
 from geo_app.geodesy import hectares, plane_hectares
-from geo_app.i18n import t
 from geo_app.problems import LANGS, InputError, Lang
 from geo_app.workspace_cli import add_workspace_argument, configured_ledger, workspace_commands
 
@@ -72,10 +72,7 @@ def _totals_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
     parser.add_argument(
         "--parcels",
         metavar="FILE",
-        help=tr(
-            "地块文件（默认：随附的征供地地块图层）",
-            "parcels file (default: the shipped parcels layer)",
-        ),
+        help=tr("cli.totals.parcels"),
     )
     add_crs_argument(parser, tr)
     add_workspace_argument(parser, tr)
@@ -83,21 +80,14 @@ def _totals_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
         "--target",
         type=float,
         metavar="HA",
-        help=tr(
-            "目标公顷数（默认取规划中的 land_supply_ha）",
-            "target hectares (default: the plan's land_supply_ha)",
-        ),
+        help=tr("cli.totals.target"),
     )
-    for name, zh, en in (
-        ("status", "只统计该状态（可重复）", "only this status (repeatable)"),
-        ("town", "只统计该乡镇街道（可重复）", "only this town (repeatable)"),
-        (
-            "quarter",
-            "只统计该季度，如 2022Q1（可重复）",
-            "only this quarter, e.g. 2022Q1 (repeatable)",
-        ),
+    for name, help_key in (
+        ("status", "cli.totals.status"),
+        ("town", "cli.totals.town"),
+        ("quarter", "cli.totals.quarter"),
     ):
-        parser.add_argument(f"--{name}", action="append", metavar=name.upper(), help=tr(zh, en))
+        parser.add_argument(f"--{name}", action="append", metavar=name.upper(), help=tr(help_key))
     add_json_argument(parser, tr)
 
 
@@ -130,30 +120,30 @@ def _totals_text(ledger: Any, console: Console) -> list[str]:
     from geo_app.parcel_labels import status_name, use_name
 
     tr, lang = console.text, console.lang
-    unit = tr("公顷", "ha")
-    lines = [tr("征供地台账", "Land-supply ledger")]
+    unit = tr("cli.totals.unit")
+    lines = [tr("cli.totals.heading")]
     if ledger.sample_data:
-        lines.append(tr("（示例数据，非真实供地）", "(sample data, not real land supply)"))
+        lines.append(tr("cli.totals.sample"))
     lines.append("")
     share = ledger.share_of_target
     summary = [
-        [tr("目标（至少）", "target (at least)"), format_ha(ledger.target_ha), unit],
-        [tr("合计", "total"), format_ha(ledger.total_ha), unit],
-        [tr("缺口", "gap"), format_ha(ledger.gap_ha), unit],
-        [tr("完成比例", "share of target"), f"{share:.1%}" if np.isfinite(share) else "—", ""],
-        [tr("地块数", "parcels"), str(ledger.parcel_count), ""],
+        [tr("cli.totals.target_row"), format_ha(ledger.target_ha), unit],
+        [tr("cli.totals.total"), format_ha(ledger.total_ha), unit],
+        [tr("cli.totals.gap"), format_ha(ledger.gap_ha), unit],
+        [tr("cli.totals.share"), f"{share:.1%}" if np.isfinite(share) else "—", ""],
+        [tr("cli.totals.parcel_count"), str(ledger.parcel_count), ""],
     ]
     lines += table_lines(summary, right_columns=(1,))
     own_use_words = ledger.use_labels()
     sections: tuple[tuple[str, dict[str, float], Callable[[str], str]], ...] = (
-        (tr("按状态", "by status"), ledger.by_status, lambda k: status_name(k, lang)),
-        (tr("按乡镇街道", "by town"), ledger.by_town, str),
+        (tr("cli.totals.by_status"), ledger.by_status, lambda k: status_name(k, lang)),
+        (tr("cli.totals.by_town"), ledger.by_town, str),
         (
-            tr("按用途", "by use"),
+            tr("cli.totals.by_use"),
             ledger.by_use,
             lambda k: use_name(k, lang, own_use_words.get(k)),
         ),
-        (tr("按季度", "by quarter"), ledger.by_quarter, str),
+        (tr("cli.totals.by_quarter"), ledger.by_quarter, str),
     )
     for title, totals, label in sections:
         if not totals:
@@ -171,10 +161,7 @@ def _area_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
     parser.add_argument(
         "file",
         metavar="FILE",
-        help=tr(
-            "矢量文件：GeoJSON、GeoPackage、zip 压缩的 Shapefile、KML 等",
-            "vector file: GeoJSON, GeoPackage, zipped Shapefile, KML …",
-        ),
+        help=tr("cli.area.file"),
     )
     add_crs_argument(parser, tr)
     add_json_argument(parser, tr)
@@ -218,26 +205,15 @@ def _run_area(args: argparse.Namespace, console: Console) -> int:
         console.json({"features": features, "total_ha": total, "crs": data.source_crs.key})
         return EXIT_OK
     tr = console.text
-    rows = [
-        [
-            tr("要素", "feature"),
-            tr("公顷（椭球面）", "ha (ellipsoidal)"),
-            tr("公顷（高斯平面）", "ha (GK plane)"),
-        ]
-    ]
+    rows = [[tr("cli.area.feature"), tr("cli.area.ellipsoidal"), tr("cli.area.plane")]]
     rows += [
         [str(f["id"]), f"{f['hectares']:,.4f}", format_optional_ha(f["gk_plane_hectares"])]
         for f in features
     ]
-    rows.append([tr("合计", "total"), f"{total:,.4f}", format_optional_ha(plane_total)])
+    rows.append([tr("cli.area.total"), f"{total:,.4f}", format_optional_ha(plane_total)])
     for line in table_lines(rows, right_columns=(1, 2)):
         console.print(line)
-    console.print(
-        tr(
-            f"坐标系：{data.source_crs.key}；面积为 CGCS2000 椭球面积（GRS80）",
-            f"coordinate system: {data.source_crs.key}; areas are ellipsoidal (GRS80, CGCS2000)",
-        )
-    )
+    console.print(tr("cli.area.note", crs=data.source_crs.key))
     return EXIT_OK
 
 
@@ -245,22 +221,17 @@ def _run_area(args: argparse.Namespace, console: Console) -> int:
 
 
 def _validate_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
-    parser.add_argument("file", metavar="FILE", help=tr("要检查的矢量文件", "vector file to check"))
+    parser.add_argument("file", metavar="FILE", help=tr("cli.validate.file"))
     add_crs_argument(parser, tr)
     parser.add_argument(
         "--any-geometry",
         action="store_true",
-        help=tr(
-            "允许点和线（默认要求多边形）", "accept points and lines (polygons expected by default)"
-        ),
+        help=tr("cli.validate.any_geometry"),
     )
     parser.add_argument(
         "--parcels",
         action="store_true",
-        help=tr(
-            "按征供地地块检查（status、use、town、quarter 属性）",
-            "check as land parcels (status, use, town, quarter attributes)",
-        ),
+        help=tr("cli.validate.parcels"),
     )
 
 
@@ -279,13 +250,13 @@ def _run_validate(args: argparse.Namespace, console: Console) -> int:
     if not report.ok or report.data is None:
         return EXIT_INPUT
     data = report.data
-    origin = t(f"crs_origin.{data.crs_origin}", console.lang)
     console.print(
         console.text(
-            f"可用：{len(data)} 个要素（{data.format_name}），"
-            f"坐标系 {data.source_crs.key}（{origin}）",
-            f"usable: {len(data)} features ({data.format_name}), coordinate system "
-            f"{data.source_crs.key} ({origin})",
+            "cli.validate.usable",
+            count=len(data),
+            format=data.format_name,
+            crs=data.source_crs.key,
+            origin=console.text(f"crs_origin.{data.crs_origin}"),
         )
     )
     return EXIT_OK
@@ -301,7 +272,7 @@ def _convert_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
         required=True,
         type=crs_argument,
         metavar="CRS",
-        help=tr("原坐标系", "source coordinate system"),
+        help=tr("cli.convert.source"),
     )
     parser.add_argument(
         "--to",
@@ -309,23 +280,16 @@ def _convert_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
         required=True,
         type=crs_argument,
         metavar="CRS",
-        help=tr("目标坐标系", "target coordinate system"),
+        help=tr("cli.convert.target"),
     )
     parser.add_argument(
         "--decimals",
         type=int,
         metavar="N",
-        help=tr(
-            "小数位数（默认：度 7 位，米 3 位）",
-            "decimal places (default: 7 for degrees, 3 for metres)",
-        ),
+        help=tr("cli.convert.decimals"),
     )
-    parser.add_argument(
-        "x", type=float, metavar="X", help=tr("经度或东坐标", "longitude or easting")
-    )
-    parser.add_argument(
-        "y", type=float, metavar="Y", help=tr("纬度或北坐标", "latitude or northing")
-    )
+    parser.add_argument("x", type=float, metavar="X", help=tr("cli.convert.x"))
+    parser.add_argument("y", type=float, metavar="Y", help=tr("cli.convert.y"))
 
 
 def _run_convert(args: argparse.Namespace, console: Console) -> int:
@@ -340,8 +304,11 @@ def _run_convert(args: argparse.Namespace, console: Console) -> int:
     if not (np.isfinite(x) and np.isfinite(y)):
         console.note(
             console.text(
-                f"无法把 ({args.x}, {args.y}) 从 {args.source.key} 转换到 {args.target.key}",
-                f"cannot convert ({args.x}, {args.y}) from {args.source.key} to {args.target.key}",
+                "cli.convert.failed",
+                x=args.x,
+                y=args.y,
+                source=args.source.key,
+                target=args.target.key,
             )
         )
         return EXIT_INPUT
@@ -353,42 +320,10 @@ def _run_convert(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
-register(
-    Command(
-        "totals",
-        "征供地台账：地块公顷合计与目标比较",
-        "land-supply totals against the target",
-        _totals_arguments,
-        _run_totals,
-    )
-)
-register(
-    Command(
-        "area",
-        "计算文件中每个多边形的公顷数",
-        "hectares of each polygon in a file",
-        _area_arguments,
-        _run_area,
-    )
-)
-register(
-    Command(
-        "validate",
-        "检查矢量文件能否直接使用",
-        "check whether a vector file is usable as is",
-        _validate_arguments,
-        _run_validate,
-    )
-)
-register(
-    Command(
-        "convert",
-        "坐标转换（含 GCJ-02）",
-        "convert a coordinate pair (GCJ-02 included)",
-        _convert_arguments,
-        _run_convert,
-    )
-)
+register(Command("totals", "cli.totals.help", _totals_arguments, _run_totals))
+register(Command("area", "cli.area.help", _area_arguments, _run_area))
+register(Command("validate", "cli.validate.help", _validate_arguments, _run_validate))
+register(Command("convert", "cli.convert.help", _convert_arguments, _run_convert))
 register(export_command())
 for _command in workspace_commands():
     register(_command)
@@ -409,30 +344,24 @@ def _language(argv: Sequence[str]) -> Lang:
 
 
 def build_parser(lang: Lang = "zh") -> argparse.ArgumentParser:
-    def tr(zh: str, en: str) -> str:
-        return zh if lang == "zh" else en
-
+    tr = translator(lang)
     language = argparse.ArgumentParser(add_help=False)
     language.add_argument(
         "--lang",
         choices=LANGS,
         default=argparse.SUPPRESS,
-        help=tr("输出语言：zh（默认）或 en", "output language: zh (default) or en"),
+        help=tr("cli.option.lang"),
     )
     parser = argparse.ArgumentParser(
         prog="geo-app",
-        description=tr(
-            "双阳区发展规划地图：命令行工具", "Shuangyang District development map: command line"
-        ),
+        description=tr("cli.description"),
         parents=[language],
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for command in COMMANDS.values():
+        summary = tr(command.help_key)
         sub = subparsers.add_parser(
-            command.name,
-            help=tr(command.help_zh, command.help_en),
-            description=tr(command.help_zh, command.help_en),
-            parents=[language],
+            command.name, help=summary, description=summary, parents=[language]
         )
         command.add_arguments(sub, tr)
     return parser
@@ -474,19 +403,12 @@ def _run(command: Command, args: argparse.Namespace, console: Console) -> int:
         console.note(str(exc))
         return EXIT_USAGE
     except (PlanError, CatalogError, LedgerError) as exc:
-        console.note(
-            console.text(f"无法读取随附数据：{exc}", f"cannot read the shipped data: {exc}")
-        )
+        console.note(console.text("cli.error.shipped_data", reason=exc))
         return EXIT_INPUT
     except BrokenPipeError:
         return EXIT_INPUT
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # the last guard: a short message, never a traceback
-        console.note(
-            console.text(
-                f"内部错误（{type(exc).__name__}）：{exc}",
-                f"internal error ({type(exc).__name__}): {exc}",
-            )
-        )
+        console.note(console.text("cli.error.internal", kind=type(exc).__name__, reason=exc))
         return EXIT_INTERNAL

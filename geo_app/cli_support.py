@@ -4,6 +4,9 @@ The entry point and the core subcommands are in :mod:`geo_app.cli`; the workspac
 subcommands (:mod:`geo_app.workspace_cli`, :mod:`geo_app.export.cli`) build on this module
 too, and nothing here imports them, so no module of the command line imports another in a
 circle.
+
+The command line's words are in ``strings.toml`` under ``cli.`` (``export.cli.`` for export);
+commands name them by key, through :class:`Translate` or :meth:`Console.text`.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ import json
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
 
 import numpy as np
 
 from geo_app.crs import CoordinateSystem, UnknownCRSError, parse_crs
+from geo_app.i18n import t
 from geo_app.problems import Lang, Problem
 
 EXIT_OK = 0
@@ -25,8 +29,20 @@ EXIT_INPUT = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 
-# ``tr(zh, en)``: the text in the language of the command line.
-Translate = Callable[[str, str], str]
+
+class Translate(Protocol):
+    """``tr(key, **values)``: the strings.toml text of ``key`` in the command line's language."""
+
+    def __call__(self, key: str, /, **values: Any) -> str: ...
+
+
+def translator(lang: Lang) -> Translate:
+    """Look strings up in ``lang``; help texts need this before any console exists."""
+
+    def tr(key: str, /, **values: Any) -> str:
+        return t(key, lang, **values)
+
+    return tr
 
 
 class Console:
@@ -35,8 +51,9 @@ class Console:
     def __init__(self, out: TextIO, err: TextIO, lang: Lang):
         self.out, self.err, self.lang = out, err, lang
 
-    def text(self, zh: str, en: str) -> str:
-        return zh if self.lang == "zh" else en
+    def text(self, key: str, /, **values: Any) -> str:
+        """The strings.toml text of ``key`` in the console's language."""
+        return t(key, self.lang, **values)
 
     def print(self, line: str = "") -> None:
         print(line, file=self.out)
@@ -57,11 +74,10 @@ class Console:
 
 @dataclass(frozen=True)
 class Command:
-    """A subcommand: its name, help in both languages, its options and what it runs."""
+    """A subcommand: its name, the strings.toml key of its help, its options and what it runs."""
 
     name: str
-    help_zh: str
-    help_en: str
+    help_key: str
     add_arguments: Callable[[argparse.ArgumentParser, Translate], None]
     run: Callable[[argparse.Namespace, Console], int]
 
@@ -82,17 +98,12 @@ def add_crs_argument(parser: argparse.ArgumentParser, tr: Translate) -> None:
         "--crs",
         type=crs_argument,
         metavar="CRS",
-        help=tr(
-            "坐标系（覆盖或补充文件中的）：wgs84、cgcs2000、gk42、gk126、gcj02、webmerc "
-            "或 EPSG:NNNN",
-            "coordinate system, overriding or supplying the file's: wgs84, cgcs2000, gk42, "
-            "gk126, gcj02, webmerc or EPSG:NNNN",
-        ),
+        help=tr("cli.option.crs"),
     )
 
 
 def add_json_argument(parser: argparse.ArgumentParser, tr: Translate) -> None:
-    parser.add_argument("--json", action="store_true", help=tr("输出 JSON", "print JSON"))
+    parser.add_argument("--json", action="store_true", help=tr("cli.option.json"))
 
 
 # --- plain-text tables --------------------------------------------------------------------

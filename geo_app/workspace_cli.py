@@ -23,7 +23,6 @@ from geo_app.cli_support import (
     add_json_argument,
     table_lines,
 )
-from geo_app.i18n import t
 from geo_app.problems import Problem
 from geo_app.workspace import (
     DATA_ENV,
@@ -39,10 +38,7 @@ def add_workspace_argument(parser: argparse.ArgumentParser, tr: Translate) -> No
     parser.add_argument(
         "--workspace",
         metavar="DIR",
-        help=tr(
-            f"工作区文件夹（默认取环境变量 {DATA_ENV}，再默认为用户数据文件夹）",
-            f"workspace folder (default: ${DATA_ENV}, else the per-user data folder)",
-        ),
+        help=tr("cli.option.workspace", variable=DATA_ENV),
     )
 
 
@@ -50,9 +46,7 @@ def _add_user(parser: argparse.ArgumentParser, tr: Translate) -> None:
     parser.add_argument(
         "--user",
         metavar="NAME",
-        help=tr(
-            "记入修改历史的姓名（默认：登录名）", "name recorded in the history (default: login)"
-        ),
+        help=tr("cli.option.user"),
     )
 
 
@@ -89,12 +83,7 @@ def _import_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
     parser.add_argument(
         "file",
         metavar="FILE",
-        help=tr(
-            "地块文件：GeoJSON、GeoPackage、zip 压缩的 Shapefile、KML、KMZ、"
-            "CSV/XLSX（WKT 列或逐点坐标）、界址点坐标 TXT",
-            "parcels file: GeoJSON, GeoPackage, zipped Shapefile, KML, KMZ, CSV/XLSX (a WKT "
-            "column or one vertex per row), 界址点 coordinate text",
-        ),
+        help=tr("cli.import.file"),
     )
     add_crs_argument(parser, tr)
     add_workspace_argument(parser, tr)
@@ -102,23 +91,17 @@ def _import_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
     parser.add_argument(
         "--replace",
         action="store_true",
-        help=tr(
-            "用文件中的地块替换工作区中的全部地块（可从历史恢复）",
-            "replace all the workspace's parcels with the file's (restorable from the history)",
-        ),
+        help=tr("cli.import.replace"),
     )
     parser.add_argument(
         "--repair",
         action="store_true",
-        help=tr(
-            "自动修复自相交的地块（显示面积变化）",
-            "repair self-intersecting parcels (the change in hectares is shown)",
-        ),
+        help=tr("cli.import.repair"),
     )
     parser.add_argument(
         "--dry-run",
         action="store_true",
-        help=tr("只检查，不写入", "check only, write nothing"),
+        help=tr("cli.import.dry_run"),
     )
     add_json_argument(parser, tr)
 
@@ -167,89 +150,62 @@ def _run_import(args: argparse.Namespace, console: Console) -> int:
         )
     else:
         console.problems(plan.problems, console.out)
-        for line in _import_summary(plan, outcome, ledger, workspace, console.lang, console.text):
+        for line in _import_summary(plan, outcome, ledger, workspace, console.text):
             console.print(line)
     return EXIT_OK if plan.ok else EXIT_INPUT
 
 
 def _import_summary(
-    plan: Any, outcome: Any, ledger: Any, workspace: Workspace, lang: str, tr: Translate
+    plan: Any, outcome: Any, ledger: Any, workspace: Workspace, tr: Translate
 ) -> list[str]:
     lines: list[str] = []
     data = plan.data
     if data is not None:
-        origin = t(f"crs_origin.{data.crs_origin}", lang)
         lines.append(
             tr(
-                f"文件 {plan.source}：{data.format_name}，坐标系 {data.source_crs.key}"
-                f"（{origin}）",
-                f"file {plan.source}: {data.format_name}, coordinate system "
-                f"{data.source_crs.key} ({origin})",
+                "cli.import.file_read",
+                file=plan.source,
+                format=data.format_name,
+                crs=data.source_crs.key,
+                origin=tr(f"crs_origin.{data.crs_origin}"),
             )
         )
-    count, ha = len(plan.parcels), plan.hectares
     if not plan.ok:
-        errors = len(plan.errors)
-        lines.append(
-            tr(
-                f"未导入任何地块：发现 {errors} 个错误，请修改文件后重试",
-                f"nothing was imported: {errors} error(s) found; fix the file and try again",
-            )
-        )
+        lines.append(tr("cli.import.refused", errors=len(plan.errors)))
         return lines
+    count, ha = len(plan.parcels), f"{plan.hectares:,.4f}"
     if outcome is None:
-        lines.append(
-            tr(
-                f"检查通过（未写入）：{count} 个地块，共 {ha:,.4f} 公顷",
-                f"check passed (nothing written): {count} parcels, {ha:,.4f} ha",
-            )
-        )
+        lines.append(tr("cli.import.checked", count=count, hectares=ha))
         return lines
-    lines.append(
-        tr(
-            f"已导入 {count} 个地块，共 {ha:,.4f} 公顷（批次 {outcome.batch_id}）",
-            f"imported {count} parcels, {ha:,.4f} ha (batch {outcome.batch_id})",
-        )
-    )
+    lines.append(tr("cli.import.imported", count=count, hectares=ha, batch=outcome.batch_id))
     if outcome.removed:
-        what = tr("示例地块", "sample parcels")
-        if not outcome.removed_samples:
-            what = tr("地块", "parcels")
+        what = "cli.import.sample_parcels" if outcome.removed_samples else "cli.import.parcels"
         lines.append(
             tr(
-                f"移除原有{what} {len(outcome.removed)} 个（{outcome.hectares_removed:,.4f} 公顷，"
-                "可从历史恢复）",
-                f"removed {len(outcome.removed)} earlier {what} "
-                f"({outcome.hectares_removed:,.4f} ha, restorable from the history)",
+                "cli.import.removed",
+                what=tr(what),
+                count=len(outcome.removed),
+                hectares=f"{outcome.hectares_removed:,.4f}",
             )
         )
     lines.append(
         tr(
-            f"工作区合计 {ledger.total_ha:,.2f} 公顷，目标 {ledger.target_ha:g} 公顷，"
-            f"缺口 {ledger.gap_ha:,.2f} 公顷",
-            f"workspace total {ledger.total_ha:,.2f} ha, target {ledger.target_ha:g} ha, "
-            f"gap {ledger.gap_ha:,.2f} ha",
+            "cli.import.workspace_total",
+            total=f"{ledger.total_ha:,.2f}",
+            target=f"{ledger.target_ha:g}",
+            gap=f"{ledger.gap_ha:,.2f}",
         )
     )
-    lines.append(tr(f"工作区：{workspace.path}", f"workspace: {workspace.path}"))
+    lines.append(tr("cli.import.workspace", path=workspace.path))
     return lines
 
 
 # --- history and restore ------------------------------------------------------------------
 
-_ACTIONS = {
-    "insert": ("新增", "insert"),
-    "update": ("修改", "update"),
-    "delete": ("删除", "delete"),
-    "import": ("导入", "import"),
-    "restore": ("恢复", "restore"),
-}
-
-
 def _history_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
-    parser.add_argument("--parcel", metavar="ID", help=tr("只看这个地块", "only this parcel"))
+    parser.add_argument("--parcel", metavar="ID", help=tr("cli.history.parcel"))
     parser.add_argument(
-        "--limit", type=int, default=50, metavar="N", help=tr("最多几条（默认 50）", "at most N")
+        "--limit", type=int, default=50, metavar="N", help=tr("cli.history.limit")
     )
     add_workspace_argument(parser, tr)
     add_json_argument(parser, tr)
@@ -278,29 +234,28 @@ def _run_history(args: argparse.Namespace, console: Console) -> int:
         return EXIT_OK
     tr = console.text
     if not entries:
-        console.print(tr("没有修改记录", "no changes recorded"))
+        console.print(tr("cli.history.empty"))
         return EXIT_OK
-    rows = [[tr("序号", "no."), tr("时间（UTC）", "time (UTC)"), tr("修改人", "user"),
-             tr("操作", "action"), tr("地块", "parcel"), tr("版本", "version")]]
+    columns = ("number", "time", "user", "action", "parcel", "version")
+    rows = [[tr(f"cli.history.column.{column}") for column in columns]]
     for e in entries:
         versions = f"{e.version_before or '—'} → {e.version_after or '—'}"
-        rows.append([str(e.id), e.at, e.user, tr(*_ACTIONS[e.action]), e.parcel_id, versions])
+        # One string per action the schema allows (workspace.schema.ACTIONS).
+        action = tr(f"cli.history.action.{e.action}")
+        rows.append([str(e.id), e.at, e.user, action, e.parcel_id, versions])
     for line in table_lines(rows):
         console.print(line)
     return EXIT_OK
 
 
 def _restore_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
-    parser.add_argument("parcel", metavar="ID", help=tr("地块编号", "parcel id"))
-    parser.add_argument("version", type=int, metavar="VERSION", help=tr("要恢复的版本", "version"))
+    parser.add_argument("parcel", metavar="ID", help=tr("cli.restore.parcel"))
+    parser.add_argument("version", type=int, metavar="VERSION", help=tr("cli.restore.version"))
     parser.add_argument(
         "--expect-version",
         type=int,
         metavar="N",
-        help=tr(
-            "只在地块当前仍是第 N 版时恢复（防止覆盖他人的修改）",
-            "restore only if the parcel is still at version N (guards others' edits)",
-        ),
+        help=tr("cli.restore.expect_version"),
     )
     add_workspace_argument(parser, tr)
     _add_user(parser, tr)
@@ -311,10 +266,10 @@ def _run_restore(args: argparse.Namespace, console: Console) -> int:
     parcel = workspace.restore(args.parcel, args.version, _user(args), args.expect_version)
     console.print(
         console.text(
-            f"地块 {parcel.parcel_id} 已恢复为第 {args.version} 版的内容"
-            f"（现为第 {parcel.version} 版）",
-            f"parcel {parcel.parcel_id} restored to version {args.version} "
-            f"(now version {parcel.version})",
+            "cli.restore.done",
+            parcel=parcel.parcel_id,
+            version=args.version,
+            current=parcel.version,
         )
     )
     return EXIT_OK
@@ -323,25 +278,7 @@ def _run_restore(args: argparse.Namespace, console: Console) -> int:
 def workspace_commands() -> list[Command]:
     """The entries for the ``geo-app`` command registry."""
     return [
-        Command(
-            "import",
-            "把地块文件导入工作区（整体导入或不导入）",
-            "import a parcels file into the workspace (all of it or nothing)",
-            _import_arguments,
-            _run_import,
-        ),
-        Command(
-            "history",
-            "工作区的修改历史",
-            "the workspace's change history",
-            _history_arguments,
-            _run_history,
-        ),
-        Command(
-            "restore",
-            "把地块恢复为历史上的某一版",
-            "restore a parcel to an earlier version",
-            _restore_arguments,
-            _run_restore,
-        ),
+        Command("import", "cli.import.help", _import_arguments, _run_import),
+        Command("history", "cli.history.help", _history_arguments, _run_history),
+        Command("restore", "cli.restore.help", _restore_arguments, _run_restore),
     ]

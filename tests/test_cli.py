@@ -329,11 +329,12 @@ def test_internal_errors_are_one_line_and_exit_3(monkeypatch):
         raise RuntimeError("boom")
 
     monkeypatch.setitem(
-        COMMANDS, "explode", Command("explode", "爆", "explode", lambda p, t: None, explode)
+        COMMANDS, "explode", Command("explode", "cli.area.help", lambda p, tr: None, explode)
     )
     code, _, err = run("explode", "--lang", "en")
     assert code == 3 and err.strip() == "internal error (RuntimeError): boom"
     assert "Traceback" not in err
+    assert run("explode")[2].strip() == "内部错误（RuntimeError）：boom"
 
 
 def test_register_adds_a_subcommand(monkeypatch):
@@ -343,11 +344,13 @@ def test_register_adds_a_subcommand(monkeypatch):
         parser.add_argument("name")
 
     def greet(args, console):
-        console.print(console.text(f"你好 {args.name}", f"hello {args.name}"))
+        console.print(console.text("cli.import.workspace", path=args.name))
         return 0
 
-    register(Command("greet", "问候", "greet", greet_arguments, greet))
-    assert run("greet", "Shuangyang", "--lang", "en")[:2] == (0, "hello Shuangyang\n")
+    register(Command("greet", "cli.validate.help", greet_arguments, greet))
+    assert run("greet", "Shuangyang", "--lang", "en")[:2] == (0, "workspace: Shuangyang\n")
+    code, out, _ = run("--help", "--lang", "en")
+    assert code == 0 and "greet" in out
 
 
 # --- the bad-input corpus -------------------------------------------------------------------

@@ -35,7 +35,9 @@ def test_hectares_print_with_two_or_four_decimals():
 def test_console_speaks_the_chosen_language_and_lists_problems():
     out, err = io.StringIO(), io.StringIO()
     console = Console(out, err, "en")
-    assert console.text("你好", "hello") == "hello"
+    assert console.text("cli.totals.heading") == "Land-supply ledger"
+    assert console.text("cli.import.workspace", path="ws") == "workspace: ws"
+    assert Console(out, err, "zh").text("cli.import.workspace", path="ws") == "工作区：ws"
     console.problems([error("x", "坏", "bad", "p-1"), warning("y", "注意", "careful")])
     assert err.getvalue().splitlines() == ["feature p-1: bad", "warning: file: careful"]
     assert out.getvalue() == ""

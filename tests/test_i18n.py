@@ -1,3 +1,4 @@
+import string
 import tomllib
 
 import pytest
@@ -25,6 +26,20 @@ def test_shipped_file_has_no_leaf_missing_a_language():
     # parse_strings is strict; re-reading the raw file proves the check ran on it.
     with STRINGS_PATH.open("rb") as handle:
         parse_strings(tomllib.load(handle))
+
+
+def test_both_languages_of_a_string_take_the_same_placeholders():
+    def placeholders(text):
+        return {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+
+    strings = load_strings()
+    differing = [
+        name
+        for name in strings
+        if placeholders(strings.get(name, "zh")) != placeholders(strings.get(name, "en"))
+    ]
+    assert any(placeholders(strings.get(name)) for name in strings)
+    assert differing == []
 
 
 def test_missing_name_raises_a_clear_error():

@@ -22,10 +22,6 @@ from geo_app.i18n import t
 from geo_app.workspace_cli import add_workspace_argument, workspace_ledger_or_none
 
 
-def _help(key: str, tr: Translate) -> str:
-    return tr(t(key, "zh"), t(key, "en"))
-
-
 def add_export_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
     # Values are plain text here: ExportRequest checks them and explains in one line.
     for option, metavar in (
@@ -39,7 +35,7 @@ def add_export_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None
         ("orientation", "landscape|portrait"),
         ("dpi", "N"),
     ):
-        parser.add_argument(f"--{option}", metavar=metavar, help=_help(f"export.cli.{option}", tr))
+        parser.add_argument(f"--{option}", metavar=metavar, help=tr(f"export.cli.{option}"))
     # Parcel tables and land-supply figures from the planner's workspace, when one is set.
     add_workspace_argument(parser, tr)
 
@@ -93,10 +89,4 @@ def run_export(args: argparse.Namespace, console: Console) -> int:
 
 def export_command() -> Command:
     """The ``export`` entry for the ``geo-app`` command registry."""
-    return Command(
-        "export",
-        t("export.cli.help", "zh"),
-        t("export.cli.help", "en"),
-        add_export_arguments,
-        run_export,
-    )
+    return Command("export", "export.cli.help", add_export_arguments, run_export)
