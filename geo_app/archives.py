@@ -12,6 +12,7 @@ from __future__ import annotations
 import stat
 import zipfile
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from geo_app.problems import InputError, error
 
@@ -22,8 +23,8 @@ RATIO_CHECK_MIN_BYTES = 1024 * 1024
 MAX_MEMBERS = 1000
 
 
-def _refuse(code: str, zh: str, en: str) -> InputError:
-    return InputError(error(code, zh, en))
+def _refuse(name: str, /, **values: Any) -> InputError:
+    return InputError(error(name, **values))
 
 
 def _mb(size: int) -> str:
@@ -49,48 +50,22 @@ def inspect_zip(path: str | Path, max_unzipped_bytes: int) -> list[zipfile.ZipIn
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
-        raise _refuse(
-            "bad_zip",
-            "ZIP 压缩包已损坏，无法打开",
-            "the zip archive is damaged and cannot be opened",
-        ) from None
+        raise _refuse("bad_zip") from None
     if len(infos) > MAX_MEMBERS:
-        raise _refuse(
-            "zip_too_many_members",
-            f"压缩包中文件过多：{len(infos):,} 个，上限 {MAX_MEMBERS:,}",
-            f"the zip archive holds too many files: {len(infos):,}, the limit is {MAX_MEMBERS:,}",
-        )
+        raise _refuse("zip_too_many_members", count=f"{len(infos):,}", limit=f"{MAX_MEMBERS:,}")
     for info in infos:
         if unsafe_member_name(info.filename):
-            raise _refuse(
-                "zip_unsafe_path",
-                f"压缩包中的 {info.filename!r} 指向压缩包之外（含 ../ 或绝对路径），已拒绝",
-                f"the zip member {info.filename!r} points outside the archive (../ or an "
-                "absolute path); refused",
-            )
+            raise _refuse("zip_unsafe_path", member=info.filename)
         if _is_link(info):
-            raise _refuse(
-                "zip_link",
-                f"压缩包中的 {info.filename!r} 是链接，已拒绝",
-                f"the zip member {info.filename!r} is a link; refused",
-            )
+            raise _refuse("zip_link", member=info.filename)
     members = [info for info in infos if not info.is_dir()]
     unpacked = sum(info.file_size for info in members)
     if unpacked > max_unzipped_bytes:
-        raise _refuse(
-            "zip_too_large",
-            f"压缩包解压后过大：{_mb(unpacked)}，上限 {_mb(max_unzipped_bytes)}",
-            f"the zip unpacks to {_mb(unpacked)}, the limit is {_mb(max_unzipped_bytes)}",
-        )
+        raise _refuse("zip_too_large.archive", size=_mb(unpacked), limit=_mb(max_unzipped_bytes))
     for info in members:
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size >= RATIO_CHECK_MIN_BYTES and ratio > MAX_COMPRESSION_RATIO:
-            raise _refuse(
-                "zip_bomb",
-                f"压缩包中的 {info.filename} 压缩比异常（{ratio:,.0f} 倍），疑似压缩炸弹，已拒绝",
-                f"{info.filename} in the zip is compressed {ratio:,.0f} times, far beyond "
-                "real data: a suspected zip bomb, refused",
-            )
+            raise _refuse("zip_bomb", member=info.filename, ratio=f"{ratio:,.0f}")
     return members
 
 
@@ -101,11 +76,7 @@ def read_member(
     with archive.open(info) as handle:
         data = handle.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise _refuse(
-            "zip_too_large",
-            f"压缩包中的 {info.filename} 解压后超过 {_mb(max_bytes)}",
-            f"{info.filename} in the zip unpacks to more than {_mb(max_bytes)}",
-        )
+        raise _refuse("zip_too_large.member", member=info.filename, limit=_mb(max_bytes))
     return data
 
 

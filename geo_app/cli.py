@@ -270,7 +270,7 @@ def _convert_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
         "--from",
         dest="source",
         required=True,
-        type=crs_argument,
+        type=crs_argument(tr),
         metavar="CRS",
         help=tr("cli.convert.source"),
     )
@@ -278,7 +278,7 @@ def _convert_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
         "--to",
         dest="target",
         required=True,
-        type=crs_argument,
+        type=crs_argument(tr),
         metavar="CRS",
         help=tr("cli.convert.target"),
     )
@@ -400,7 +400,7 @@ def _run(command: Command, args: argparse.Namespace, console: Console) -> int:
         console.problem(exc.problem)
         return EXIT_INPUT
     except UnknownCRSError as exc:
-        console.note(str(exc))
+        console.note(exc.message(console.lang))
         return EXIT_USAGE
     except (PlanError, CatalogError, LedgerError) as exc:
         console.note(console.text("cli.error.shipped_data", reason=exc))

@@ -85,18 +85,23 @@ class Command:
 # --- common options -----------------------------------------------------------------------
 
 
-def crs_argument(text: str) -> CoordinateSystem:
-    """argparse ``type`` for a coordinate system name (wgs84, gk42, EPSG:4326 …)."""
-    try:
-        return parse_crs(text)
-    except UnknownCRSError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+def crs_argument(tr: Translate) -> Callable[[str], CoordinateSystem]:
+    """argparse ``type`` for a coordinate system name (wgs84, gk42, EPSG:4326 …); an unknown
+    name is refused in the words of ``tr``, the command line's language."""
+
+    def coordinate_system(text: str) -> CoordinateSystem:
+        try:
+            return parse_crs(text)
+        except UnknownCRSError as exc:
+            raise argparse.ArgumentTypeError(tr(exc.key, **exc.values)) from None
+
+    return coordinate_system
 
 
 def add_crs_argument(parser: argparse.ArgumentParser, tr: Translate) -> None:
     parser.add_argument(
         "--crs",
-        type=crs_argument,
+        type=crs_argument(tr),
         metavar="CRS",
         help=tr("cli.option.crs"),
     )

@@ -94,13 +94,7 @@ def read_csv_table(path: Path, limits: ReadLimits) -> Table:
     text, encoding = decode_text(path.read_bytes())
     notes: tuple[Problem, ...] = ()
     if encoding == "GBK":
-        notes = (
-            warning(
-                "text_encoding",
-                "文件不是 UTF-8，按 GBK 编码读取",
-                "the file is not UTF-8; it was read as GBK",
-            ),
-        )
+        notes = (warning("text_encoding"),)
     try:
         dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
     except csv.Error:
@@ -119,13 +113,9 @@ def read_csv_table(path: Path, limits: ReadLimits) -> Table:
             if len(rows) > limits.max_vertices:
                 break
     except csv.Error as exc:
-        raise file_error(
-            "broken_csv",
-            f"CSV 第 {reader.line_num} 行格式错误（{exc}）",
-            f"the CSV is broken at line {reader.line_num} ({exc})",
-        ) from None
+        raise file_error("broken_csv", line=reader.line_num, reason=exc) from None
     if header is None:
-        raise file_error("no_features", "表格是空的", "the table is empty")
+        raise file_error("no_features.table")
     return Table(header, rows, "CSV", notes)
 
 
@@ -137,11 +127,7 @@ def read_xlsx_table(path: Path, limits: ReadLimits) -> Table:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise file_error(
-            "broken_xlsx",
-            f"无法打开 Excel 文件（{str(exc)[:120]}）",
-            f"the Excel file cannot be opened ({str(exc)[:120]})",
-        ) from None
+        raise file_error("broken_xlsx", reason=str(exc)[:120]) from None
     try:
         for sheet in book.worksheets:
             table = _sheet_table(sheet, limits)
@@ -149,9 +135,7 @@ def read_xlsx_table(path: Path, limits: ReadLimits) -> Table:
                 return table
     finally:
         book.close()
-    raise file_error(
-        "no_features", "Excel 文件的工作表都是空的", "every sheet of the Excel file is empty"
-    )
+    raise file_error("no_features.sheets")
 
 
 def _sheet_table(sheet: Any, limits: ReadLimits) -> Table | None:
@@ -185,24 +169,10 @@ def table_layer(table: Table, limits: ReadLimits) -> RawLayer:
     pair = _coordinate_pair(header)
     if pair is None:
         listed = ", ".join(h for h in header if h)[:200] or "—"
-        raise file_error(
-            "no_geometry_columns",
-            f"表格中没有几何列：需要 WKT 列（wkt/geometry），或地块编号列加坐标列"
-            f"（lon/lat、经度/纬度、东坐标/北坐标、x/y）。现有列：{listed}",
-            "the table has no geometry columns: it needs a WKT column (wkt/geometry), or a "
-            "parcel id column with coordinate columns (lon/lat, easting/northing, x/y). "
-            f"Its columns are: {listed}",
-        )
+        raise file_error("no_geometry_columns", listed=listed)
     id_column = _find(header, ID_COLUMNS)
     if id_column is None:
-        raise file_error(
-            "points_not_parcels",
-            "表格有坐标列但没有地块编号列：这样每行只是一个点，不是地块。请加一列地块编号"
-            "（parcel_id/地块编号），把属于同一地块的顶点行归在一起；或用一列 WKT 写出多边形",
-            "the table has coordinate columns but no parcel id column, so each row is a point, "
-            "not a parcel. Add a parcel id column (parcel_id) that groups each parcel's vertex "
-            "rows, or give the polygons as a WKT column",
-        )
+        raise file_error("points_not_parcels")
     _vertex_rows(table, id_column, pair, layer, limits)
     return layer
 
@@ -247,14 +217,7 @@ def _wkt_rows(table: Table, column: int, layer: RawLayer, limits: ReadLimits) ->
                 geometry = shapely.from_wkt(text)
             except (ShapelyError, ValueError) as exc:
                 detail = str(exc).split("\n")[0][:120]
-                layer.problems.append(
-                    error(
-                        "bad_wkt",
-                        f"第 {number} 行的 WKT 无法解析（{detail}）",
-                        f"the WKT on row {number} cannot be read ({detail})",
-                        label,
-                    )
-                )
+                layer.problems.append(error("bad_wkt", feature=label, row=number, reason=detail))
                 layer.unreadable_rows.add(index)
             else:
                 budget.spend(int(shapely.get_num_coordinates(geometry)))
@@ -268,20 +231,12 @@ def _declared_srid(srids: set[int]) -> CoordinateSystem | None:
     if not srids:
         return None
     if len(srids) > 1:
-        raise file_error(
-            "mixed_crs",
-            f"WKT 的 SRID 不一致：{sorted(srids)}",
-            f"the WKT rows name different SRIDs: {sorted(srids)}",
-        )
+        raise file_error("mixed_crs.srids", srids=sorted(srids))
     srid = srids.pop()
     try:
         return parse_crs(f"EPSG:{srid}")
     except UnknownCRSError:
-        raise file_error(
-            "unknown_file_crs",
-            f"WKT 的 SRID {srid} 不是已知的坐标系",
-            f"the WKT's SRID {srid} is not a known coordinate system",
-        ) from None
+        raise file_error("unknown_file_crs.srid", srid=srid) from None
 
 
 def _number(value: Any) -> float | None:
@@ -315,11 +270,7 @@ def _vertex_rows(
     for number, cells in table.rows:
         parcel_id = _cell(cells[id_column]) if id_column < len(cells) else None
         if parcel_id is None:
-            raise file_error(
-                "missing_parcel_id",
-                f"第 {number} 行没有地块编号，无法归入任何地块",
-                f"row {number} has no parcel id, so it belongs to no parcel",
-            )
+            raise file_error("missing_parcel_id", row=number)
         key = str(parcel_id)
         if key not in parcels:
             skip = {x_column, y_column} | ({ring_column} if ring_column is not None else set())
@@ -332,15 +283,7 @@ def _vertex_rows(
         x = _number(cells[x_column]) if x_column < len(cells) else None
         y = _number(cells[y_column]) if y_column < len(cells) else None
         if x is None or y is None or not (np.isfinite(x) and np.isfinite(y)):
-            faults.setdefault(
-                key,
-                error(
-                    "coordinates_as_text",
-                    f"第 {number} 行的坐标不是数字",
-                    f"row {number} has coordinates that are not numbers",
-                    key,
-                ),
-            )
+            faults.setdefault(key, error("coordinates_as_text.row", feature=key, row=number))
             continue
         ring = _cell(cells[ring_column]) if ring_column is not None else None
         ring_key = str(int(ring)) if isinstance(ring, int | float) else str(ring or "1")
@@ -348,14 +291,7 @@ def _vertex_rows(
     check_feature_count(len(parcels), limits)
     swap = kind == "xy" and _survey_order(parcels)
     if swap:
-        layer.problems.append(
-            warning(
-                "survey_xy",
-                "x 列是北坐标、y 列是东坐标（测量习惯），按此读取",
-                "the x column holds northings and the y column eastings (the survey "
-                "convention); read that way",
-            )
-        )
+        layer.problems.append(warning("survey_xy"))
     for index, (key, parcel) in enumerate(parcels.items()):
         rings: dict[str, list[Vertex]] = {
             ring: [(n, b, a) if swap else (n, a, b) for n, a, b in points]

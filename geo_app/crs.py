@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -17,10 +18,22 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
 from geo_app import gcj02
+from geo_app.i18n import t
 
 
 class UnknownCRSError(ValueError):
-    """A coordinate-system name that is neither an alias nor a valid EPSG/PROJ definition."""
+    """A coordinate-system name that is neither an alias nor a valid EPSG/PROJ definition.
+
+    ``key`` names its words in strings.toml, so the command line can say it in the user's
+    language; ``str()`` gives the English.
+    """
+
+    def __init__(self, key: str, /, **values: Any):
+        self.key, self.values = key, values
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str) -> str:
+        return t(self.key, lang, **self.values)
 
 
 @dataclass(frozen=True)
@@ -77,10 +90,7 @@ def parse_crs(text: str | CoordinateSystem) -> CoordinateSystem:
         return NAMED_SYSTEMS[name]
     code = name.removeprefix("epsg:")
     if not code.isdigit():
-        raise UnknownCRSError(
-            f"unknown coordinate system {text!r}; use one of "
-            f"{', '.join(NAMED_SYSTEMS)} or EPSG:NNNN"
-        )
+        raise UnknownCRSError("crs.unknown_name", name=text, names=", ".join(NAMED_SYSTEMS))
     epsg = int(code)
     for cs in NAMED_SYSTEMS.values():
         if cs.epsg == epsg and not cs.is_gcj02:
@@ -88,7 +98,7 @@ def parse_crs(text: str | CoordinateSystem) -> CoordinateSystem:
     try:
         crs = _crs_from_epsg(epsg)
     except CRSError as exc:
-        raise UnknownCRSError(f"EPSG:{epsg} is not a coordinate system PROJ knows") from exc
+        raise UnknownCRSError("crs.unknown_epsg", epsg=epsg) from exc
     return CoordinateSystem(f"epsg:{epsg}", crs.name, crs.name, epsg)
 
 
@@ -98,7 +108,7 @@ def from_pyproj(crs: CRS | None) -> CoordinateSystem | None:
         return None
     epsg = crs.to_epsg(min_confidence=70)
     if epsg is None:
-        raise UnknownCRSError(f"the file's coordinate system ({crs.name}) has no EPSG code")
+        raise UnknownCRSError("crs.no_epsg", name=crs.name)
     return parse_crs(f"EPSG:{epsg}")
 
 

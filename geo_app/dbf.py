@@ -68,22 +68,11 @@ def choose_encoding(dbf: bytes, has_cpg: bool) -> EncodingChoice:
     else:
         return EncodingChoice(
             "UTF-8",
-            warning(
-                "dbf_encoding_assumed",
-                "Shapefile 没有 .cpg 编码文件；属性文字是有效的 UTF-8，按 UTF-8 读取",
-                "the Shapefile has no .cpg encoding file; its attribute text is valid UTF-8 "
-                "and was read as UTF-8",
-            ),
+            warning("dbf_encoding_assumed.utf8"),
         )
     return EncodingChoice(
         "GBK",
-        warning(
-            "dbf_encoding_assumed",
-            "Shapefile 没有 .cpg 编码文件，属性文字不是 UTF-8，按 GBK（简体中文）读取；"
-            "如文字显示不对，请附上 .cpg 文件",
-            "the Shapefile has no .cpg encoding file and its attribute text is not UTF-8; "
-            "it was read as GBK (Simplified Chinese); add a .cpg file if the text looks wrong",
-        ),
+        warning("dbf_encoding_assumed.gbk"),
     )
 
 

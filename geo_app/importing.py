@@ -24,10 +24,12 @@ from shapely.geometry.base import BaseGeometry
 
 from geo_app.crs import CoordinateSystem
 from geo_app.geodesy import hectares
+from geo_app.i18n import t
 from geo_app.ledger import PARCEL_FIELDS, PARCEL_STATUSES, TARGET_ITEM_ID
 from geo_app.parcel_labels import status_name, status_words
-from geo_app.problems import Problem, error, warning
+from geo_app.problems import LANGS, Problem, Words, error, warning
 from geo_app.reading import DEFAULT_LIMITS, ReadLimits, VectorData
+from geo_app.reading.base import mb
 from geo_app.validation import DISTRICT, validate_file
 from geo_app.values import is_blank
 from geo_app.workspace import ImportOutcome, NewParcel, Workspace
@@ -104,16 +106,6 @@ class ImportResult:
     plan: ImportPlan
     # None when nothing was written (errors, or a dry run).
     outcome: ImportOutcome | None
-
-
-def _with_feature(problem: Problem, zh: str, en: str, severity: str | None = None) -> Problem:
-    return Problem(
-        severity or problem.severity,  # type: ignore[arg-type]
-        problem.code,
-        problem.message_zh + zh,
-        problem.message_en + en,
-        problem.feature,
-    )
 
 
 def polygonal_part(geometry: BaseGeometry) -> BaseGeometry:
@@ -195,35 +187,21 @@ def _adjust(
     plan: ImportPlan,
 ) -> Problem:
     if problem.code == "missing_attribute":
-        return _with_feature(
-            problem, "（统计时计为“未知”）", " (counted as unknown in the totals)", "warning"
-        )
+        return problem.noted("import.counted_unknown", severity="warning")
     if problem.code not in REPAIRABLE or len(rows) != 1:
         return problem
     row = rows[0]
     fixed = repaired(geometries[row])
     if fixed is None:
-        return _with_feature(
-            problem, "；无法自动修复", "; it cannot be repaired automatically"
-        )
+        return problem.noted("import.cannot_repair")
     before = float(hectares([geometries[row]])[0])
     after = float(hectares([fixed])[0])
-    numbers_zh = f"面积按原边界为 {_fmt(before)} 公顷，修复后 {_fmt(after)} 公顷"
-    numbers_en = f"{_fmt(before)} ha as drawn, {_fmt(after)} ha repaired"
+    areas = {"before": _fmt(before), "after": _fmt(after), "change": _fmt(after - before)}
     if not repair:
-        return _with_feature(
-            problem,
-            f"；可用 --repair 自动修复（{numbers_zh}，变化 {_fmt(after - before)} 公顷）",
-            f"; --repair can fix it ({numbers_en}, a change of {_fmt(after - before)} ha)",
-        )
+        return problem.noted("import.can_repair", **areas)
     geometries[row] = fixed
     plan.repairs.append(Repair(problem.feature or f"#{row}", before, after))
-    return _with_feature(
-        problem,
-        f"；已自动修复（{numbers_zh}，变化 {_fmt(after - before)} 公顷）",
-        f"; repaired ({numbers_en}, a change of {_fmt(after - before)} ha)",
-        "warning",
-    )
+    return problem.noted("import.repaired", severity="warning", **areas)
 
 
 def _properties(
@@ -232,7 +210,10 @@ def _properties(
     """Each row's attributes, with an id and the provenance every parcel needs."""
     frame = data.frame.drop(columns=data.frame.geometry.name)
     stem = Path(file_name).stem
-    source = f"导入文件 {file_name}（{today.isoformat()}） / imported from {file_name} ({today})"
+    # Every imported parcel says where it came from, in both languages at once.
+    source = " / ".join(
+        t("parcel.source.imported", lang, file=file_name, date=today.isoformat()) for lang in LANGS
+    )
     numbered = 0
     rows: list[dict[str, Any]] = []
     for row, record in enumerate(frame.to_dict("records")):
@@ -248,14 +229,7 @@ def _properties(
         props.setdefault("plan_ref", TARGET_ITEM_ID)
         rows.append(props)
     if numbered:
-        plan.problems.append(
-            warning(
-                "ids_assigned",
-                f"{numbered} 个地块没有 id 属性，已按文件名编号（{stem}-1、{stem}-2 …）",
-                f"{numbered} parcel(s) have no id attribute and were numbered after the file "
-                f"({stem}-1, {stem}-2 …)",
-            )
-        )
+        plan.problems.append(warning("ids_assigned", count=numbered, stem=stem))
     return rows
 
 
@@ -267,13 +241,17 @@ def _normalise_status(props: dict[str, Any], label: str) -> Problem | None:
     if code is not None:
         props["status"] = code
         return None
-    choices = "、".join(f"{status_name(code, 'zh')}（{code}）" for code in PARCEL_STATUSES)
-    return error(
-        "unexpected_value",
-        f"状态 {value!r} 无法识别；应为：{choices}",
-        f"the status {value!r} is not known; use one of: {', '.join(PARCEL_STATUSES)}",
-        label,
+    return error("unexpected_value.status", feature=label, value=value, choices=_status_choices())
+
+
+def _status_choices() -> Words:
+    """The statuses a file may give: in Chinese each named with its code, in English the codes."""
+    zh = t("problem_words.list_separator", "zh").join(
+        t("problem_words.status_choice", "zh", name=status_name(code, "zh"), code=code)
+        for code in PARCEL_STATUSES
     )
+    en = t("problem_words.list_separator", "en").join(PARCEL_STATUSES)
+    return Words(zh, en)
 
 
 def import_file(
@@ -292,9 +270,7 @@ def import_file(
     plan = prepare_import(path, crs, repair=repair, limits=limits, boundary=boundary)
     if not plan.ok or dry_run:
         if plan.data is not None and not plan.parcels and not plan.errors:
-            plan.problems.append(
-                error("no_features", "文件中没有可导入的地块", "the file has no parcels to import")
-            )
+            plan.problems.append(error("no_features.import"))
         return ImportResult(plan, None)
     data = plan.data
     assert data is not None
@@ -337,13 +313,7 @@ def import_upload(
 
     file_name = safe_upload_name(name)
     if len(data) > limits.max_file_bytes:
-        problem = error(
-            "file_too_large",
-            f"文件过大：{len(data) / 1024 / 1024:.1f} MB，上限 "
-            f"{limits.max_file_bytes / 1024 / 1024:.1f} MB",
-            f"the file is too large: {len(data) / 1024 / 1024:.1f} MB, the limit is "
-            f"{limits.max_file_bytes / 1024 / 1024:.1f} MB",
-        )
+        problem = error("file_too_large", size=mb(len(data)), limit=mb(limits.max_file_bytes))
         return ImportResult(ImportPlan(file_name, [problem]), None)
     with tempfile.TemporaryDirectory(prefix="geo-app-upload-") as folder:
         path = Path(folder) / file_name

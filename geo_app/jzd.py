@@ -33,7 +33,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo_app.crs import CoordinateSystem, parse_crs
-from geo_app.problems import Problem, error, warning
+from geo_app.problems import Problem, error, warning, words
 from geo_app.reading.base import (
     RawLayer,
     ReadLimits,
@@ -78,11 +78,7 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return data.decode("gb18030"), "GBK"
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise file_error(
-            "unknown_encoding",
-            f"第 {line} 行的文字既不是 UTF-8 也不是 GBK 编码",
-            f"line {line} is neither UTF-8 nor GBK text",
-        ) from None
+        raise file_error("unknown_encoding", line=line) from None
 
 
 # --- the coordinate system ---------------------------------------------------------------
@@ -104,12 +100,6 @@ _GK_SERIES: dict[tuple[str, int, bool], tuple[int, int]] = {
     ("beijing1954", 6, False): (21453, 13),
 }
 _ZONES = {3: 21, 6: 11}
-
-_DATUM_NAMES = {
-    "cgcs2000": ("2000国家大地坐标系", "CGCS2000"),
-    "xian1980": ("1980西安坐标系", "Xian 1980"),
-    "beijing1954": ("1954北京坐标系", "Beijing 1954"),
-}
 
 
 def gauss_kruger_epsg(datum: str, width: int, zone: int, prefixed: bool) -> int | None:
@@ -150,33 +140,15 @@ def declared_crs(
     datum = _datum(system)
     if datum is None:
         if system:
-            problems.append(
-                warning(
-                    "jzd_unknown_datum",
-                    f"无法识别坐标系“{system}”，将按数值推测",
-                    f"the coordinate system {system!r} is not known; it will be recognised "
-                    "from the numbers",
-                )
-            )
+            problems.append(warning("jzd_unknown_datum", system=system))
         return None, problems
     projection = header.get("投影类型", "")
     if projection and "高斯" not in projection:
-        problems.append(
-            warning(
-                "jzd_projection",
-                f"投影类型“{projection}”不是高斯-克吕格，将按数值推测",
-                f"the projection {projection!r} is not Gauss-Krüger; the system will be "
-                "recognised from the numbers",
-            )
-        )
+        problems.append(warning("jzd_projection", projection=projection))
         return None, problems
     unit = header.get("计量单位", "米")
     if unit and unit not in ("米", "m", "M", "metre", "meter"):
-        problems.append(
-            warning(
-                "jzd_unit", f"计量单位是“{unit}”，按米处理", f"the unit is {unit!r}; metres assumed"
-            )
-        )
+        problems.append(warning("jzd_unit", unit=unit))
     width = _int(header.get("几度分带")) or 3
     finite = eastings[np.isfinite(eastings)]
     prefixed = bool(finite.size) and bool((finite >= 1e6).all())
@@ -184,32 +156,15 @@ def declared_crs(
     if prefixed:
         prefix_zone = int(finite[0] // 1e6)
         if zone is not None and zone != prefix_zone:
-            raise file_error(
-                "jzd_zone_mismatch",
-                f"带号 {zone} 与 Y 坐标前面的带号 {prefix_zone} 不一致",
-                f"the zone {zone} in the header differs from the zone {prefix_zone} in front "
-                "of the Y coordinates",
-            )
+            raise file_error("jzd_zone_mismatch", zone=zone, prefix_zone=prefix_zone)
         zone = prefix_zone
     if width not in _ZONES or zone is None:
         return None, problems
     epsg = gauss_kruger_epsg(datum, width, zone, prefixed)
     if epsg is None:
-        raise file_error(
-            "jzd_bad_zone",
-            f"{width} 度分带没有第 {zone} 带",
-            f"there is no zone {zone} in {width}-degree zones",
-        )
+        raise file_error("jzd_bad_zone", width=width, zone=zone)
     if datum != "cgcs2000":
-        zh, en = _DATUM_NAMES[datum]
-        problems.append(
-            warning(
-                "old_datum",
-                f"坐标系是{zh}；换算到经纬度没有官方参数，位置可能偏差数十米（面积几乎不受影响）",
-                f"the coordinates are on {en}; there are no official parameters to convert it "
-                "to lon/lat, so positions may be off by some tens of metres (areas hardly change)",
-            )
-        )
+        problems.append(warning("old_datum", datum=words(f"datum.{datum}")))
     return parse_crs(f"EPSG:{epsg}"), problems
 
 
@@ -260,36 +215,22 @@ def _parcel_line(number: int, line: str, parcels: list[_Parcel]) -> None:
         parcels.append(_Parcel(number, fields[:-1]))
         return
     if not parcels:
-        raise file_error(
-            "jzd_point_without_parcel",
-            f"第 {number} 行是界址点，但前面没有以 @ 结尾的地块行",
-            f"line {number} is a boundary point, but no parcel line (ending in @) comes before it",
-        )
+        raise file_error("jzd_point_without_parcel", line=number)
     parcel = parcels[-1]
     if parcel.fault is not None:
         return
     if len(fields) < 4:
-        parcel.fault = error(
-            "jzd_bad_point",
-            f"第 {number} 行应为“点号,圈号,X,Y”，只有 {len(fields)} 项",
-            f"line {number} should be 'point,ring,X,Y' but has {len(fields)} field(s)",
-        )
+        parcel.fault = error("jzd_bad_point", line=number, count=len(fields))
         return
     try:
         northing, easting = float(fields[2]), float(fields[3])
     except ValueError:
         parcel.fault = error(
-            "coordinates_as_text",
-            f"第 {number} 行的坐标不是数字：{fields[2]!r}, {fields[3]!r}",
-            f"line {number} has coordinates that are not numbers: {fields[2]!r}, {fields[3]!r}",
+            "coordinates_as_text.jzd_line", line=number, x=fields[2], y=fields[3]
         )
         return
     if not (np.isfinite(northing) and np.isfinite(easting)):
-        parcel.fault = error(
-            "not_finite",
-            f"第 {number} 行的坐标不是有限的数字",
-            f"line {number} has coordinates that are not finite numbers",
-        )
+        parcel.fault = error("not_finite.jzd_line", line=number)
         return
     parcel.rings.setdefault(fields[1] or "1", []).append((number, easting, northing))
 
@@ -311,14 +252,7 @@ def polygon_from_rings(
     """
     notes: list[Problem] = []
     if not rings:
-        return None, [
-            error(
-                "jzd_no_points",
-                f"第 {line} 行的地块没有界址点",
-                f"the parcel on line {line} has no boundary points",
-                label,
-            )
-        ]
+        return None, [error("jzd_no_points", feature=label, line=line)]
     exterior_key = "1" if "1" in rings else next(iter(rings))
     closed: dict[str, np.ndarray] = {}
     for key, points in rings.items():
@@ -327,11 +261,11 @@ def polygon_from_rings(
         if distinct < 3:
             return None, [
                 error(
-                    "ring_too_few_points",
-                    f"第 {key} 圈只有 {distinct} 个不同的点，围不成面（第 {points[0][0]} 行起）",
-                    f"ring {key} has only {distinct} distinct points and encloses no area "
-                    f"(from line {points[0][0]})",
-                    label,
+                    "ring_too_few_points.numbered",
+                    feature=label,
+                    ring=key,
+                    count=distinct,
+                    line=points[0][0],
                 )
             ]
         closed[key] = coords
@@ -344,13 +278,7 @@ def polygon_from_rings(
         else:
             parts.append(ring_polygon)
             notes.append(
-                warning(
-                    "ring_outside_outer",
-                    f"第 {key} 圈不在第 {exterior_key} 圈之内，作为地块的另一部分（不是洞）",
-                    f"ring {key} is not inside ring {exterior_key}; read as another part of "
-                    "the parcel, not a hole",
-                    label,
-                )
+                warning("ring_outside_outer", feature=label, ring=key, outer=exterior_key)
             )
     polygon = shapely.Polygon(shell.exterior.coords, holes)
     if parts:
@@ -387,14 +315,7 @@ def _check_declared(
     count = properties.get("boundary_point_count")
     found = sum(len(points) for points in parcel.rings.values())
     if count is not None and count != found:
-        notes.append(
-            warning(
-                "jzd_point_count",
-                f"地块行写有 {count} 个界址点，实际列出 {found} 个",
-                f"the parcel line says {count} boundary points, {found} are listed",
-                label,
-            )
-        )
+        notes.append(warning("jzd_point_count", feature=label, declared=count, found=found))
     declared = properties.get("declared_area")
     plane_m2 = float(geometry.area)
     # Only metre coordinates give a plane area to compare with.
@@ -405,11 +326,9 @@ def _check_declared(
             notes.append(
                 warning(
                     "jzd_area_differs",
-                    f"文件写的地块面积 {declared:g} 与坐标算出的平面面积 {plane_m2 / 10_000:.4f} "
-                    "公顷不符",
-                    f"the declared area {declared:g} differs from the plane area of the "
-                    f"coordinates, {plane_m2 / 10_000:.4f} ha",
-                    label,
+                    feature=label,
+                    declared=f"{declared:g}",
+                    plane=f"{plane_m2 / 10_000:.4f}",
                 )
             )
     return notes
@@ -419,28 +338,14 @@ def read_jzd(path: Path, limits: ReadLimits) -> RawLayer:
     text, encoding = decode_text(path.read_bytes())
     header, parcels, saw_section = _split_sections(text)
     if not saw_section:
-        raise file_error(
-            "jzd_no_parcels_section",
-            f"界址点文件中没有 [{PARCEL_SECTION}] 部分",
-            f"the boundary-point file has no [{PARCEL_SECTION}] section",
-        )
+        raise file_error("jzd_no_parcels_section", section=PARCEL_SECTION)
     if not parcels:
-        raise file_error(
-            "no_features",
-            f"[{PARCEL_SECTION}] 中没有地块行（以 @ 结尾）",
-            f"the [{PARCEL_SECTION}] section has no parcel lines (ending in @)",
-        )
+        raise file_error("no_features.jzd", section=PARCEL_SECTION)
     check_feature_count(len(parcels), limits)
     budget = VertexBudget(limits.max_vertices)
     layer = RawLayer([], [], [], None, FORMAT_NAME, lonlat_by_default=False)
     if encoding == "GBK":
-        layer.problems.append(
-            warning(
-                "text_encoding",
-                "文件不是 UTF-8，按 GBK 编码读取",
-                "the file is not UTF-8; it was read as GBK",
-            )
-        )
+        layer.problems.append(warning("text_encoding"))
     for index, parcel in enumerate(parcels):
         budget.spend(sum(len(points) for points in parcel.rings.values()))
         properties = _properties(parcel)
@@ -468,6 +373,4 @@ def read_jzd(path: Path, limits: ReadLimits) -> RawLayer:
 
 
 def _labelled(problem: Problem, label: str) -> Problem:
-    if problem.feature is not None:
-        return problem
-    return Problem(problem.severity, problem.code, problem.message_zh, problem.message_en, label)
+    return problem if problem.feature is not None else problem.with_feature(label)

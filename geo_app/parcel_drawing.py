@@ -21,7 +21,7 @@ from shapely.geometry.base import BaseGeometry
 from geo_app.catalog import Catalog, LayerSpec, load_layer_frame
 from geo_app.display_datum import from_display_datum
 from geo_app.geodesy import hectares
-from geo_app.i18n import load_strings
+from geo_app.i18n import load_strings, t
 from geo_app.ledger import TARGET_ITEM_ID, TOWNS
 from geo_app.parcel_labels import USE_PREFIX
 from geo_app.problems import InputError, error
@@ -41,24 +41,16 @@ def drawn_geometry(drawing: Mapping[str, Any] | None, datum: str) -> BaseGeometr
     drawing = drawing or {}
     geometry = drawing.get("geometry") if drawing.get("type") == "Feature" else drawing
     if not geometry:
-        raise InputError(error("no_drawing", "还没有绘制地块", "nothing has been drawn yet"))
+        raise InputError(error("no_drawing"))
     try:
         geom = shape(from_display_datum(dict(geometry), datum))
     except (TypeError, ValueError, KeyError, IndexError, AttributeError):
-        raise InputError(
-            error("unreadable_drawing", "无法读取绘制的图形", "the drawn shape cannot be read")
-        ) from None
+        raise InputError(error("unreadable_drawing")) from None
     if geom.geom_type != "Polygon" or geom.is_empty:
-        raise InputError(
-            error("not_polygon", "地块必须是多边形或矩形",
-                  "a parcel must be a polygon or a rectangle")
-        )
+        raise InputError(error("not_polygon.drawing"))
     if not geom.is_valid:
         reason = shapely.is_valid_reason(geom)
-        raise InputError(
-            error("invalid_geometry", f"绘制的多边形自相交或无效（{reason}）",
-                  f"the drawn polygon crosses itself or is invalid ({reason})")
-        )
+        raise InputError(error("invalid_geometry.drawing", reason=reason))
     # Leaflet lists a ring in the order it was clicked; store it as the contract wants.
     return shapely.orient_polygons(geom)
 
@@ -135,8 +127,9 @@ def drawn_properties(fields: ParcelFields, parcel_id: str, user: str, today: dt.
         "id": parcel_id,
         "plan_ref": TARGET_ITEM_ID,
         "accuracy": DRAWN_ACCURACY,
-        "source": f"{user} 于 {today.isoformat()} 在地图上绘制（底图坐标 {datum}）",
-        "source_en": f"drawn on the map by {user} on {today.isoformat()} (tiles in {datum})",
+        "source": t("parcel.source.drawn", "zh", user=user, date=today.isoformat(), datum=datum),
+        "source_en": t("parcel.source.drawn", "en", user=user, date=today.isoformat(),
+                       datum=datum),
     })
     return props
 

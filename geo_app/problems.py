@@ -2,16 +2,57 @@
 
 Reading and validation both report through ``Problem`` so that the CLI and the app can
 print one line per problem, in the user's language, whichever step found it.
+
+The words are in ``strings.toml``. A problem is built from its name and the values its text
+needs: ``error("too_deep.measured", depth=70, limit=64)`` reads ``problem.too_deep.measured``
+and has the code ``too_deep``. The name is the code, followed by ``.variant`` when one code
+is said in more than one way. Values arrive formatted as they are to be printed (numbers with
+their decimals); a value that is itself words, such as a JSON type, is given as
+:class:`Words` so each language gets its own. Texts under ``problem.`` and
+``problem_words.`` are always filled in, so a literal brace is written ``{{`` there.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from geo_app.i18n import load_strings, t
 
 Severity = Literal["error", "warning"]
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
+
+
+@dataclass(frozen=True)
+class Words:
+    """One piece of text in each language, to fill into a problem's text."""
+
+    zh: str
+    en: str
+
+    def in_lang(self, lang: Lang) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+def _filled(text: str, lang: Lang, values: Mapping[str, Any]) -> str:
+    in_lang = {
+        name: value.in_lang(lang) if isinstance(value, Words) else value
+        for name, value in values.items()
+    }
+    return text.format(**in_lang)
+
+
+def _both(key: str, values: Mapping[str, Any]) -> Words:
+    """The strings.toml text ``key`` filled with ``values``, in each language."""
+    strings = load_strings()
+    return Words(*(_filled(strings.get(key, lang), lang, values) for lang in LANGS))
+
+
+def words(name: str, /, **values: Any) -> Words:
+    """The words ``problem_words.<name>`` in both languages (a type, a hint, a note)."""
+    return _both(f"problem_words.{name}", values)
 
 
 @dataclass(frozen=True)
@@ -33,21 +74,45 @@ class Problem:
 
     def line(self, lang: Lang = "zh") -> str:
         """One printable line: ``feature p-1: reason``, prefixed ``warning:`` for warnings."""
-        if lang == "zh":
-            subject = f"要素 {self.feature}：" if self.feature is not None else "文件："
-            prefix = "警告：" if self.severity == "warning" else ""
-        else:
-            subject = f"feature {self.feature}: " if self.feature is not None else "file: "
-            prefix = "warning: " if self.severity == "warning" else ""
-        return f"{prefix}{subject}{self.message(lang)}"
+        subject = "file" if self.feature is None else "feature"
+        return t(
+            f"problem_line.{self.severity}.{subject}",
+            lang,
+            feature=self.feature,
+            message=self.message(lang),
+        )
+
+    def with_feature(self, feature: str | None) -> Problem:
+        """The same problem, said of ``feature``."""
+        return replace(self, feature=feature)
+
+    def noted(self, name: str, /, *, severity: Severity | None = None, **values: Any) -> Problem:
+        """The problem with the note ``problem_words.<name>`` added to its text."""
+        note = words(name, **values)
+        return replace(
+            self,
+            severity=severity or self.severity,
+            message_zh=self.message_zh + note.zh,
+            message_en=self.message_en + note.en,
+        )
 
 
-def error(code: str, zh: str, en: str, feature: str | None = None) -> Problem:
-    return Problem("error", code, zh, en, feature)
+def _problem(
+    severity: Severity, name: str, feature: str | None, values: Mapping[str, Any]
+) -> Problem:
+    texts = _both(f"problem.{name}", values)
+    code = name.partition(".")[0]
+    return Problem(severity, code, texts.zh, texts.en, feature)
 
 
-def warning(code: str, zh: str, en: str, feature: str | None = None) -> Problem:
-    return Problem("warning", code, zh, en, feature)
+def error(name: str, /, *, feature: str | None = None, **values: Any) -> Problem:
+    """The error ``problem.<name>`` of strings.toml, its text filled with ``values``."""
+    return _problem("error", name, feature, values)
+
+
+def warning(name: str, /, *, feature: str | None = None, **values: Any) -> Problem:
+    """The warning ``problem.<name>`` of strings.toml, its text filled with ``values``."""
+    return _problem("warning", name, feature, values)
 
 
 class InputError(ValueError):

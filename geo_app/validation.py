@@ -23,7 +23,8 @@ from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
 from geo_app.crs import CoordinateSystem
-from geo_app.problems import InputError, Lang, Problem, error, warning
+from geo_app.i18n import load_strings
+from geo_app.problems import InputError, Lang, Problem, error, warning, words
 from geo_app.reading import DEFAULT_LIMITS, ReadLimits, VectorData, read_vector
 from geo_app.values import is_blank, is_missing
 
@@ -135,7 +136,7 @@ def validate_frame(
     ``boundary`` (lon/lat) turns on the outside-the-district warning.
     """
     if len(frame) == 0:
-        return [error("no_features", "文件中没有要素", "the file contains no features")]
+        return [error("no_features.file")]
     if labels is None:
         labels, has_id = _default_labels(frame)
     if has_id is None:
@@ -144,16 +145,12 @@ def validate_frame(
     checks = _GeometryChecks(geoms, expect_polygons, skip_rows)
     per_row: dict[int, list[Problem]] = {}
     for row, problem in checks.problems(boundary):
-        per_row.setdefault(row, []).append(_named(problem, labels[row]))
+        per_row.setdefault(row, []).append(problem.with_feature(labels[row]))
     file_level: list[Problem] = []
     for row, problem in _attribute_problems(frame, required_fields, allowed_values, file_level):
-        per_row.setdefault(row, []).append(_named(problem, labels[row]))
+        per_row.setdefault(row, []).append(problem.with_feature(labels[row]))
     file_level += _duplicate_ids(labels, has_id)
     return file_level + [p for row in sorted(per_row) for p in per_row[row]]
-
-
-def _named(problem: Problem, label: str) -> Problem:
-    return Problem(problem.severity, problem.code, problem.message_zh, problem.message_en, label)
 
 
 def _default_labels(frame: pd.DataFrame) -> tuple[list[str], list[bool]]:
@@ -165,17 +162,6 @@ def _default_labels(frame: pd.DataFrame) -> tuple[list[str], list[bool]]:
         has_id.append(usable)
     return labels, has_id
 
-
-_TYPE_NAMES: dict[int, tuple[str, str]] = {
-    0: ("点", "a point"),
-    1: ("线", "a line"),
-    2: ("线环", "a linear ring"),
-    3: ("多边形", "a polygon"),
-    4: ("多点", "several points"),
-    5: ("多线", "several lines"),
-    6: ("多多边形", "several polygons"),
-    7: ("几何集合", "a geometry collection"),
-}
 
 _POLYGONAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
 
@@ -198,13 +184,9 @@ class _GeometryChecks:
         found: list[tuple[int, Problem]] = []
         geoms = self.geoms
         for row in self._take(shapely.is_missing(geoms)):
-            found.append(
-                (row, error("no_geometry", "没有几何（geometry 为空值）", "has no geometry"))
-            )
+            found.append((row, error("no_geometry")))
         for row in self._take(shapely.is_empty(geoms)):
-            found.append(
-                (row, error("empty_geometry", "几何是空的（没有坐标）", "the geometry is empty"))
-            )
+            found.append((row, error("empty_geometry.no_coordinates")))
         if self.expect_polygons:
             for row in self._take(~self._polygonal(geoms)):
                 found.append((row, _not_polygon(geoms[row])))
@@ -238,43 +220,13 @@ class _GeometryChecks:
         misfit = np.bincount(owner, ~swapped_fits, minlength=n) > 0
         found: list[tuple[int, Problem]] = []
         for row in self._take(not_finite):
-            found.append(
-                (
-                    row,
-                    error(
-                        "not_finite",
-                        "坐标中有 NaN 或无穷大，它们不是有效数字",
-                        "the coordinates contain NaN or infinity, which are not valid numbers",
-                    ),
-                )
-            )
+            found.append((row, error("not_finite.coordinates")))
         for row in self._take(out & ~misfit):
-            found.append(
-                (
-                    row,
-                    error(
-                        "swapped_lat_lon",
-                        "经纬度顺序似乎颠倒了（纬度写在前）；应为 [经度, 纬度]",
-                        "latitude and longitude look swapped (latitude first); "
-                        "the order must be [lon, lat]",
-                    ),
-                )
-            )
+            found.append((row, error("swapped_lat_lon.features")))
         for row in self._take(out):
             first = coords[owner == row][0]
-            found.append(
-                (
-                    row,
-                    error(
-                        "out_of_range",
-                        f"坐标超出经纬度范围（如 {first[0]:.6g}, {first[1]:.6g}）；"
-                        "经度应在 ±180、纬度在 ±90 之内",
-                        f"the coordinates are outside longitude/latitude range (e.g. "
-                        f"{first[0]:.6g}, {first[1]:.6g}); lon must be within ±180 and "
-                        "lat within ±90",
-                    ),
-                )
-            )
+            problem = error("out_of_range.features", x=f"{first[0]:.6g}", y=f"{first[1]:.6g}")
+            found.append((row, problem))
         return found
 
     def _validity_problems(self) -> list[tuple[int, Problem]]:
@@ -300,86 +252,50 @@ class _GeometryChecks:
         found: list[tuple[int, Problem]] = []
         for row, meets, covered in zip(rows, touches, inside, strict=True):
             if not meets:
-                found.append(
-                    (
-                        int(row),
-                        warning(
-                            "outside_district",
-                            "位于双阳区边界之外",
-                            "lies outside Shuangyang District",
-                        ),
-                    )
-                )
+                found.append((int(row), warning("outside_district")))
             elif not covered:
-                found.append(
-                    (
-                        int(row),
-                        warning(
-                            "partly_outside_district",
-                            "部分超出双阳区边界",
-                            "extends beyond the Shuangyang District boundary",
-                        ),
-                    )
-                )
+                found.append((int(row), warning("partly_outside_district")))
         return found
 
 
 def _not_polygon(geom: BaseGeometry) -> Problem:
-    zh, en = _TYPE_NAMES.get(int(shapely.get_type_id(geom)), ("其他几何", "another geometry"))
-    return error(
-        "not_polygon",
-        f"是{zh}，不是多边形；只有多边形才有面积",
-        f"is {en}, not a polygon; only polygons have an area",
-    )
+    kind = geom.geom_type.lower()
+    if f"problem_words.geometry_type.{kind}" not in load_strings():
+        kind = "other"
+    return error("not_polygon.features", kind=words(f"geometry_type.{kind}"))
 
 
 _REASON = re.compile(r"^(?P<what>[^\[]*?)\s*\[(?P<x>\S+) (?P<y>\S+)\]\s*$")
 
-_REASONS: dict[str, tuple[str, str, str]] = {
-    "Self-intersection": ("self_intersection", "边界自相交", "the boundary crosses itself"),
-    "Ring Self-intersection": (
-        "self_intersection",
-        "环自相交（边界打结）",
-        "a ring touches or crosses itself",
-    ),
-    "Too few points in geometry component": (
-        "too_few_points",
-        "环的不同点太少，围不成面",
-        "a ring has too few distinct points to enclose an area",
-    ),
-    "Hole lies outside shell": (
-        "hole_outside",
-        "洞在外边界之外",
-        "a hole lies outside the outer ring",
-    ),
-    "Holes are nested": ("nested_holes", "洞套在另一个洞里", "a hole lies inside another hole"),
-    "Nested shells": ("nested_shells", "一个多边形套在另一个里", "one polygon lies inside another"),
-    "Interior is disconnected": (
-        "disconnected_interior",
-        "洞把多边形切成了几块",
-        "the holes cut the polygon into pieces",
-    ),
-    "Duplicate Rings": ("duplicate_rings", "有重复的环", "a ring is repeated"),
-    "Invalid Coordinate": ("not_finite", "有无效坐标", "a coordinate is not a valid number"),
-    "Ring is not closed": ("ring_not_closed", "环没有闭合", "a ring is not closed"),
+# GEOS's reasons for an invalid geometry, and the problems (strings.toml problem.<name>)
+# that explain them; other reasons are shown as GEOS gives them.
+GEOS_REASONS: dict[str, str] = {
+    "Self-intersection": "self_intersection.boundary",
+    "Ring Self-intersection": "self_intersection.ring",
+    "Too few points in geometry component": "too_few_points.ring",
+    "Hole lies outside shell": "hole_outside",
+    "Holes are nested": "nested_holes",
+    "Nested shells": "nested_shells",
+    "Interior is disconnected": "disconnected_interior",
+    "Duplicate Rings": "duplicate_rings",
+    "Invalid Coordinate": "not_finite.geos",
+    "Ring is not closed": "ring_not_closed.geos",
 }
 
 
 def _invalid_geometry(reason: str) -> Problem:
     match = _REASON.match(reason or "")
     what = match.group("what") if match else (reason or "")
-    code, zh, en = _REASONS.get(
-        what, ("invalid_geometry", f"几何无效（{what}）", f"invalid ({what})")
-    )
+    name = GEOS_REASONS.get(what)
+    problem = error(name) if name else error("invalid_geometry.features", reason=what)
     if match:
         try:
             x, y = float(match.group("x")), float(match.group("y"))
         except ValueError:
             pass
         else:
-            zh += f"，位置约 {x:.6f}, {y:.6f}"
-            en += f" near {x:.6f}, {y:.6f}"
-    return error(code, zh, en)
+            problem = problem.noted("near", x=f"{x:.6f}", y=f"{y:.6f}")
+    return problem
 
 
 def _attribute_problems(
@@ -391,26 +307,11 @@ def _attribute_problems(
     found: list[tuple[int, Problem]] = []
     for name in required_fields:
         if name not in frame.columns:
-            file_level.append(
-                error(
-                    "missing_attribute",
-                    f"所有要素都缺少属性 {name}",
-                    f"the attribute {name!r} is missing from every feature",
-                )
-            )
+            file_level.append(error("missing_attribute.every_feature", name=name))
             continue
         for row, value in enumerate(frame[name].tolist()):
             if is_blank(value):
-                found.append(
-                    (
-                        row,
-                        error(
-                            "missing_attribute",
-                            f"缺少属性 {name}",
-                            f"the attribute {name!r} is missing",
-                        ),
-                    )
-                )
+                found.append((row, error("missing_attribute.feature", name=name)))
     for name, allowed in (allowed_values or {}).items():
         if name not in frame.columns:
             continue
@@ -418,16 +319,10 @@ def _attribute_problems(
         choices = ", ".join(str(v) for v in allowed)
         for row, value in enumerate(frame[name].tolist()):
             if not is_blank(value) and value not in allowed:
-                found.append(
-                    (
-                        row,
-                        error(
-                            "unexpected_value",
-                            f"属性 {name} 的值 {value!r} 不在允许的范围内（{choices}）",
-                            f"{name} is {value!r}, expected one of: {choices}",
-                        ),
-                    )
+                problem = error(
+                    "unexpected_value.attribute", name=name, value=value, choices=choices
                 )
+                found.append((row, problem))
     return found
 
 
@@ -441,12 +336,7 @@ def _duplicate_ids(labels: Sequence[str], has_id: Sequence[bool]) -> list[Proble
         if len(rows) > 1:
             listed = ", ".join(f"#{r}" for r in rows[:10]) + (" …" if len(rows) > 10 else "")
             found.append(
-                error(
-                    "duplicate_id",
-                    f"id {label} 被 {len(rows)} 个要素重复使用（{listed}）",
-                    f"the id {label!r} is used by {len(rows)} features ({listed})",
-                    label,
-                )
+                error("duplicate_id", feature=label, id=label, count=len(rows), listed=listed)
             )
     return found
 
@@ -454,24 +344,12 @@ def _duplicate_ids(labels: Sequence[str], has_id: Sequence[bool]) -> list[Proble
 def check_point(cs: CoordinateSystem, x: float, y: float) -> Problem | None:
     """Why a single coordinate pair cannot be in ``cs``, or None when it can."""
     if not (np.isfinite(x) and np.isfinite(y)):
-        return error("not_finite", "坐标必须是有限的数字", "the coordinates must be finite numbers")
+        return error("not_finite.point")
     if cs.is_geographic:
         if abs(x) <= 90 and 90 < abs(y) <= 180:
-            return error(
-                "swapped_lat_lon",
-                f"({x}, {y}) 似乎是 [纬度, 经度]；请先写经度",
-                f"({x}, {y}) looks like [lat, lon]; give the longitude first",
-            )
+            return error("swapped_lat_lon.point", x=x, y=y)
         if abs(x) > 180 or abs(y) > 90:
-            return error(
-                "out_of_range",
-                f"({x}, {y}) 不是 {cs.key} 的经纬度（经度 ±180、纬度 ±90 之内）",
-                f"({x}, {y}) is not a {cs.key} longitude/latitude (lon within ±180, lat ±90)",
-            )
+            return error("out_of_range.point", x=x, y=y, crs=cs.key)
     elif abs(x) <= 180 and abs(y) <= 90:
-        return error(
-            "crs_mismatch",
-            f"({x}, {y}) 像经纬度（度），但 {cs.key} 以米为单位",
-            f"({x}, {y}) looks like degrees (lon/lat), but {cs.key} is in metres",
-        )
+        return error("crs_mismatch.point", x=x, y=y, crs=cs.key)
     return None

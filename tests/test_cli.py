@@ -313,6 +313,8 @@ def test_usage_errors_exit_2():
     assert run("nonsense")[0] == 2
     assert run("area")[0] == 2
     code, _, err = run("validate", "x.geojson", "--crs", "nowhere")
+    assert code == 2 and "未知的坐标系 'nowhere'" in err
+    code, _, err = run("validate", "x.geojson", "--crs", "nowhere", "--lang", "en")
     assert code == 2 and "unknown coordinate system 'nowhere'" in err
     assert run("convert", "--from", "wgs84", "--to", "gk42", "abc", "1")[0] == 2
     assert run("--help")[0] == 0

@@ -116,3 +116,10 @@ def test_each_subcommand_help_follows_the_language(name, monkeypatch):
     assert not CJK.search(out_en.replace("界址点", ""))
     monkeypatch.setenv("GEO_APP_LANG", "en")
     assert help_text(name, "--help")[1] == out_en
+
+
+def test_history_help_gives_the_default_limit_in_both_languages():
+    for lang in LANGS:
+        code, out = help_text("history", "--help", "--lang", lang)
+        assert code == 0 and t("cli.history.limit", lang) in out and "50" in out
+    assert t("cli.history.limit", "en") == "at most N (default 50)"

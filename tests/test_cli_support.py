@@ -10,8 +10,9 @@ from geo_app.cli_support import (
     format_ha,
     format_optional_ha,
     table_lines,
+    translator,
 )
-from geo_app.problems import error, warning
+from geo_app.problems import Problem
 
 
 def test_tables_align_chinese_text_by_its_terminal_width():
@@ -21,9 +22,11 @@ def test_tables_align_chinese_text_by_its_terminal_width():
 
 
 def test_crs_argument_accepts_names_and_refuses_unknown_ones():
-    assert crs_argument("gk42").key == "gk42"
-    with pytest.raises(argparse.ArgumentTypeError):
-        crs_argument("EPSG:nope")
+    assert crs_argument(translator("en"))("gk42").key == "gk42"
+    with pytest.raises(argparse.ArgumentTypeError, match="unknown coordinate system 'EPSG:nope'"):
+        crs_argument(translator("en"))("EPSG:nope")
+    with pytest.raises(argparse.ArgumentTypeError, match="未知的坐标系 'EPSG:nope'"):
+        crs_argument(translator("zh"))("EPSG:nope")
 
 
 def test_hectares_print_with_two_or_four_decimals():
@@ -38,7 +41,9 @@ def test_console_speaks_the_chosen_language_and_lists_problems():
     assert console.text("cli.totals.heading") == "Land-supply ledger"
     assert console.text("cli.import.workspace", path="ws") == "workspace: ws"
     assert Console(out, err, "zh").text("cli.import.workspace", path="ws") == "工作区：ws"
-    console.problems([error("x", "坏", "bad", "p-1"), warning("y", "注意", "careful")])
+    console.problems(
+        [Problem("error", "x", "坏", "bad", "p-1"), Problem("warning", "y", "注意", "careful")]
+    )
     assert err.getvalue().splitlines() == ["feature p-1: bad", "warning: file: careful"]
     assert out.getvalue() == ""
 

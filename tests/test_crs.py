@@ -50,6 +50,17 @@ def test_parse_crs_rejects_unknown_names(text):
         parse_crs(text)
 
 
+def test_an_unknown_name_is_said_in_either_language():
+    with pytest.raises(UnknownCRSError) as info:
+        parse_crs("mars2000")
+    assert str(info.value) == info.value.message("en")
+    assert info.value.message("en").startswith("unknown coordinate system 'mars2000'; use one of")
+    assert info.value.message("zh").startswith("未知的坐标系 'mars2000'；请使用 wgs84")
+    with pytest.raises(UnknownCRSError) as info:
+        parse_crs("EPSG:999999")
+    assert info.value.message("zh") == "EPSG:999999 不是 PROJ 认识的坐标系"
+
+
 def test_from_pyproj():
     assert from_pyproj(None) is None
     assert from_pyproj(CRS.from_epsg(4530)) is GK42

@@ -91,7 +91,7 @@ def read_vector(
     check_is_readable_file(path, limits)
     head = read_head(path)
     if not head.strip() and path.stat().st_size == len(head):
-        raise file_error("empty_file", "文件只有空白字符", "the file contains only whitespace")
+        raise file_error("empty_file.whitespace")
     content = sniff(head)
     # 界址点 text and CSV/XLSX coordinate tables; imported here, as they build on this package.
     from geo_app.planner_formats import own_reader
@@ -118,11 +118,7 @@ def _to_lonlat(raw: RawLayer, override: CoordinateSystem | None) -> VectorData:
             with np.errstate(all="ignore"):
                 geometries = shapely.transform(geometries, converter.transform_xy)
         except (ProjError, ValueError) as exc:
-            raise file_error(
-                "conversion_failed",
-                f"无法从 {source.key} 转换为经纬度（{exc}）",
-                f"cannot convert from {source.key} to lon/lat ({exc})",
-            ) from None
+            raise file_error("conversion_failed", crs=source.key, reason=exc) from None
     ids, labels, has_id = _identities(raw)
     properties = pd.DataFrame.from_records(raw.properties, index=range(len(raw.properties)))
     if "geometry" in properties.columns:

@@ -11,7 +11,7 @@ import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 from geo_app.crs import CoordinateSystem
-from geo_app.problems import InputError, Problem, error
+from geo_app.problems import InputError, Problem, Words, error, words
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,9 @@ class RawLayer:
     unreadable_rows: set[int] = field(default_factory=set)
 
 
-def file_error(code: str, zh: str, en: str) -> InputError:
-    return InputError(error(code, zh, en))
+def file_error(name: str, /, **values: Any) -> InputError:
+    """The error ``problem.<name>`` about the whole file, ready to raise."""
+    return InputError(error(name, **values))
 
 
 def mb(size: int) -> str:
@@ -56,9 +57,7 @@ def mb(size: int) -> str:
 def check_feature_count(count: int, limits: ReadLimits) -> None:
     if count > limits.max_features:
         raise file_error(
-            "too_many_features",
-            f"要素过多：{count:,} 个，上限 {limits.max_features:,}",
-            f"too many features: {count:,}, the limit is {limits.max_features:,}",
+            "too_many_features", count=f"{count:,}", limit=f"{limits.max_features:,}"
         )
 
 
@@ -70,25 +69,26 @@ class VertexBudget:
     def spend(self, count: int) -> None:
         self.used += count
         if self.used > self.limit:
-            raise file_error(
-                "too_many_vertices",
-                f"顶点过多：超过 {self.limit:,} 个",
-                f"too many vertices: more than {self.limit:,}",
-            )
+            raise file_error("too_many_vertices", limit=f"{self.limit:,}")
 
 
-def json_type(value: Any) -> tuple[str, str]:
+def json_type(value: Any) -> Words:
+    """What kind of JSON value ``value`` is, in words."""
+    return words(f"json_type.{_json_kind(value)}")
+
+
+def _json_kind(value: Any) -> str:
     if value is None:
-        return "null", "null"
+        return "null"
     if isinstance(value, bool):
-        return "true/false", "true/false"
+        return "boolean"
     if isinstance(value, int | float):
-        return "数字", "a number"
+        return "number"
     if isinstance(value, str):
-        return "文本", "text"
+        return "text"
     if isinstance(value, list):
-        return "列表", "a list"
-    return "对象", "an object"
+        return "list"
+    return "object"
 
 
 def short(value: Any, limit: int = 40) -> str:

@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
 from geo_app.crs import GK42, GK126, WGS84, CoordinateSystem
-from geo_app.problems import InputError, Problem, warning
+from geo_app.problems import InputError, Problem, Words, error, warning, words
 from geo_app.reading.base import CrsOrigin, RawLayer, file_error
 
 
@@ -67,26 +67,10 @@ def _example(x: NDArray, y: NDArray) -> str:
 def _guess_failure(guess: CrsGuess, x: NDArray, y: NDArray) -> InputError:
     sample = _example(x, y)
     if guess.kind == "swapped_lonlat":
-        return file_error(
-            "swapped_lat_lon",
-            f"经纬度顺序似乎颠倒了：{sample} 像是 [纬度, 经度]；GeoJSON 要求 [经度, 纬度]",
-            f"the coordinate order looks swapped: {sample} looks like [lat, lon]; "
-            "GeoJSON needs [lon, lat]",
-        )
+        return file_error("swapped_lat_lon.file", sample=sample)
     if guess.kind == "swapped_gk":
-        return file_error(
-            "swapped_northing_easting",
-            f"坐标顺序似乎是 [北坐标, 东坐标]：{sample}；请改为 [东坐标, 北坐标]",
-            f"the coordinates look like [northing, easting]: {sample}; "
-            "they must be [easting, northing]",
-        )
-    return file_error(
-        "projected_without_crs",
-        f"坐标是投影坐标（如 {sample}）但文件没有坐标系；"
-        "请用 --crs 指定（如 gk42、gk126、EPSG:NNNN）",
-        f"projected coordinates (e.g. {sample}) but no coordinate system; "
-        "pass --crs (e.g. gk42, gk126, EPSG:NNNN)",
-    )
+        return file_error("swapped_northing_easting", sample=sample)
+    return file_error("projected_without_crs", sample=sample)
 
 
 def finite_coordinates(geometries: Iterable[BaseGeometry | None]) -> tuple[NDArray, NDArray]:
@@ -110,11 +94,7 @@ def choose_crs(
             override,
             "option",
             [
-                warning(
-                    "crs_overridden",
-                    f"文件声明的坐标系是 {declared.key}，按 --crs 指定的 {override.key} 处理",
-                    f"the file declares {declared.key}; {override.key} given with --crs is used",
-                )
+                warning("crs_overridden", declared=declared.key, given=override.key)
             ],
         )
     if raw.declared_crs is not None:
@@ -127,14 +107,7 @@ def choose_crs(
         return (
             WGS84,
             "assumed",
-            [
-                warning(
-                    "crs_assumed",
-                    "文件没有坐标系；数值像经纬度，按 WGS84 处理",
-                    "the file has no coordinate system; the numbers look like longitude/latitude, "
-                    "WGS84 assumed",
-                )
-            ],
+            [warning("crs_assumed.lonlat")],
         )
     if guess.crs is not None:
         cs = guess.crs
@@ -143,11 +116,7 @@ def choose_crs(
             "assumed",
             [
                 warning(
-                    "crs_assumed",
-                    f"文件没有坐标系；数值像 {cs.key}（{cs.label_zh}），按此处理；"
-                    "如不对请用 --crs 指定",
-                    f"the file has no coordinate system; the numbers look like {cs.key} "
-                    f"({cs.label_en}), assumed; pass --crs if that is wrong",
+                    "crs_assumed.projected", crs=cs.key, label=Words(cs.label_zh, cs.label_en)
                 )
             ],
         )
@@ -158,24 +127,16 @@ def _check_numbers_fit(cs: CoordinateSystem, x: NDArray, y: NDArray, origin: str
     """Catch a coordinate system that cannot be the one the numbers are in."""
     if x.size == 0:
         return
-    said_zh = "--crs 指定的" if origin == "option" else "文件声明的"
-    said_en = "given with --crs" if origin == "option" else "declared by the file"
+    said = words(f"crs_origin.{origin}")
     guess = guess_crs(x, y)
     if cs.is_geographic and guess.kind != "lonlat":
         if guess.kind in ("swapped_lonlat", "swapped_gk"):
             raise _guess_failure(guess, x, y)
-        hint = f"; try --crs {guess.crs.key}" if guess.crs is not None else ""
-        hint_zh = f"；可试 --crs {guess.crs.key}" if guess.crs is not None else ""
-        raise file_error(
-            "crs_mismatch",
-            f"坐标 {_example(x, y)} 不是经纬度，与{said_zh}坐标系 {cs.key} 不符{hint_zh}",
-            f"the coordinates {_example(x, y)} are not degrees, so they cannot be in {cs.key} "
-            f"as {said_en}{hint}",
+        problem = error(
+            "crs_mismatch.not_degrees", sample=_example(x, y), origin=said, crs=cs.key
         )
+        if guess.crs is not None:
+            problem = problem.noted("try_crs", crs=guess.crs.key)
+        raise InputError(problem)
     if not cs.is_geographic and _within(np.abs(x), 0, 180) and _within(np.abs(y), 0, 90):
-        raise file_error(
-            "crs_mismatch",
-            f"坐标 {_example(x, y)} 像经纬度（度），但{said_zh}坐标系 {cs.key} 以米为单位",
-            f"the coordinates {_example(x, y)} look like degrees (lon/lat), but {cs.key} "
-            f"{said_en} is in metres",
-        )
+        raise file_error("crs_mismatch.degrees", sample=_example(x, y), origin=said, crs=cs.key)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
+from geo_app.problems import words
 from geo_app.reading.base import ReadLimits, file_error, mb
 from geo_app.reading.geojson import decode_json_text
 
@@ -14,30 +15,18 @@ def check_is_readable_file(path: Path, limits: ReadLimits) -> None:
     try:
         stat = path.stat()
     except FileNotFoundError:
-        raise file_error(
-            "no_such_file", f"找不到文件 {name}", f"there is no file called {name}"
-        ) from None
+        raise file_error("no_such_file", name=name) from None
     except OSError as exc:
-        raise file_error(
-            "unreadable", f"无法读取 {name}：{exc.strerror}", f"cannot read {name}: {exc.strerror}"
-        ) from None
+        raise file_error("unreadable.named", name=name, reason=exc.strerror) from None
     if path.is_dir():
-        raise file_error(
-            "is_directory",
-            f"{name} 是文件夹，不是文件（请指定其中的矢量文件）",
-            f"{name} is a folder, not a file (name the vector file inside it)",
-        )
+        raise file_error("is_directory", name=name)
     if not path.is_file():
-        raise file_error(
-            "not_regular_file", f"{name} 不是普通文件", f"{name} is not a regular file"
-        )
+        raise file_error("not_regular_file", name=name)
     if stat.st_size == 0:
-        raise file_error("empty_file", "文件是空的（0 字节）", "the file is empty (0 bytes)")
+        raise file_error("empty_file.no_bytes")
     if stat.st_size > limits.max_file_bytes:
         raise file_error(
-            "file_too_large",
-            f"文件过大：{mb(stat.st_size)}，上限 {mb(limits.max_file_bytes)}",
-            f"the file is too large: {mb(stat.st_size)}, the limit is {mb(limits.max_file_bytes)}",
+            "file_too_large", size=mb(stat.st_size), limit=mb(limits.max_file_bytes)
         )
 
 
@@ -46,32 +35,17 @@ def read_head(path: Path, size: int = 8192) -> bytes:
         with path.open("rb") as handle:
             return handle.read(size)
     except OSError as exc:
-        raise file_error(
-            "unreadable", f"无法读取文件：{exc.strerror}", f"cannot read the file: {exc.strerror}"
-        ) from None
+        raise file_error("unreadable.file", reason=exc.strerror) from None
 
 
 def read_all(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise file_error(
-            "unreadable", f"无法读取文件：{exc.strerror}", f"cannot read the file: {exc.strerror}"
-        ) from None
+        raise file_error("unreadable.file", reason=exc.strerror) from None
 
 
 ContentKind = Literal["json", "zip", "sqlite", "xml", "shp", "binary", "text"]
-
-
-_CONTENT_NAMES: dict[str, tuple[str, str]] = {
-    "json": ("JSON 文本", "JSON text"),
-    "zip": ("ZIP 压缩包", "a ZIP archive"),
-    "sqlite": ("SQLite/GeoPackage 数据库", "an SQLite/GeoPackage database"),
-    "xml": ("XML 文本（如 KML）", "XML text (such as KML)"),
-    "shp": ("Shapefile 的 .shp 部分", "the .shp part of a Shapefile"),
-    "binary": ("二进制数据", "binary data"),
-    "text": ("普通文本", "plain text"),
-}
 
 
 # What each extension promises about the content.
@@ -141,10 +115,9 @@ def check_name_matches_content(path: Path, content: ContentKind, head: bytes) ->
     # where it breaks; only clearly different content is reported here.
     if promised == "json" and content == "text":
         return
-    found_zh, found_en = _CONTENT_NAMES[content]
-    fmt = EXTENSION_FORMAT[ext]
     raise file_error(
         "wrong_format",
-        f"文件名是 {fmt}（{ext}），但内容是{found_zh}",
-        f"the file is named as {fmt} ({ext}) but contains {found_en}",
+        format=EXTENSION_FORMAT[ext],
+        extension=ext,
+        found=words(f"content.{content}"),
     )

@@ -49,11 +49,7 @@ def read_with_gdal(path: Path, content: ContentKind, limits: ReadLimits) -> RawL
         except Exception as exc:  # GDAL raises many kinds of error for unreadable files
             raise _unreadable(name, content, exc) from None
         if not layers:
-            raise file_error(
-                "no_geometry_layer",
-                f"{name} 中没有带几何的图层",
-                f"{name} has no layer with geometries",
-            )
+            raise file_error("no_geometry_layer", name=name)
         # Shapefiles without a .cpg: GBK or UTF-8, chosen from the text and said.
         encoding = shapefile_encoding(path)
         frames = [
@@ -61,11 +57,7 @@ def read_with_gdal(path: Path, content: ContentKind, limits: ReadLimits) -> RawL
         ]
     crs_set = {frame.crs.to_wkt() if frame.crs is not None else None for frame in frames}
     if len(crs_set) > 1:
-        raise file_error(
-            "mixed_crs",
-            f"{name} 的各图层坐标系不同，无法一并读取",
-            f"the layers of {name} use different coordinate systems",
-        )
+        raise file_error("mixed_crs.layers", name=name)
     frame = pd.concat(frames) if len(frames) > 1 else frames[0]
     check_feature_count(len(frame), limits)
     geometries = list(frame.geometry.array)
@@ -120,26 +112,14 @@ def _declared_gdal_crs(crs: Any) -> CoordinateSystem | None:
     try:
         return from_pyproj(crs)
     except UnknownCRSError:
-        raise file_error(
-            "unknown_file_crs",
-            f"文件的坐标系（{crs.name}）没有 EPSG 代码，无法识别；请用 --crs 指定",
-            f"the file's coordinate system ({crs.name}) has no EPSG code; pass --crs",
-        ) from None
+        raise file_error("unknown_file_crs.no_epsg", name=crs.name) from None
 
 
 def _unreadable(name: str, content: ContentKind, exc: Exception) -> InputError:
     detail = str(exc).split("\n")[0].split(";")[0][:160]
     if content == "zip":
-        return file_error(
-            "unreadable_zip",
-            f"无法读取压缩包 {name} 中的矢量数据（{detail}）",
-            f"the vector data in the zip archive {name} cannot be read ({detail})",
-        )
-    return file_error(
-        "unreadable",
-        f"{name} 不是可读取的矢量文件（{detail}）",
-        f"{name} is not a vector file that can be read ({detail})",
-    )
+        return file_error("unreadable_zip", name=name, reason=detail)
+    return file_error("unreadable.vector", name=name, reason=detail)
 
 
 _SHAPEFILE_PARTS = (".shx", ".dbf")
@@ -159,18 +139,11 @@ def _check_zip(path: Path, limits: ReadLimits) -> None:
         if any(name.lower().endswith(_OTHER_VECTOR_MEMBERS) for name in names):
             return
         listing = ", ".join(names[:5]) + (" …" if len(names) > 5 else "") or "—"
-        raise file_error(
-            "zip_without_shapefile",
-            f"压缩包中没有 Shapefile（.shp），只有：{listing}",
-            f"the zip archive holds no Shapefile (.shp), only: {listing}",
-        )
+        raise file_error("zip_without_shapefile", listing=listing)
     for shapefile in shapefiles:
         stem = shapefile[:-4]
         for part in _SHAPEFILE_PARTS:
             if (stem + part).lower() not in lowered:
                 raise file_error(
-                    "shapefile_incomplete",
-                    f"压缩包中的 {shapefile} 缺少配套文件 {Path(stem).name}{part}",
-                    f"{shapefile} in the zip archive lacks its companion file "
-                    f"{Path(stem).name}{part}",
+                    "shapefile_incomplete", shapefile=shapefile, companion=Path(stem).name + part
                 )

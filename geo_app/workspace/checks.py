@@ -48,35 +48,22 @@ def _as_multipolygon(geometry: BaseGeometry, parcel_id: str) -> BaseGeometry:
         parts = [p for p in shapely.get_parts(geometry) if p.geom_type == "Polygon"]
         if parts and len(parts) == len(shapely.get_parts(geometry)):
             return shapely.MultiPolygon(parts)
-    raise refusal(
-        "not_polygon",
-        "地块必须是多边形",
-        "a parcel must be a polygon",
-        parcel_id,
-    )
+    raise refusal("not_polygon.parcel", feature=parcel_id)
 
 
 def checked_geometry(geometry: BaseGeometry, parcel_id: str) -> BaseGeometry:
     """Only usable parcels enter the workspace: polygonal, lon/lat, valid, non-empty."""
     multi = _as_multipolygon(geometry, parcel_id)
     if multi.is_empty:
-        raise refusal("empty_geometry", "几何是空的", "the geometry is empty", parcel_id)
+        raise refusal("empty_geometry.parcel", feature=parcel_id)
     coords = shapely.get_coordinates(multi)
     if not np.isfinite(coords).all() or (np.abs(coords[:, 0]) > 180).any() or (
         np.abs(coords[:, 1]) > 90
     ).any():
-        raise refusal(
-            "out_of_range",
-            "坐标不是有效的经纬度",
-            "the coordinates are not valid longitude/latitude",
-            parcel_id,
-        )
+        raise refusal("out_of_range.parcel", feature=parcel_id)
     if not multi.is_valid:
         raise refusal(
-            "invalid_geometry",
-            f"几何无效（{shapely.is_valid_reason(multi)}）",
-            f"the geometry is invalid ({shapely.is_valid_reason(multi)})",
-            parcel_id,
+            "invalid_geometry.parcel", feature=parcel_id, reason=shapely.is_valid_reason(multi)
         )
     return multi
 
@@ -84,14 +71,14 @@ def checked_geometry(geometry: BaseGeometry, parcel_id: str) -> BaseGeometry:
 def checked_id(parcel_id: Any) -> str:
     text = str(parcel_id).strip() if parcel_id is not None else ""
     if not text:
-        raise refusal("missing_id", "地块缺少编号", "the parcel has no id")
+        raise refusal("missing_id")
     return text
 
 
 def checked_user(user: str) -> str:
     name = (user or "").strip()
     if not name:
-        raise refusal("missing_user", "请给出修改人姓名", "a user name is required")
+        raise refusal("missing_user")
     return name[:MAX_USER_CHARS]
 
 

@@ -40,11 +40,7 @@ class WorkspaceFile:
         return connection
 
     def unusable(self, exc: Exception) -> WorkspaceError:
-        return refusal(
-            "workspace_unusable",
-            f"无法打开工作区 {self.path}（{exc}）",
-            f"cannot open the workspace {self.path} ({exc})",
-        )
+        return refusal("workspace_unusable", path=self.path, reason=exc)
 
     @contextlib.contextmanager
     def connected(self) -> Iterator[sqlite3.Connection]:

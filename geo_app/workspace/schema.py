@@ -89,18 +89,10 @@ def create_if_new(connection: sqlite3.Connection, path: Path) -> bool:
         "SELECT name FROM sqlite_master WHERE type = 'table'")}
     if META_TABLE in tables:
         if _stored_version(connection) != SCHEMA_VERSION:
-            raise refusal(
-                "workspace_version",
-                f"工作区 {path} 来自不同版本的程序，无法使用",
-                f"the workspace {path} was made by a different version of the program",
-            )
+            raise refusal("workspace_version", path=path)
         return False
     if tables:
-        raise refusal(
-            "not_a_workspace",
-            f"{path} 已存在，但不是本程序的工作区；请换一个文件夹",
-            f"{path} exists but is not a workspace of this program; choose another folder",
-        )
+        raise refusal("not_a_workspace", path=path)
     gpkg.create_core_tables(connection)
     for statement in _SCHEMA:
         connection.execute(statement)

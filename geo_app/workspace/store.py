@@ -70,19 +70,11 @@ class Workspace:
         """The workspace in ``data_dir``, created (and seeded with ``seed``) on first use."""
         directory = Path(data_dir)
         if directory.exists() and not directory.is_dir():
-            raise refusal(
-                "workspace_not_folder",
-                f"工作区 {directory} 不是文件夹",
-                f"the workspace {directory} is not a folder",
-            )
+            raise refusal("workspace_not_folder", path=directory)
         try:
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise refusal(
-                "workspace_unwritable",
-                f"无法创建工作区文件夹 {directory}：{exc.strerror}",
-                f"cannot create the workspace folder {directory}: {exc.strerror}",
-            ) from None
+            raise refusal("workspace_unwritable", path=directory, reason=exc.strerror) from None
         workspace = cls(directory / FILE_NAME, busy_timeout_s)
         workspace._initialise(seed)
         return workspace
