@@ -22,6 +22,7 @@ from geo_app.mapview.elements import (
     DisplayDatum,
     InlineAssets,
     LatePlugins,
+    LayerSwitcher,
     Legend,
     MeasureInWgs84,
     PageStyle,
@@ -490,7 +491,7 @@ def build_map(options: MapOptions | None = None) -> folium.Map:
     _add_controls(ctx, m, page)
     page.add_late_plugins(m)
     add_approval(m, ctx.options.settings, ctx.lang)
-    folium.LayerControl(collapsed=True, position="topright").add_to(m)
+    LayerSwitcher(position="topright", collapsed=True).add_to(m)
 
     center, zoom, fit = _initial_view(ctx, union_bounds(bounds), highlight, marker)
     m.location = list(center)

@@ -12,6 +12,7 @@ from typing import Any
 
 import jinja2
 from branca.element import Element, Figure, MacroElement
+from folium.map import Layer
 from markupsafe import Markup
 
 from geo_app.mapview.options import Bounds
@@ -255,6 +256,29 @@ class Attribution(RawMacroElement):
         self._name = "GeoAppAttribution"
         self._template = template("attribution.js")
         self.html = html
+
+
+class LayerSwitcher(RawMacroElement):
+    """Leaflet's layer switcher for the map's layers that ask for one (``control=True``).
+
+    Like folium's LayerControl it lists the layers added before it, so add it last.
+    """
+
+    def __init__(self, position: str = "topright", collapsed: bool = True) -> None:
+        super().__init__()
+        self._name = "GeoAppLayers"
+        self._template = template("layer_control.js")
+        self.options = {"position": position, "collapsed": collapsed, "autoZIndex": True}
+        self.base_layers: dict[str, str] = {}
+        self.overlays: dict[str, str] = {}
+
+    def render(self, **kwargs: Any) -> None:
+        self.base_layers, self.overlays = {}, {}
+        for item in self._parent._children.values():
+            if isinstance(item, Layer) and item.control:
+                named = self.overlays if item.overlay else self.base_layers
+                named[item.layer_name] = item.get_name()
+        super().render(**kwargs)
 
 
 class ScaleBar(RawMacroElement):

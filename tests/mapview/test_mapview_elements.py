@@ -1,4 +1,5 @@
-"""How the map's own elements reach the page: packed popups and late plugin controls."""
+"""How the map's own elements reach the page: packed popups, controls drawn after the
+map's first frame and late plugin controls."""
 
 import json
 import re
@@ -98,3 +99,20 @@ def test_standalone_page_keeps_its_plugins_inline(tiny_catalog):
     page = standalone_html(MapOptions(catalog=tiny_catalog))
     assert "function addControls" not in page
     assert "L.control.fullscreen(" in page and "new L.Control.Measure(" in page
+
+
+_FIRST_FRAME_RUN = re.compile(
+    r"function run\(\) \{(.*?)\n    \}\n    window\.requestAnimationFrame", re.S
+)
+
+
+def test_controls_are_drawn_after_the_maps_first_frame(tiny_catalog):
+    page = render_html(MapOptions(catalog=tiny_catalog))
+    deferred = "".join(_FIRST_FRAME_RUN.findall(page))
+    names = re.findall(r"var (geo_app_(?:legend|scale|click|layers)_\w+) = L\.control", page)
+    assert {name.split("_")[2] for name in names} == {"legend", "scale", "click", "layers"}
+    for name in names:
+        # Built with the map (other scripts may name it), added to it a frame later.
+        assert page.count(f"{name}.addTo(") == deferred.count(f"{name}.addTo(") == 1
+    # The layers themselves are drawn at once.
+    assert re.search(r"feature_group_\w+\.addTo\(map_\w+\);", page.replace(deferred, ""))

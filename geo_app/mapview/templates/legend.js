@@ -1,8 +1,7 @@
 {# The legend is a Leaflet control, so it also shows inside the Streamlit component,
    which runs only the page's scripts. Its HTML is rendered and escaped on the server.
-   It is added just after the map's first frame: laying out its swatches then does not
-   hold the map's first picture back (a frame that is not being drawn gets it after a
-   quarter second). #}
+   Laying out its swatches waits for the map's first frame. #}
+{% from "first_frame.js" import after_first_frame %}
 {% macro script(this, kwargs) %}
 var {{ this.get_name() }} = L.control({position: "bottomright"});
 {{ this.get_name() }}.onAdd = function () {
@@ -12,12 +11,7 @@ var {{ this.get_name() }} = L.control({position: "bottomright"});
     L.DomEvent.disableScrollPropagation(div);
     return div;
 };
-(function (map, legend) {
-    var added = false;
-    function add() {
-        if (!added) { added = true; legend.addTo(map); }
-    }
-    window.requestAnimationFrame(function () { setTimeout(add, 0); });
-    setTimeout(add, 250);
-})({{ this._parent.get_name() }}, {{ this.get_name() }});
+{% call after_first_frame() %}
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+{%- endcall %}
 {% endmacro %}
