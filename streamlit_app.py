@@ -26,6 +26,7 @@ from app_parts import (
     import_panel,
     map_bridge,
     parcel_editor,
+    server_memory,
     workspace_source,
 )
 from geo_app import appstate
@@ -704,6 +705,7 @@ def main() -> None:
     )
     try:
         _render()
+        server_memory.freeze_long_lived_objects()
     except Exception as exc:
         # A bug, not bad data: log the traceback for the maintainer, show one plain line.
         LOG.exception("unexpected error while drawing the page")
