@@ -335,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10,
                         help="timed page loads per page and mode (made even)")
-    parser.add_argument("--rounds", type=int, default=1,
+    parser.add_argument("--rounds", type=int, default=5,
                         help="repeat the page loads this often; each round's medians are listed")
     parser.add_argument("--reruns", type=int, default=10, help="timed reruns per action")
     parser.add_argument("--screenshot", type=Path, help="also save the default view here")
@@ -391,7 +391,8 @@ def main(argv: list[str] | None = None) -> int:
     layers = [s.id for s in load_catalog().layers if s.default_visible]
     text = f"""{SECTION}
 
-`python bench/bench_app.py` — Python {platform.python_version()}, {os.cpu_count()} CPU(s), \
+`python bench/bench_app.py --rounds {args.rounds} --runs {args.runs}` — Python \
+{platform.python_version()}, {os.cpu_count()} CPU(s), \
 Chromium at /usr/bin/chromium (headless), every request to another host blocked \
 ({blocked} tried). Default view: \
 {len(layers)} layers ({", ".join(layers)}). Page loads: {len(app_times)} per page and mode \
