@@ -5,7 +5,7 @@ pyproj, folium and Streamlit loaded that walk took 60–90 ms on the reference m
 page load allocates enough to start one nearly every time: the server then answered nothing
 until it ended. What exists once a page has been drawn (modules, caches, templates) lives as
 long as the process, so it is frozen (:func:`gc.freeze`); later collections walk only what
-sessions create. Garbage is collected first, so nothing already freed is kept. A page that
+later page loads create. Garbage is collected first, so nothing already freed is kept. A page that
 imported more modules (the first full page after the map) freezes once more.
 """
 
