@@ -29,9 +29,12 @@ from geo_app.cli_support import (
     Translate,
     add_crs_argument,
     add_json_argument,
+    add_mapping_arguments,
     crs_argument,
     format_ha,
     format_optional_ha,
+    mapping_from_args,
+    table_findings,
     table_lines,
     translator,
 )
@@ -75,6 +78,7 @@ def _totals_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
         help=tr("cli.totals.parcels"),
     )
     add_crs_argument(parser, tr)
+    add_mapping_arguments(parser, tr)
     add_workspace_argument(parser, tr)
     parser.add_argument(
         "--target",
@@ -92,7 +96,8 @@ def _totals_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
 
 
 def _run_totals(args: argparse.Namespace, console: Console) -> int:
-    from geo_app.ledger import LandSupplyLedger, check_parcel_file, plan_target
+    from geo_app.importing import prepare_import
+    from geo_app.ledger import LandSupplyLedger, ledger_of_plan, plan_target
 
     if args.parcels is None:
         # The workspace's parcels when one is given or configured, else the shipped ones.
@@ -100,12 +105,13 @@ def _run_totals(args: argparse.Namespace, console: Console) -> int:
         if args.target is not None:
             ledger = LandSupplyLedger(ledger.parcels, args.target, sample_data=ledger.sample_data)
     else:
-        report = check_parcel_file(args.parcels, args.crs)
-        console.problems(report.problems, console.err)
-        if not report.ok or report.data is None:
+        # Read exactly as ``geo-app import`` reads it: the same columns, words and checks.
+        plan = prepare_import(args.parcels, args.crs, mapping=mapping_from_args(args))
+        table_findings(console, plan, args, stream=console.err)
+        if plan.errors or not plan.parcels:
             return EXIT_INPUT
         target = args.target if args.target is not None else plan_target().target_ha
-        ledger = LandSupplyLedger(report.data.frame, target)
+        ledger = ledger_of_plan(plan, target)
     if args.status or args.town or args.quarter:
         ledger = ledger.filtered(status=args.status, town=args.town, quarter=args.quarter)
     if args.json:
@@ -233,23 +239,35 @@ def _validate_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
         action="store_true",
         help=tr("cli.validate.parcels"),
     )
+    add_mapping_arguments(parser, tr)
 
 
 def _run_validate(args: argparse.Namespace, console: Console) -> int:
-    from geo_app.ledger import PARCEL_ALLOWED_VALUES, PARCEL_FIELDS
     from geo_app.validation import validate_file
 
-    report = validate_file(
-        args.file,
-        args.crs,
-        expect_polygons=not args.any_geometry,
-        required_fields=PARCEL_FIELDS if args.parcels else (),
-        allowed_values=PARCEL_ALLOWED_VALUES if args.parcels else None,
-    )
-    console.problems(report.problems, console.out)
+    if args.parcels:
+        return _validate_parcels(args, console)
+    report = validate_file(args.file, args.crs, expect_polygons=not args.any_geometry)
+    console.findings(report.problems, console.out, args.report)
     if not report.ok or report.data is None:
         return EXIT_INPUT
-    data = report.data
+    _say_usable(console, report.data)
+    return EXIT_OK
+
+
+def _validate_parcels(args: argparse.Namespace, console: Console) -> int:
+    """A parcel file checked exactly as ``geo-app import`` would check it."""
+    from geo_app.importing import prepare_import
+
+    plan = prepare_import(args.file, args.crs, mapping=mapping_from_args(args))
+    table_findings(console, plan, args, stream=console.out)
+    if plan.errors or plan.data is None or not plan.parcels:
+        return EXIT_INPUT
+    _say_usable(console, plan.data)
+    return EXIT_OK
+
+
+def _say_usable(console: Console, data: Any) -> None:
     console.print(
         console.text(
             "cli.validate.usable",
@@ -259,7 +277,6 @@ def _run_validate(args: argparse.Namespace, console: Console) -> int:
             origin=console.text(f"crs_origin.{data.crs_origin}"),
         )
     )
-    return EXIT_OK
 
 
 # --- convert ------------------------------------------------------------------------------

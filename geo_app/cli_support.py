@@ -68,6 +68,29 @@ class Console:
         for problem in problems:
             self.problem(problem, stream)
 
+    def findings(
+        self,
+        problems: Sequence[Problem],
+        stream: TextIO | None = None,
+        report: str | None = None,
+        keep_all: frozenset[str] = frozenset(),
+    ) -> None:
+        """Errors first, repeated ones summed up; every line also into the file ``report``."""
+        from geo_app.problems import summarised
+
+        self.problems(summarised(list(problems), keep_all=keep_all), stream)
+        if report:
+            from pathlib import Path
+
+            from geo_app.export.atomic import atomic_write_bytes
+
+            ordered = [p for p in problems if p.is_error] + [
+                p for p in problems if not p.is_error
+            ]
+            text = "".join(problem.line(self.lang) + "\n" for problem in ordered)
+            atomic_write_bytes(Path(report), text.encode("utf-8"))
+            self.note(self.text("cli.report_written", path=report, count=len(ordered)))
+
     def json(self, value: Any) -> None:
         print(json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False), file=self.out)
 
@@ -109,6 +132,69 @@ def add_crs_argument(parser: argparse.ArgumentParser, tr: Translate) -> None:
 
 def add_json_argument(parser: argparse.ArgumentParser, tr: Translate) -> None:
     parser.add_argument("--json", action="store_true", help=tr("cli.option.json"))
+
+
+def add_mapping_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
+    """How a planner corrects what was recognised in a parcel file's columns and words."""
+    parser.add_argument(
+        "--field", action="append", default=[], metavar="FIELD=COLUMN",
+        help=tr("cli.option.field"),
+    )
+    parser.add_argument(
+        "--status-word", action="append", default=[], metavar="WORD=STATUS",
+        help=tr("cli.option.status_word"),
+    )
+    parser.add_argument(
+        "--area-unit", choices=("ha", "mu", "m2"), help=tr("cli.option.area_unit")
+    )
+    parser.add_argument("--mapping", metavar="FILE", help=tr("cli.option.mapping"))
+    parser.add_argument("--save-mapping", metavar="FILE", help=tr("cli.option.save_mapping"))
+    parser.add_argument("--report", metavar="FILE", help=tr("cli.option.report"))
+
+
+def table_findings(
+    console: Console, plan: Any, args: argparse.Namespace, stream: TextIO
+) -> None:
+    """What an import plan found in a parcel file, for ``import``, ``totals`` and ``validate``,
+    written to ``stream``: the problems (errors first, repeats summed up), the columns
+    recognised and the declared-area check; the mapping is saved when ``--save-mapping``
+    asks for it."""
+    from geo_app.parcel_table import mapping_lines, mapping_text, unit_line
+
+    console.findings(plan.problems, stream, args.report, keep_all=KEEP_ALL_CODES)
+    table = plan.table
+    if table is None:
+        return
+    print(console.text("parcel_table.mapping.heading"), file=stream)
+    for line in mapping_lines(table.mapping, console.lang):
+        print("  " + line, file=stream)
+    area = unit_line(table.understanding, console.lang)
+    if area:
+        print(area, file=stream)
+    if args.save_mapping:
+        from pathlib import Path
+
+        from geo_app.export.atomic import atomic_write_bytes
+
+        atomic_write_bytes(Path(args.save_mapping), mapping_text(table.mapping).encode("utf-8"))
+        console.note(console.text("cli.mapping_saved", path=args.save_mapping))
+
+
+# Findings the planner acts on one by one: never summed up.
+KEEP_ALL_CODES = frozenset({"area_mismatch"})
+
+
+def mapping_from_args(args: argparse.Namespace) -> Any:
+    """The planner's column mapping from ``--mapping`` with ``--field`` and the others laid
+    over it; None when none was given. Raises InputError for a malformed one."""
+    from geo_app.parcel_table import parse_field_options, read_mapping_file
+
+    given = parse_field_options(args.field, args.status_word, args.area_unit)
+    if args.mapping:
+        return read_mapping_file(args.mapping).overridden(given)
+    if given.columns or given.statuses or given.area_unit:
+        return given
+    return None
 
 
 # --- plain-text tables --------------------------------------------------------------------

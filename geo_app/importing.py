@@ -13,7 +13,8 @@ Missing parcel attributes are warnings: the ledger counts such parcels as "unkno
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,14 +26,23 @@ from shapely.geometry.base import BaseGeometry
 from geo_app.crs import CoordinateSystem
 from geo_app.geodesy import hectares
 from geo_app.i18n import t
-from geo_app.ledger import PARCEL_FIELDS, PARCEL_STATUSES, TARGET_ITEM_ID
-from geo_app.parcel_labels import status_name, status_words
-from geo_app.problems import LANGS, Problem, Words, error, warning
+from geo_app.ledger import TARGET_ITEM_ID
+from geo_app.parcel_table import (
+    ColumnMapping,
+    ParcelTable,
+    mapping_from_json,
+    mapping_text,
+    read_parcel_table,
+)
+from geo_app.problems import LANGS, InputError, Problem, error
 from geo_app.reading import DEFAULT_LIMITS, ReadLimits, VectorData
 from geo_app.reading.base import mb
-from geo_app.validation import DISTRICT, validate_file
-from geo_app.values import is_blank
+from geo_app.validation import DISTRICT, district_boundary
 from geo_app.workspace import ImportOutcome, NewParcel, Workspace
+from geo_app.workspace.store import MAPPING_KEY_PREFIX
+
+# Looks up the column mapping a workspace remembers for a file layout.
+Remembered = Callable[[str], ColumnMapping | None]
 
 # Validation codes of rings that make_valid can turn into valid polygons.
 REPAIRABLE = frozenset(
@@ -46,27 +56,6 @@ REPAIRABLE = frozenset(
         "invalid_geometry",
     }
 )
-# Status words planners write, mapped to the ledger's codes: the product's own words in
-# either language, and others in common use (looked up as written, then in lower case).
-STATUS_ALIASES: Mapping[str, str] = {
-    **{code: code for code in PARCEL_STATUSES},
-    **{word.lower(): code for code in PARCEL_STATUSES for word in status_words(code)},
-    "计划": "planned",
-    "计划供地": "planned",
-    "计划供应": "planned",
-    "拟供地": "planned",
-    "收储中": "in_acquisition",
-    "征收中": "in_acquisition",
-    "征收收储中": "in_acquisition",
-    "in acquisition": "in_acquisition",
-    "已供": "supplied",
-    "已供地": "supplied",
-    "已供应": "supplied",
-    "已出让": "supplied",
-    "已划拨": "supplied",
-}
-
-
 @dataclass(frozen=True)
 class Repair:
     parcel: str
@@ -87,6 +76,8 @@ class ImportPlan:
     parcels: list[NewParcel] = field(default_factory=list)
     data: VectorData | None = None
     repairs: list[Repair] = field(default_factory=list)
+    # The file as ledger parcels: the columns recognised and what could not be placed.
+    table: ParcelTable | None = None
 
     @property
     def errors(self) -> list[Problem]:
@@ -137,46 +128,72 @@ def prepare_import(
     path: str | Path,
     crs: str | CoordinateSystem | None = None,
     *,
+    mapping: ColumnMapping | None = None,
+    remembered: Remembered | None = None,
     repair: bool = False,
     limits: ReadLimits = DEFAULT_LIMITS,
     boundary: Any = DISTRICT,
     today: dt.date | None = None,
 ) -> ImportPlan:
-    """Read and check ``path``; the plan says what would be imported and what is wrong."""
+    """Read and check ``path``; the plan says what would be imported and what is wrong.
+
+    ``mapping``: the planner's column choices; ``remembered``: looks up the workspace's
+    mapping for a file layout (see :mod:`geo_app.parcel_table`).
+    """
     path = Path(path)
-    report = validate_file(
-        path, crs, required_fields=PARCEL_FIELDS, boundary=boundary, limits=limits
-    )
-    plan = ImportPlan(source=path.name, problems=[], data=report.data)
-    if report.data is None:
-        plan.problems = list(report.problems)
+    plan = ImportPlan(source=path.name, problems=[])
+    try:
+        table = read_parcel_table(
+            path,
+            crs,
+            mapping=mapping,
+            remembered=remembered,
+            limits=limits,
+            boundary=district_boundary() if boundary is DISTRICT else boundary,
+            town_areas=_town_areas(),
+        )
+    except InputError as exc:
+        plan.problems = [exc.problem]
         return plan
-    data = report.data
-    geometries = list(np.asarray(data.frame.geometry.array, dtype=object))
+    plan.data, plan.table = table.data, table
+    geometries = list(np.asarray(table.frame.geometry.array, dtype=object))
     rows_by_label: dict[str, list[int]] = {}
-    for row, label in enumerate(data.labels):
+    for row, label in enumerate(table.labels):
         rows_by_label.setdefault(label, []).append(row)
-    blocked: set[int] = set(data.unreadable_rows)
-    for problem in report.problems:
+    blocked: set[int] = set(table.data.unreadable_rows)
+    for problem in table.problems:
         rows = rows_by_label.get(problem.feature or "", []) if problem.feature else []
         adjusted = _adjust(problem, rows, geometries, repair, plan)
         plan.problems.append(adjusted)
         if adjusted.is_error:
             blocked.update(rows)
-    properties = _properties(data, path.name, today or dt.date.today(), plan)
-    for row, props in enumerate(properties):
-        status_problem = _normalise_status(props, data.labels[row])
-        if status_problem is not None:
-            plan.problems.append(status_problem)
-            blocked.add(row)
     if plan.errors:
         return plan
-    plan.parcels = [
-        NewParcel(str(props["id"]), props, geometries[row])
-        for row, props in enumerate(properties)
-        if row not in blocked
-    ]
+    source = " / ".join(
+        t("parcel.source.imported", lang, file=path.name,
+          date=(today or dt.date.today()).isoformat())
+        for lang in LANGS
+    )
+    for row, props in enumerate(table.properties):
+        if row in blocked:
+            continue
+        # Every imported parcel says where it came from, in both languages at once.
+        props.setdefault("source", source)
+        props.setdefault("plan_ref", TARGET_ITEM_ID)
+        if "name_zh" not in props and "Name" in props:
+            props["name_zh"] = props["Name"]  # KML Placemark names
+        plan.parcels.append(NewParcel(str(props["id"]), props, geometries[row]))
     return plan
+
+
+def _town_areas() -> Any:
+    """The shipped catalog, whose schematic town areas place parcels without a town."""
+    from geo_app.catalog import CatalogError, load_catalog
+
+    try:
+        return load_catalog()
+    except (CatalogError, OSError):
+        return None
 
 
 def _adjust(
@@ -186,8 +203,6 @@ def _adjust(
     repair: bool,
     plan: ImportPlan,
 ) -> Problem:
-    if problem.code == "missing_attribute":
-        return problem.noted("import.counted_unknown", severity="warning")
     if problem.code not in REPAIRABLE or len(rows) != 1:
         return problem
     row = rows[0]
@@ -204,54 +219,24 @@ def _adjust(
     return problem.noted("import.repaired", severity="warning", **areas)
 
 
-def _properties(
-    data: VectorData, file_name: str, today: dt.date, plan: ImportPlan
-) -> list[dict[str, Any]]:
-    """Each row's attributes, with an id and the provenance every parcel needs."""
-    frame = data.frame.drop(columns=data.frame.geometry.name)
-    stem = Path(file_name).stem
-    # Every imported parcel says where it came from, in both languages at once.
-    source = " / ".join(
-        t("parcel.source.imported", lang, file=file_name, date=today.isoformat()) for lang in LANGS
-    )
-    numbered = 0
-    rows: list[dict[str, Any]] = []
-    for row, record in enumerate(frame.to_dict("records")):
-        props = {str(k): v for k, v in record.items() if not is_blank(v)}
-        if data.has_id[row]:
-            props["id"] = str(data.ids[row])
-        else:
-            props["id"] = f"{stem}-{row + 1}"
-            numbered += 1
-        if "name_zh" not in props and "Name" in props:
-            props["name_zh"] = props.pop("Name")  # KML Placemark names
-        props.setdefault("source", source)
-        props.setdefault("plan_ref", TARGET_ITEM_ID)
-        rows.append(props)
-    if numbered:
-        plan.problems.append(warning("ids_assigned", count=numbered, stem=stem))
-    return rows
+def remembered_mapping(workspace: Workspace) -> Remembered:
+    """The workspace's mapping for a file layout, as :func:`prepare_import` asks for it."""
+
+    def lookup(layout: str) -> ColumnMapping | None:
+        text = workspace.setting(MAPPING_KEY_PREFIX + layout)
+        if text is None:
+            return None
+        try:
+            return mapping_from_json(json.loads(text), basis="remembered")
+        except (InputError, ValueError):
+            return None  # a setting this version cannot read is not worth an import
+
+    return lookup
 
 
-def _normalise_status(props: dict[str, Any], label: str) -> Problem | None:
-    value = props.get("status")
-    if value is None:
-        return None
-    code = STATUS_ALIASES.get(str(value).strip()) or STATUS_ALIASES.get(str(value).strip().lower())
-    if code is not None:
-        props["status"] = code
-        return None
-    return error("unexpected_value.status", feature=label, value=value, choices=_status_choices())
-
-
-def _status_choices() -> Words:
-    """The statuses a file may give: in Chinese each named with its code, in English the codes."""
-    zh = t("problem_words.list_separator", "zh").join(
-        t("problem_words.status_choice", "zh", name=status_name(code, "zh"), code=code)
-        for code in PARCEL_STATUSES
-    )
-    en = t("problem_words.list_separator", "en").join(PARCEL_STATUSES)
-    return Words(zh, en)
+def remember_mapping(workspace: Workspace, table: ParcelTable) -> None:
+    """Keep the mapping of an imported file for the next file of the same layout."""
+    workspace.remember(MAPPING_KEY_PREFIX + table.layout, mapping_text(table.mapping))
 
 
 def import_file(
@@ -260,6 +245,7 @@ def import_file(
     user: str,
     *,
     crs: str | CoordinateSystem | None = None,
+    mapping: ColumnMapping | None = None,
     replace: bool = False,
     repair: bool = False,
     dry_run: bool = False,
@@ -267,7 +253,10 @@ def import_file(
     boundary: Any = DISTRICT,
 ) -> ImportResult:
     """Check ``path`` and, when it has no errors, add all its parcels in one transaction."""
-    plan = prepare_import(path, crs, repair=repair, limits=limits, boundary=boundary)
+    plan = prepare_import(
+        path, crs, mapping=mapping, remembered=remembered_mapping(workspace), repair=repair,
+        limits=limits, boundary=boundary,
+    )
     if not plan.ok or dry_run:
         if plan.data is not None and not plan.parcels and not plan.errors:
             plan.problems.append(error("no_features.import"))
@@ -282,6 +271,8 @@ def import_file(
         crs=data.source_crs.key,
         replace=replace,
     )
+    assert plan.table is not None
+    remember_mapping(workspace, plan.table)
     return ImportResult(plan, outcome)
 
 
@@ -299,6 +290,7 @@ def import_upload(
     user: str,
     *,
     crs: str | CoordinateSystem | None = None,
+    mapping: ColumnMapping | None = None,
     replace: bool = False,
     repair: bool = False,
     limits: ReadLimits = DEFAULT_LIMITS,
@@ -323,6 +315,7 @@ def import_upload(
             path,
             user,
             crs=crs,
+            mapping=mapping,
             replace=replace,
             repair=repair,
             limits=limits,

@@ -17,22 +17,15 @@ import shapely
 
 from geo_app.crs import WGS84, Converter, CoordinateSystem, from_pyproj
 from geo_app.geodesy import hectares
+from geo_app.parcel_table.words import vocabulary
 from geo_app.values import is_missing
 
 TARGET_ITEM_ID = "land_supply_ha"
 # Their names in words are in strings.toml (see geo_app.parcel_labels).
 PARCEL_STATUSES: tuple[str, ...] = ("planned", "in_acquisition", "supplied")
-# The eight towns and sub-districts in National Bureau of Statistics code order.
-TOWNS: tuple[str, ...] = (
-    "云山街道",
-    "平湖街道",
-    "奢岭街道",
-    "山河街道",
-    "鹿乡镇",
-    "太平镇",
-    "齐家镇",
-    "双营子回族乡",
-)
+# The eight towns and sub-districts in National Bureau of Statistics code order, from the
+# one list of them (geo_app/parcel_table/vocabulary.toml, with their other names).
+TOWNS: tuple[str, ...] = tuple(town.name for town in vocabulary().towns)
 PARCEL_FIELDS: tuple[str, ...] = ("status", "use", "town", "quarter")
 PARCEL_ALLOWED_VALUES: Mapping[str, tuple[str, ...]] = {"status": PARCEL_STATUSES}
 UNKNOWN = "unknown"
@@ -42,7 +35,9 @@ class LedgerError(ValueError):
     """The parcels cannot be totalled (missing columns, no plan target …)."""
 
 
-def _key(value: Any) -> str:
+def filter_key(value: Any) -> str:
+    """The one rule by which a parcel's status, town, use or quarter is grouped and filtered:
+    the value as text without surrounding spaces; missing or blank is ``unknown``."""
     if is_missing(value):
         return UNKNOWN
     text = str(value).strip()
@@ -71,9 +66,8 @@ class LandSupplyLedger:
         *,
         sample_data: bool | None = None,
     ):
-        missing = [name for name in ("status",) if name not in parcels.columns]
-        if missing:
-            raise LedgerError(f"the parcels have no {', '.join(missing)} column")
+        # Parcels without a status (or town, use, quarter) column count as unknown there:
+        # whatever a file holds, the ledger can be drawn up.
         frame = _lonlat(parcels).copy()
         frame["hectares"] = hectares(np.asarray(frame.geometry.array, dtype=object))
         self.parcels: gpd.GeoDataFrame = frame
@@ -83,6 +77,8 @@ class LandSupplyLedger:
                 frame["sample"].fillna(False).astype(bool).any()
             )
         self.sample_data = bool(sample_data)
+        # What reading the parcels' file found (warnings), when the ledger was made from one.
+        self.problems: list[Any] = []
 
     @property
     def total_ha(self) -> float:
@@ -104,7 +100,7 @@ class LandSupplyLedger:
         """Hectares per value of ``column``; ``first`` values always listed, in that order."""
         totals: dict[str, float] = {name: 0.0 for name in first}
         if column in self.parcels.columns:
-            keys = [_key(v) for v in self.parcels[column].tolist()]
+            keys = [filter_key(v) for v in self.parcels[column].tolist()]
         else:
             keys = [UNKNOWN] * len(self.parcels)
         for key, ha in zip(keys, self.parcels["hectares"].tolist(), strict=True):
@@ -134,8 +130,8 @@ class LandSupplyLedger:
             return {}
         labels: dict[str, str] = {}
         for use, use_zh in zip(self.parcels["use"], self.parcels["use_zh"], strict=True):
-            if _key(use) != UNKNOWN and _key(use_zh) != UNKNOWN:
-                labels.setdefault(_key(use), _key(use_zh))
+            if filter_key(use) != UNKNOWN and filter_key(use_zh) != UNKNOWN:
+                labels.setdefault(filter_key(use), filter_key(use_zh))
         return labels
 
     def filtered(
@@ -157,7 +153,7 @@ class LandSupplyLedger:
                 continue
             allowed = {wanted} if isinstance(wanted, str) else set(wanted)
             if column in self.parcels.columns:
-                values = [_key(v) for v in self.parcels[column].tolist()]
+                values = [filter_key(v) for v in self.parcels[column].tolist()]
             else:
                 values = [UNKNOWN] * len(self.parcels)
             keep &= np.array([v in allowed for v in values], dtype=bool)
@@ -213,32 +209,38 @@ def default_ledger() -> LandSupplyLedger:
     return LandSupplyLedger(parcels, source.target_ha, sample_data=source.sample_data or None)
 
 
-def check_parcel_file(path: str | Path, crs: str | CoordinateSystem | None = None) -> Any:
-    """Validate a parcels file: polygons plus the parcel attributes the ledger sums by."""
-    from geo_app.validation import validate_file
-
-    return validate_file(
-        path, crs, required_fields=PARCEL_FIELDS, allowed_values=PARCEL_ALLOWED_VALUES
+def ledger_of_plan(plan: Any, target_ha: float) -> LandSupplyLedger:
+    """The ledger of the parcels an import plan would write
+    (:func:`geo_app.importing.prepare_import`)."""
+    frame = gpd.GeoDataFrame(
+        [parcel.properties for parcel in plan.parcels],
+        geometry=[parcel.geometry for parcel in plan.parcels],
+        crs="EPSG:4326",
     )
+    ledger = LandSupplyLedger(frame, target_ha, sample_data=False)
+    ledger.problems = list(plan.problems)
+    return ledger
 
 
 def ledger_from_file(
     path: str | Path,
     target_ha: float | None = None,
     crs: str | CoordinateSystem | None = None,
+    mapping: Any = None,
 ) -> LandSupplyLedger:
-    """A ledger of the parcels in any vector file; bad files raise :class:`ParcelFileError`."""
-    report = check_parcel_file(path, crs)
-    if not report.ok or report.data is None:
-        raise ParcelFileError(report)
-    if target_ha is None:
-        target_ha = plan_target().target_ha
-    return LandSupplyLedger(report.data.frame, target_ha)
+    """A ledger of the parcels in a planner's file, read exactly as ``geo-app import`` reads
+    it; a file with errors raises :class:`ParcelFileError`."""
+    from geo_app.importing import prepare_import
+
+    plan = prepare_import(path, crs, mapping=mapping)
+    if plan.errors or not plan.parcels:
+        raise ParcelFileError(plan.problems)
+    return ledger_of_plan(plan, plan_target().target_ha if target_ha is None else target_ha)
 
 
 class ParcelFileError(LedgerError):
-    """A parcels file that cannot be totalled; ``report`` says why, feature by feature."""
+    """A parcels file that cannot be totalled; ``problems`` say why, feature by feature."""
 
-    def __init__(self, report: Any):
-        self.report = report
-        super().__init__("; ".join(report.lines("en")[:3]))
+    def __init__(self, problems: list[Any]):
+        self.problems = problems
+        super().__init__("; ".join(p.line("en") for p in problems if p.is_error)[:500])

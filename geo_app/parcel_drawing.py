@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
@@ -74,16 +75,31 @@ def town_layers(catalog: Catalog) -> tuple[LayerSpec, ...]:
 
 def town_at(geometry: BaseGeometry, catalog: Catalog) -> str | None:
     """The town whose area holds most of ``geometry``; None when it lies outside them all."""
-    best: tuple[float, str] | None = None
+    return towns_at([geometry], catalog)[0]
+
+
+def towns_at(geometries: Sequence[BaseGeometry], catalog: Catalog) -> list[str | None]:
+    """For each geometry, the town whose (schematic) area holds most of it; None outside
+    them all. Vectorised over the geometries: one pass per town area."""
+    geoms = np.asarray(list(geometries), dtype=object)
+    best_share = np.zeros(len(geoms))
+    best: list[str | None] = [None] * len(geoms)
     for spec in town_layers(catalog):
         frame = load_layer_frame(spec)
         for town, area in zip(frame[TOWN_FIELD], frame.geometry, strict=True):
-            if town not in TOWNS or not area.intersects(geometry):
+            if town not in TOWNS or area is None:
                 continue
-            shared = area.intersection(geometry).area
-            if shared > 0 and (best is None or shared > best[0]):
-                best = (shared, str(town))
-    return best[1] if best else None
+            shapely.prepare(area)
+            touching = shapely.intersects(area, geoms)
+            if not touching.any():
+                continue
+            shared = np.zeros(len(geoms))
+            shared[touching] = shapely.area(shapely.intersection(geoms[touching], area))
+            better = shared > best_share
+            best_share = np.where(better, shared, best_share)
+            for row in np.flatnonzero(better):
+                best[row] = str(town)
+    return best
 
 
 @dataclass(frozen=True)

@@ -121,3 +121,44 @@ class InputError(ValueError):
     def __init__(self, problem: Problem):
         super().__init__(problem.message_en)
         self.problem = problem
+
+
+# Feature problems of one kind shown in full before the rest are summed up in one line.
+SHOWN_PER_KIND = 3
+
+
+def summarised(
+    problems: list[Problem], shown: int = SHOWN_PER_KIND, keep_all: frozenset[str] = frozenset()
+) -> list[Problem]:
+    """Errors first, then warnings; of each kind of feature problem the first ``shown``,
+    then one line with how many more and their first ids. Codes in ``keep_all`` (each line
+    a finding the planner acts on one by one) are never summed up."""
+    ordered = [p for p in problems if p.is_error] + [p for p in problems if not p.is_error]
+    groups: dict[tuple[str, str], list[Problem]] = {}
+    for problem in ordered:
+        if problem.feature is not None and problem.code not in keep_all:
+            groups.setdefault((problem.severity, problem.code), []).append(problem)
+    out: list[Problem] = []
+    placed: set[tuple[str, str]] = set()
+    for problem in ordered:
+        key = (problem.severity, problem.code)
+        if problem.feature is None or problem.code in keep_all or len(groups[key]) <= shown + 1:
+            out.append(problem)
+            continue
+        if key in placed:
+            continue
+        placed.add(key)
+        group = groups[key]
+        out += group[:shown]
+        rest = group[shown:]
+        examples = ", ".join(str(p.feature) for p in rest[:shown])
+        summary = _problem(
+            problem.severity,
+            "summary",
+            None,
+            {"what": Words(rest[0].message_zh, rest[0].message_en), "count": len(rest),
+             "examples": examples},
+        )
+        out.append(Problem(summary.severity, problem.code, summary.message_zh,
+                           summary.message_en, None))
+    return out

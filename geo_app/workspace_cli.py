@@ -21,6 +21,9 @@ from geo_app.cli_support import (
     Translate,
     add_crs_argument,
     add_json_argument,
+    add_mapping_arguments,
+    mapping_from_args,
+    table_findings,
     table_lines,
 )
 from geo_app.problems import Problem
@@ -103,6 +106,7 @@ def _import_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
         action="store_true",
         help=tr("cli.import.dry_run"),
     )
+    add_mapping_arguments(parser, tr)
     add_json_argument(parser, tr)
 
 
@@ -125,6 +129,7 @@ def _run_import(args: argparse.Namespace, console: Console) -> int:
         args.file,
         _user(args),
         crs=args.crs,
+        mapping=mapping_from_args(args),
         replace=args.replace,
         repair=args.repair,
         dry_run=args.dry_run,
@@ -145,11 +150,17 @@ def _run_import(args: argparse.Namespace, console: Console) -> int:
                 "removed": list(outcome.removed) if outcome else [],
                 "batch_id": outcome.batch_id if outcome else None,
                 "workspace_total_ha": ledger.total_ha if ledger is not None else None,
+                "columns": plan.table.mapping.to_json()["fields"] if plan.table else None,
+                "area_mismatches": [
+                    {"id": f.parcel, "declared_ha": f.declared_ha,
+                     "ellipsoidal_ha": f.ellipsoidal_ha, "plane_ha": f.plane_ha}
+                    for f in (plan.table.understanding.flagged if plan.table else [])
+                ],
                 "problems": [_problem_json(p) for p in plan.problems],
             }
         )
     else:
-        console.problems(plan.problems, console.out)
+        table_findings(console, plan, args, console.out)
         for line in _import_summary(plan, outcome, ledger, workspace, console.text):
             console.print(line)
     return EXIT_OK if plan.ok else EXIT_INPUT

@@ -15,6 +15,7 @@ from geo_app.archives import inspect_zip, unsafe_member_name
 from geo_app.crs import Converter
 from geo_app.geodesy import hectares
 from geo_app.importing import import_file, prepare_import, repaired
+from geo_app.parcel_table import parse_field_options
 from geo_app.problems import InputError
 from geo_app.reading import ReadLimits, read_vector
 from geo_app.workspace import Workspace
@@ -345,11 +346,14 @@ def test_status_words_and_missing_attributes(tmp_path):
         "a": "supplied",
         "b": None,
     }
-    missing = [p for p in plan.problems if p.code == "missing_attribute"]
-    assert missing and all(not p.is_error and p.feature == "b" for p in missing)
+    # b says nothing about its town, use or date: counted as unknown, not refused.
+    assert all(not p.is_error for p in plan.problems)
     unknown = write_geojson(tmp_path / "unknown.geojson", feature(coords, id="c", status="批了"))
     plan = prepare_import(unknown, boundary=None)
-    assert not plan.ok and ("c", "unexpected_value") in {(p.feature, p.code) for p in plan.errors}
+    assert plan.ok
+    (parcel,) = plan.parcels
+    assert "status" not in parcel.properties and parcel.properties["status_原值"] == "批了"
+    assert "status_not_understood" in {p.code for p in plan.problems}
 
 
 @pytest.mark.parametrize(
@@ -371,11 +375,20 @@ def test_status_words_of_the_product_old_and_new_are_understood(tmp_path, word, 
     assert plan.ok and plan.parcels[0].properties["status"] == code
 
 
-def test_an_unknown_status_is_explained_in_the_products_words(tmp_path):
+def test_an_unknown_status_is_explained_with_the_way_to_map_it(tmp_path):
     coords = [list(map(list, SQUARE.exterior.coords))]
     path = write_geojson(tmp_path / "status.geojson", feature(coords, id="c", status="批了"))
-    (problem,) = [p for p in prepare_import(path, boundary=None).errors]
-    assert "计划供地（planned）、征收中（in_acquisition）、已供地（supplied）" in problem.message_zh
+    (problem,) = [
+        p for p in prepare_import(path, boundary=None).problems
+        if p.code == "status_not_understood"
+    ]
+    assert not problem.is_error
+    assert "“批了”（1 个）" in problem.message_zh
+    assert "--status-word 词=supplied|in_acquisition|planned" in problem.message_zh
+    mapped = prepare_import(
+        path, boundary=None, mapping=parse_field_options(status_words=["批了=supplied"])
+    )
+    assert mapped.parcels[0].properties["status"] == "supplied"
 
 
 def test_duplicate_ids_and_missing_ids(tmp_path):

@@ -11,9 +11,7 @@ from geo_app.ledger import (
     PARCEL_STATUSES,
     TOWNS,
     LandSupplyLedger,
-    LedgerError,
     ParcelFileError,
-    check_parcel_file,
     default_ledger,
     ledger_from_file,
     plan_target,
@@ -118,9 +116,11 @@ def test_projected_parcels_are_converted_before_measuring():
     assert gk.total_ha == pytest.approx(lonlat.total_ha, rel=1e-8)
 
 
-def test_without_a_status_column_there_is_no_ledger():
-    with pytest.raises(LedgerError):
-        LandSupplyLedger(parcels().drop(columns="status"), 200)
+def test_without_a_status_column_every_parcel_counts_as_unknown():
+    ledger = LandSupplyLedger(parcels().drop(columns="status"), 200)
+    assert ledger.by_status == {
+        **dict.fromkeys(PARCEL_STATUSES, 0.0), "unknown": pytest.approx(ledger.total_ha)
+    }
 
 
 def test_sample_flag_comes_from_the_parcels_when_not_given():
@@ -151,18 +151,31 @@ def test_ledger_from_a_parcels_file(tmp_path):
     assert ledger.total_ha == pytest.approx(LandSupplyLedger(parcels(), 50).total_ha, rel=1e-8)
 
 
-def test_a_bad_parcels_file_says_why(tmp_path):
+def test_a_parcels_file_with_unknown_words_still_totals_them_as_unknown(tmp_path):
     path = tmp_path / "parcels.geojson"
     frame = parcels()
     frame.loc[2, "status"] = "done"
     frame.drop(columns="quarter").to_file(path)
-    report = check_parcel_file(path)
-    assert not report.ok
-    assert [(p.feature, p.code) for p in report.errors] == [
-        (None, "missing_attribute"),
-        ("c", "unexpected_value"),
-        ("d", "missing_attribute"),
-    ]
+    ledger = ledger_from_file(path, target_ha=200)
+    assert ledger.parcel_count == 4
+    assert ledger.by_status["unknown"] == pytest.approx(
+        sum(geod_ha(g) for g in frame.geometry.iloc[2:]), rel=1e-6
+    )
+    codes = {p.code for p in ledger.problems}
+    assert {"status_not_understood", "field_not_found"} <= codes
+    assert not any(p.is_error for p in ledger.problems)
+
+
+def test_a_parcels_file_with_broken_geometry_says_why(tmp_path):
+    path = tmp_path / "parcels.geojson"
+    frame = parcels()
+    frame.loc[1, "geometry"] = shapely.Polygon(
+        [(125.62, 43.50), (125.63, 43.51), (125.63, 43.50), (125.62, 43.51)]
+    )
+    frame.to_file(path)
     with pytest.raises(ParcelFileError) as info:
         ledger_from_file(path, target_ha=200)
-    assert info.value.report.errors == report.errors
+    assert [(p.feature, p.code) for p in info.value.problems if p.is_error] == [
+        ("b", "self_intersection")
+    ]
+

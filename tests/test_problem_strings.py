@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import geo_app
-from geo_app import coordtables, importing, jzd
+from geo_app import coordtables, jzd
 from geo_app.i18n import LANGS, MissingStringError, load_strings
 from geo_app.problems import Problem, error, warning, words
 from geo_app.validation import GEOS_REASONS
@@ -58,7 +58,6 @@ def input_words() -> set[str]:
         *jzd.PARCEL_FIELDS,
         *JZD_HEADER_WORDS,
         *columns,
-        *importing.STATUS_ALIASES,
     }
 
 

@@ -34,7 +34,13 @@ from geo_app.workspace.parcels import (
 )
 from geo_app.workspace.records import HistoryEntry, ImportOutcome, NewParcel, Parcel
 from geo_app.workspace.restore import restore_version, undo_latest
-from geo_app.workspace.schema import IMPORTS_TABLE, PARCELS_TABLE, PROMOTED_FIELDS, create_if_new
+from geo_app.workspace.schema import (
+    IMPORTS_TABLE,
+    META_TABLE,
+    PARCELS_TABLE,
+    PROMOTED_FIELDS,
+    create_if_new,
+)
 from geo_app.workspace.seeding import SeedLoader, sample_parcels, seed
 
 if TYPE_CHECKING:
@@ -237,6 +243,24 @@ class Workspace:
             touch(connection, [p.geometry for p in checked])
         return outcome
 
+    # -- remembered settings
+
+    def setting(self, key: str) -> str | None:
+        """A stored setting (such as a remembered column mapping), or None."""
+        with self._file.connected() as connection:
+            row = connection.execute(
+                f"SELECT value FROM {META_TABLE} WHERE key = ?", (key,)
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def remember(self, key: str, value: str) -> None:
+        with self._file.transaction() as connection:
+            connection.execute(
+                f"INSERT INTO {META_TABLE} (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
     # -- health
 
     def integrity_check(self) -> str:
@@ -253,3 +277,7 @@ def workspace_ledger(workspace: Workspace, target_ha: float | None = None) -> An
     return LandSupplyLedger(
         workspace.frame(), target_ha, sample_data=workspace.holds_only_samples()
     )
+
+
+# The workspace remembers, per file layout, the column mapping of the last import.
+MAPPING_KEY_PREFIX = "column_mapping:"
