@@ -237,3 +237,21 @@ def test_the_line_prefixes_come_from_strings_toml(lang):
         feature="p-1", message=problem.message(lang)
     )
     assert problem.line(lang) == expected
+
+
+def test_repeated_feature_problems_are_summed_up_and_errors_come_first():
+    from geo_app.problems import error, summarised, warning
+
+    outside = [warning("outside_district", feature=f"p-{i}") for i in range(10)]
+    broken = error("no_features.file")
+    kept = [warning("area_mismatch", feature=f"q-{i}", declared="1", ellipsoidal="2",
+                    plane="2", difference="+1%") for i in range(6)]
+    out = summarised([*outside, broken, *kept], keep_all=frozenset({"area_mismatch"}))
+    assert out[0] is broken
+    assert [p.feature for p in out[1:4]] == ["p-0", "p-1", "p-2"]
+    summary = out[4]
+    assert summary.feature is None and summary.code == "outside_district"
+    assert "7" in summary.message_zh and "p-3" in summary.message_en
+    assert [p.feature for p in out[5:]] == [f"q-{i}" for i in range(6)]
+    few = summarised(outside[:4])
+    assert few == outside[:4]

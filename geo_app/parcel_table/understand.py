@@ -285,7 +285,8 @@ def _declared_areas(
         decimals = decimals_of(raw[row])
         rounding = 0.5 * 10 ** -(decimals or 0) * per_unit if decimals is not None else 0.0
         allowed = max(AREA_TOLERANCE * measured, rounding)
-        rows[row]["area_diff_pct"] = round(100 * (declared_ha - measured) / measured, 2)
+        # + 0.0: a rounded -0.0 would print as "-0.0".
+        rows[row]["area_diff_pct"] = round(100 * (declared_ha - measured) / measured, 2) + 0.0
         if closest > allowed:
             rows[row]["area_check"] = AREA_MISMATCH
             found.flagged.append(FlaggedArea(str(rows[row]["id"]), declared_ha, measured, flat))
