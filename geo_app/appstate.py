@@ -30,7 +30,14 @@ from geo_app.catalog import (
     load_layer_geojson,
 )
 from geo_app.i18n import Strings
-from geo_app.ledger import TARGET_ITEM_ID, LandSupplyLedger, LedgerError
+from geo_app.ledger import (
+    PARCEL_STATUSES,
+    TARGET_ITEM_ID,
+    UNKNOWN,
+    LandSupplyLedger,
+    LedgerError,
+    filter_key,
+)
 from geo_app.mapview.popups import format_target
 from geo_app.plan import DEFAULT_PLAN_PATH, Plan, PlanItem, load_plan
 from geo_app.targets import NOT_MEASURED, TargetMeasurement, measure_targets
@@ -40,7 +47,7 @@ from geo_app.workspace_layer import ParcelLayerFile, with_parcel_file
 # data set or for tests; unset, the shipped layers/catalog.toml is used.
 CATALOG_ENV = "GEO_APP_CATALOG"
 
-STATUS_ORDER = ("planned", "in_acquisition", "supplied")
+STATUS_ORDER = PARCEL_STATUSES
 LANGS = ("zh", "en")
 # Clicking a thin line or a point lands a few pixels off it; this is roughly 10 px at the
 # zoom levels the district is usually viewed at.
@@ -75,11 +82,10 @@ class FilterChoices:
 
 
 def _distinct(values: Iterable[Any]) -> list[str]:
-    return sorted({str(v) for v in values if v is not None and not _is_missing(v)})
-
-
-def _is_missing(value: Any) -> bool:
-    return isinstance(value, float) and math.isnan(value)
+    """The values a filter offers, written as the ledger groups them (:func:`filter_key`),
+    so a choice always matches what the totals count; ``unknown`` last when present."""
+    keys = {filter_key(v) for v in values}
+    return sorted(keys - {UNKNOWN}) + ([UNKNOWN] if UNKNOWN in keys else [])
 
 
 def filter_choices(parcels: pd.DataFrame) -> FilterChoices:
@@ -284,13 +290,21 @@ def load_app_data(
         parcel_spec = catalog.layer(target_item.measure_layer)
     except KeyError as exc:
         raise CatalogError(str(exc.args[0])) from exc
-    parcels = load_layer_frame(parcel_spec)
+    broken = {}
+    try:
+        parcels = load_layer_frame(parcel_spec)
+    except CatalogError as exc:
+        # The page opens without the parcels rather than not at all: the layer is listed as
+        # broken (with its reason) and the totals are of no parcels.
+        broken[parcel_spec.id] = str(exc)
+        parcels = gpd.GeoDataFrame({"id": []}, geometry=[], crs="EPSG:4326")
     ledger = LandSupplyLedger(
         parcels, float(target_item.quantity), sample_data=parcel_spec.sample_data or None
     )
 
-    broken = {}
     for spec in catalog.layers:
+        if spec.id in broken:
+            continue
         try:
             load_layer_geojson(spec)
         except CatalogError as exc:

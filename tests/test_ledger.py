@@ -179,3 +179,21 @@ def test_a_parcels_file_with_broken_geometry_says_why(tmp_path):
         ("b", "self_intersection")
     ]
 
+
+
+def test_the_map_filter_and_the_ledger_keep_the_same_parcels():
+    from geo_app.appstate import filter_choices
+    from geo_app.mapview.options import ParcelFilter
+
+    frame = parcels()
+    frame.loc[0, "town"] = "太平镇 "
+    frame.loc[1, "town"] = "太平镇"
+    ledger = LandSupplyLedger(frame, 200)
+    choices = filter_choices(ledger.parcels)
+    assert choices.towns.count("太平镇") == 1 and "太平镇 " not in choices.towns
+    wanted = ParcelFilter.of(towns=["太平镇"], statuses=["planned", "supplied", "unknown"])
+    drawn = [row["id"] for row in frame.to_dict("records") if wanted.matches(row)]
+    counted = ledger.filtered(status=wanted.statuses, town=wanted.towns)
+    assert drawn == list(counted.parcels["id"]) == ["a", "b"]
+    both = geod_ha(frame.geometry[0]) + geod_ha(frame.geometry[1])
+    assert counted.total_ha == pytest.approx(both)

@@ -9,6 +9,7 @@ from typing import Any
 from geo_app.basemaps import BasemapRegistry
 from geo_app.catalog import Catalog
 from geo_app.config_lookup import Lookup
+from geo_app.ledger import filter_key
 from geo_app.plan import Plan
 
 Bounds = tuple[tuple[float, float], tuple[float, float]]
@@ -45,8 +46,9 @@ class ParcelFilter:
         return self.statuses is None and self.towns is None and self.quarters is None
 
     def matches(self, properties: Mapping[str, Any]) -> bool:
+        """The ledger's rule (:func:`geo_app.ledger.filter_key`): what is drawn is counted."""
         return all(
-            allowed is None or properties.get(key) in allowed
+            allowed is None or filter_key(properties.get(key)) in allowed
             for key, allowed in (
                 ("status", self.statuses),
                 ("town", self.towns),
