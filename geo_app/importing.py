@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -283,6 +285,41 @@ def safe_upload_name(name: str) -> str:
     return cleaned[:120] or "upload"
 
 
+@contextmanager
+def uploaded_file(name: str, data: bytes) -> Iterator[Path]:
+    """Bytes a browser uploaded, as a file called (a cleaned) ``name`` in a private
+    temporary folder that is removed afterwards; the name keeps its suffix, which says the
+    format."""
+    with tempfile.TemporaryDirectory(prefix="geo-app-upload-") as folder:
+        path = Path(folder) / safe_upload_name(name)
+        path.write_bytes(data)
+        yield path
+
+
+def check_upload(
+    workspace: Workspace,
+    name: str,
+    data: bytes,
+    *,
+    crs: str | CoordinateSystem | None = None,
+    mapping: ColumnMapping | None = None,
+    repair: bool = False,
+    limits: ReadLimits = DEFAULT_LIMITS,
+    boundary: Any = DISTRICT,
+) -> ImportPlan:
+    """What importing the upload would do, writing nothing: the import preview's question,
+    answered exactly as :func:`import_upload` would answer it."""
+    file_name = safe_upload_name(name)
+    if len(data) > limits.max_file_bytes:
+        problem = error("file_too_large", size=mb(len(data)), limit=mb(limits.max_file_bytes))
+        return ImportPlan(file_name, [problem])
+    with uploaded_file(name, data) as path:
+        return prepare_import(
+            path, crs, mapping=mapping, remembered=remembered_mapping(workspace),
+            repair=repair, limits=limits, boundary=boundary,
+        )
+
+
 def import_upload(
     workspace: Workspace,
     name: str,
@@ -296,20 +333,12 @@ def import_upload(
     limits: ReadLimits = DEFAULT_LIMITS,
     boundary: Any = DISTRICT,
 ) -> ImportResult:
-    """Import bytes a browser uploaded, as if they were a file called ``name``.
-
-    The bytes go to a private temporary folder under a cleaned name (the name keeps its
-    suffix, which says the format) and are removed afterwards.
-    """
-    import tempfile
-
+    """Import bytes a browser uploaded, as if they were a file called ``name``."""
     file_name = safe_upload_name(name)
     if len(data) > limits.max_file_bytes:
         problem = error("file_too_large", size=mb(len(data)), limit=mb(limits.max_file_bytes))
         return ImportResult(ImportPlan(file_name, [problem]), None)
-    with tempfile.TemporaryDirectory(prefix="geo-app-upload-") as folder:
-        path = Path(folder) / file_name
-        path.write_bytes(data)
+    with uploaded_file(name, data) as path:
         return import_file(
             workspace,
             path,

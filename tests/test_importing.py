@@ -514,3 +514,23 @@ def test_size_parcel_and_vertex_limits(tmp_path):
     assert error_codes(prepare_import(table, limits=ReadLimits(max_features=2))) == {
         "too_many_features"
     }
+
+
+def test_an_upload_is_checked_as_the_import_would_read_it_and_nothing_is_written(tmp_path):
+    from bureau_files import LAYOUTS, PARCELS
+
+    from geo_app.importing import check_upload
+    from geo_app.workspace import Workspace
+
+    path = LAYOUTS["chinese_shapefile"](tmp_path / "file")
+    workspace = Workspace.open(tmp_path / "ws")
+    before = workspace.count()
+    plan = check_upload(workspace, "../供地台账.zip", path.read_bytes())
+    assert plan.ok and len(plan.parcels) == len(PARCELS)
+    assert plan.table.mapping.column("status") == "供地状态"
+    unmapped = check_upload(
+        workspace, "供地台账.zip", path.read_bytes(),
+        mapping=parse_field_options(["status="]),
+    )
+    assert all("status" not in p.properties for p in unmapped.parcels)
+    assert workspace.count() == before
