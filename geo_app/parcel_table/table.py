@@ -7,7 +7,7 @@ app's import panel all call, so one file gives one set of parcels whichever way 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,6 @@ from geo_app.parcel_table.report import understanding_problems
 from geo_app.parcel_table.understand import Understanding, understand
 from geo_app.problems import Problem, error
 from geo_app.reading import DEFAULT_LIMITS, ReadLimits, VectorData, read_vector
-from geo_app.values import is_missing
 
 
 @dataclass
@@ -42,13 +41,13 @@ class ParcelTable:
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.is_error]
 
+    # The same rows as plain dicts (without missing values), in file order.
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
     @property
     def properties(self) -> list[dict[str, Any]]:
-        geometry = self.frame.geometry.name
-        return [
-            {k: v for k, v in row.items() if k != geometry and not is_missing(v)}
-            for row in self.frame.drop(columns=geometry).to_dict("records")
-        ]
+        """Each row's properties, a fresh copy the caller may change."""
+        return [dict(row) for row in self.rows]
 
 
 def read_parcel_table(
@@ -108,4 +107,5 @@ def read_parcel_table(
         understanding=understood.understanding,
         problems=problems,
         layout=layout,
+        rows=properties,
     )

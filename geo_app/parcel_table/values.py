@@ -12,6 +12,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -62,15 +63,21 @@ def status_code(value: Any, extra: Mapping[str, str] | None = None) -> str | Non
         for word, code in extra.items():
             if fold(word) == key:
                 return code
+    return _status_words().get(key)
+
+
+@lru_cache(maxsize=1)
+def _status_words() -> dict[str, str]:
+    """Every status word, folded: the vocabulary's, then the product's own codes and names
+    in every language (which win)."""
     from geo_app.ledger import PARCEL_STATUSES
     from geo_app.parcel_labels import status_words
 
-    if key in PARCEL_STATUSES:
-        return key
+    words = dict(vocabulary().status_words)
     for code in PARCEL_STATUSES:
-        if key in {fold(w) for w in status_words(code)}:
-            return code
-    return vocabulary().status_words.get(key)
+        words[code] = code
+        words.update({fold(w): code for w in status_words(code)})
+    return words
 
 
 # ------------------------------------------------------------------ towns
@@ -79,8 +86,12 @@ def status_code(value: Any, extra: Mapping[str, str] | None = None) -> str | Non
 def town_name(value: Any) -> str | None:
     """The NBS name of a town written in full, short, old or romanised form."""
     text = text_of(value)
-    if text is None:
-        return None
+    return None if text is None else _town_of_text(text)
+
+
+@lru_cache(maxsize=4096)
+def _town_of_text(text: str) -> str | None:
+    # Ledgers repeat a handful of names thousands of times: each is looked up once.
     vocab = vocabulary()
     key = fold(text)
     found = vocab.town_words.get(key)
@@ -114,8 +125,11 @@ def parse_date(value: Any) -> dt.date | None:
             return None
         return parse_date(str(int(number)))
     text = text_of(value)
-    if text is None:
-        return None
+    return None if text is None else _date_of_text(text)
+
+
+@lru_cache(maxsize=8192)
+def _date_of_text(text: str) -> dt.date | None:
     for pattern in (_YMD, _COMPACT):
         match = pattern.match(text)
         if match:
@@ -173,8 +187,11 @@ def use_group(value: Any) -> tuple[str, str | None] | None:
     classification, that code: ``工业用地`` → (industrial, None), ``1001`` → (industrial, 1001).
     None for a use no class or keyword places."""
     text = text_of(value)
-    if text is None:
-        return None
+    return None if text is None else _use_of_text(text)
+
+
+@lru_cache(maxsize=4096)
+def _use_of_text(text: str) -> tuple[str, str | None] | None:
     vocab = vocabulary()
     code_match = re.match(r"^(\d{2})(\d{2})?(\d{2})?\b", text)
     if code_match:
@@ -195,6 +212,7 @@ def use_group(value: Any) -> tuple[str, str | None] | None:
     return None
 
 
+@lru_cache(maxsize=1)
 def _product_use_words() -> dict[str, str]:
     from geo_app.i18n import LANGS, load_strings
 
