@@ -186,6 +186,21 @@ def _gk_plane_hectares(geoms: np.ndarray) -> np.ndarray:
     return np.where(inside & np.isfinite(plane), plane, np.nan)
 
 
+def _parcel_ids(data: Any) -> list[Any]:
+    """Each feature's id: the file's own id column however it is called (地块编号, DKBH …),
+    else what the reader found."""
+    from geo_app.parcel_table.columns import recognise
+    from geo_app.parcel_table.values import text_of
+
+    column = recognise(data.frame).column("id")
+    if column is None:
+        return list(data.ids)
+    return [
+        text_of(value) or fallback
+        for value, fallback in zip(data.frame[column].tolist(), data.ids, strict=True)
+    ]
+
+
 def _run_area(args: argparse.Namespace, console: Console) -> int:
     from geo_app.validation import validate_file
 
@@ -194,6 +209,7 @@ def _run_area(args: argparse.Namespace, console: Console) -> int:
     if not report.ok or report.data is None:
         return EXIT_INPUT
     data = report.data
+    ids = _parcel_ids(data)
     geoms = np.asarray(data.frame.geometry.array, dtype=object)
     ellipsoidal = hectares(geoms)
     plane = _gk_plane_hectares(geoms)
@@ -203,7 +219,7 @@ def _run_area(args: argparse.Namespace, console: Console) -> int:
             "hectares": float(ha),
             "gk_plane_hectares": float(gk) if np.isfinite(gk) else None,
         }
-        for fid, ha, gk in zip(data.ids, ellipsoidal, plane, strict=True)
+        for fid, ha, gk in zip(ids, ellipsoidal, plane, strict=True)
     ]
     total = float(ellipsoidal.sum())
     plane_total = float(plane.sum()) if np.isfinite(plane).all() else None

@@ -150,3 +150,12 @@ def test_a_saved_mapping_file_is_read_back(tmp_path):
     assert json.loads(out)["by_status"]["in_acquisition"] == pytest.approx(
         expected_by("status")["in_acquisition"] + expected_by("status")["unknown"], rel=1e-6
     )
+
+
+def test_area_names_each_parcel_by_the_bureaus_own_id(tmp_path):
+    path = LAYOUTS["pinyin_geopackage"](tmp_path / "a")
+    code, out, err = run("area", path, "--json")
+    assert code == 0, err
+    features = json.loads(out)["features"]
+    assert [f["id"] for f in features] == [p.id for p in PARCELS]
+    assert [f["hectares"] for f in features] == pytest.approx([p.hectares for p in PARCELS])
