@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +35,7 @@ from geo_app.assets import RequiredAssetsMissing, install_static
 from geo_app.catalog import Catalog, CatalogError, LayerSpec, load_layer_geojson
 from geo_app.display_datum import from_display_datum
 from geo_app.i18n import DEFAULT_LANG, LANGS, Strings, load_strings
-from geo_app.ledger import UNKNOWN, LandSupplyLedger, LedgerError
+from geo_app.ledger import PARCEL_STATUSES, UNKNOWN, LandSupplyLedger, LedgerError
 from geo_app.mapview import (
     MapOptions,
     MapOptionsError,
@@ -45,6 +46,7 @@ from geo_app.mapview import (
 )
 from geo_app.mapview.popups import feature_name
 from geo_app.plan import PlanError
+from geo_app.progress import MONTHS, YearProgress, year_progress
 from geo_app.workspace_layer import ParcelLayerFile
 
 LOG = logging.getLogger("geo_app.streamlit")
@@ -67,13 +69,14 @@ TABLE_GRID = "table_grid"
 TABLE_IDS = "table_ids"
 MAP_KEY = "main_map"
 FILTERS_OPEN = "filters_open"
+PROGRESS_YEAR = "progress_year"
 TAB = "open_tab"
 TABS = ("map", "land", "targets", "table")
 # Height of the tab bar's place, kept empty on a session's first run.
 TAB_BAR_PX = 56
 KEPT_KEYS = frozenset({
     LANG, BASEMAP, FILTER_STATUS, FILTER_TOWN, FILTER_QUARTER, SEARCH, TABLE_LAYER,
-    TABLE_FILTER, TAB,
+    TABLE_FILTER, TAB, PROGRESS_YEAR,
 }) | export_panel.KEPT_KEYS | parcel_editor.KEPT_KEYS
 
 DATA_ERRORS = (CatalogError, PlanError, LedgerError, OSError, UnicodeDecodeError)
@@ -358,9 +361,11 @@ def _build(options: MapOptions, page: Page) -> Any:
     return folium_map
 
 
-def _map_tab(page: Page, options: MapOptions, waiting: bool = False) -> bool:
-    """The map and the panels under it. ``waiting``: the session's first run, which draws
-    only the map; True if it did (the map's report reruns the script for the rest)."""
+def _map_tab(page: Page, options: MapOptions, ledger: LandSupplyLedger, filtered: bool,
+             waiting: bool = False) -> bool:
+    """The map and the panels under it. ``ledger``: the parcels the filters leave, for the
+    land-supply headline. ``waiting``: a new visitor's first run, which draws only the map;
+    True if it did (the map's report reruns the script for the rest)."""
     # The map comes first: the browser then starts loading it before any other widget.
     try:
         folium_map = _build(options, page)
@@ -385,6 +390,7 @@ def _map_tab(page: Page, options: MapOptions, waiting: bool = False) -> bool:
     )
     if waiting:
         return True
+    _supply_headline(page, ledger, filtered)
     datum = basemap_panel.display_datum_of(options.basemap)
     export_panel.take_view(returned, datum)
     parcel_editor.take_drawing(returned)
@@ -402,6 +408,38 @@ def _map_tab(page: Page, options: MapOptions, waiting: bool = False) -> bool:
     st.caption(page.t("app.accuracy_note"))
     _attribution(page, options)
     return False
+
+
+def _supply_headline(page: Page, ledger: LandSupplyLedger, filtered: bool) -> None:
+    """The land supply against the yearly target at a glance, directly under the map.
+
+    Under the map, never above it: a new visitor's first run draws the map alone
+    (app_parts/first_paint.py), and anything that appeared above it on the next run would
+    move the map, which the browser then draws anew.
+    """
+    share = ledger.share_of_target
+    target = appstate.format_number(ledger.target_ha, page.lang)
+    figures = [
+        (page.t("app.land.total_filtered" if filtered else "app.land.total_all"),
+         appstate.format_hectares(ledger.total_ha)),
+        (page.t("app.headline.gap"), appstate.format_hectares(ledger.gap_ha)),
+        # No target (0 ha) has no share; a dash says so rather than a made-up 0 %.
+        (page.t("app.headline.share", target=target),
+         "—" if math.isnan(share) else f"{share * 100:.1f}%"),
+    ]
+    # The three statuses always, so the row keeps its shape; others only when they hold land.
+    figures += [
+        (page.t("app.headline.status", status=page.choice("parcel.status", status)),
+         appstate.format_hectares(hectares))
+        for status, hectares in ledger.by_status.items()
+        if status in PARCEL_STATUSES or hectares > 0
+    ]
+    for column, (label, value) in zip(st.columns(len(figures)), figures, strict=True):
+        column.metric(label, value)
+    notes = [page.t("app.headline.note", tab=page.t("app.tab.land"))]
+    if page.data.ledger.sample_data:
+        notes.insert(0, page.t("app.headline.sample"))
+    st.caption(" ".join(notes))
 
 
 def _selection_panel(page: Page) -> None:
@@ -509,11 +547,101 @@ def _land_tab(page: Page, ledger: LandSupplyLedger, filtered: bool) -> None:
                 st.dataframe(frame, width="stretch", column_config={
                     hectares: st.column_config.NumberColumn(format="%.2f")
                 })
+    _progress_section(page, ledger)
     st.markdown(f"**{page.t('app.land.parcels')}**")
     st.dataframe(_parcel_list(page, ledger), width="stretch", hide_index=True,
                  column_config={
                      page.t("app.column.hectares"): st.column_config.NumberColumn(format="%.2f")
                  })
+
+
+def _progress_section(page: Page, ledger: LandSupplyLedger) -> None:
+    """Supplied hectares month by month in one year against the target, and what the chart
+    leaves out (parcels without a supply date), so the figure is never silently smaller."""
+    st.markdown(f"**{page.t('app.progress.title')}**")
+    progress = year_progress(ledger.parcels, ledger.target_ha)
+    if not progress.has_dates:
+        st.info(page.t("app.progress.empty", count=progress.undated_count,
+                       hectares=appstate.format_hectares(progress.undated_ha)))
+        return
+    if len(progress.years) > 1:
+        # A year kept from before that the filters or an edit have since emptied falls back
+        # to the default one; the widget must start from a year it offers.
+        if st.session_state.get(PROGRESS_YEAR) not in progress.years:
+            st.session_state[PROGRESS_YEAR] = progress.year
+        year = st.selectbox(page.t("app.progress.year"), progress.years, key=PROGRESS_YEAR,
+                            width=160)
+        if year != progress.year:
+            progress = year_progress(ledger.parcels, ledger.target_ha, year)
+    st.altair_chart(_progress_chart(page, progress), width="stretch")
+    target = appstate.format_number(progress.target_ha, page.lang)
+    total = appstate.format_hectares(progress.total_ha)
+    if progress.reached_month is not None:
+        summary = page.t("app.progress.reached", year=progress.year, target=target, total=total,
+                         month=page.t(f"app.progress.month.{progress.reached_month}"))
+    else:
+        summary = page.t("app.progress.not_reached", year=progress.year, target=target,
+                         total=total, gap=appstate.format_hectares(progress.gap_ha))
+    supplied_only = page.t("app.progress.supplied_only",
+                           supplied=page.choice("parcel.status", "supplied"))
+    st.caption(f"{summary} {supplied_only}")
+    if progress.undated_count:
+        st.caption(page.t(
+            "app.progress.undated", count=progress.undated_count,
+            hectares=appstate.format_hectares(progress.undated_ha),
+            supplied=progress.undated_supplied_count,
+            supplied_ha=appstate.format_hectares(progress.undated_supplied_ha),
+        ))
+
+
+def _progress_chart(page: Page, progress: YearProgress) -> Any:
+    """Cumulative supplied hectares by month as a line, each month's as bars, and the target
+    as a dashed rule; one colour legend names all three in the page's language."""
+    # Imported here: the first paint draws no chart and should not wait for Altair.
+    import altair as alt
+
+    months = [page.t(f"app.progress.month.{month}") for month in MONTHS]
+    monthly = page.t("app.progress.series.monthly")
+    cumulative = page.t("app.progress.series.cumulative")
+    target = page.t("app.progress.series.target",
+                    target=appstate.format_number(progress.target_ha, page.lang))
+    month_title, hectares_title = page.t("app.progress.axis.month"), page.t(
+        "app.progress.axis.hectares")
+    frame = progress.frame()
+    data = pd.DataFrame({
+        "month": months * 2,
+        "series": [monthly] * len(months) + [cumulative] * len(months),
+        "hectares": [*frame["supplied_ha"].round(2), *frame["cumulative_ha"].round(2)],
+    })
+    # Room above the higher of the target and the year's total, so the rule always shows.
+    top = max(progress.target_ha, progress.total_ha, 1.0) * 1.1
+    x = alt.X("month:N", sort=months, title=month_title, axis=alt.Axis(labelAngle=0))
+    y = alt.Y("hectares:Q", title=hectares_title, scale=alt.Scale(domain=[0, top]))
+    color = alt.Color(
+        "series:N",
+        scale=alt.Scale(domain=[monthly, cumulative, target],
+                        range=["#9ecae1", "#08519c", "#d62728"]),
+        legend=alt.Legend(title=None, orient="top"),
+    )
+    tooltip = [
+        alt.Tooltip("month:N", title=month_title),
+        alt.Tooltip("series:N", title=page.t("app.column.category")),
+        alt.Tooltip("hectares:Q", title=hectares_title, format=",.2f"),
+    ]
+    base = alt.Chart(data).encode(x=x, y=y, color=color, tooltip=tooltip)
+    bars = base.transform_filter(alt.FieldEqualPredicate(field="series", equal=monthly))
+    line = base.transform_filter(alt.FieldEqualPredicate(field="series", equal=cumulative))
+    rule = alt.Chart(pd.DataFrame({"hectares": [progress.target_ha], "series": [target]}))
+    return alt.layer(
+        bars.mark_bar(),
+        line.mark_line(point=True, strokeWidth=2.5),
+        rule.mark_rule(strokeDash=[6, 4], strokeWidth=2).encode(
+            y="hectares:Q", color=color,
+            tooltip=[alt.Tooltip("series:N", title=page.t("app.column.category"))],
+        ),
+    ).properties(
+        title=page.t("app.progress.chart_title", year=progress.year), height=420,
+    )
 
 
 def _use_labeler(page: Page, ledger: LandSupplyLedger) -> Callable[[str], str]:
@@ -655,8 +783,9 @@ def _render() -> None:
     page = Page(data=data, strings=strings, lang=lang)
     choices = _settle_choices(page)
     parcel_filter = choices.parcel_filter
+    filtered = not parcel_filter.is_empty
     ledger = data.ledger
-    if not parcel_filter.is_empty:
+    if filtered:
         ledger = ledger.filtered(
             status=parcel_filter.statuses, town=parcel_filter.towns,
             quarter=parcel_filter.quarters,
@@ -670,13 +799,13 @@ def _render() -> None:
     # chart or table code.
     tab_bar = st.container(height=TAB_BAR_PX, border=False)
     drawers = (
-        lambda: _map_tab(page, options),
-        lambda: _land_tab(page, ledger, filtered=not parcel_filter.is_empty),
+        lambda: _map_tab(page, options, ledger, filtered),
+        lambda: _land_tab(page, ledger, filtered=filtered),
         lambda: _targets_tab(page),
         lambda: _table_tab(page, parcel_filter),
     )
     first_run = first_paint.starts_now()
-    if first_run and _map_tab(page, options, waiting=True):
+    if first_run and _map_tab(page, options, ledger, filtered, waiting=True):
         return
     # A map that could not be drawn sends no report: the rest of the page comes at once
     # (under the map's error, which is not repeated).

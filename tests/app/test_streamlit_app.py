@@ -46,9 +46,11 @@ def test_starts_in_chinese_with_four_tabs(app):
         zh("app.tab.map"), zh("app.tab.land"), zh("app.tab.targets"), zh("app.tab.table")
     ]
     assert app.sidebar.radio(key="lang").value == "zh"
-    # Only the open tab runs: the first view has the map and no land-supply figures yet.
+    # Only the open tab runs: the first view has the map and its headline, not the
+    # land-supply tab's own figures and charts.
     assert map_args(app)["script"]
-    assert not app.metric
+    assert not any(m.label == zh("app.land.target") for m in app.metric)
+    assert not app.get("vega_lite_chart")
     open_tab(app, "land")
     assert any(zh("app.land.sample") == w.value for w in app.warning)
     assert not app.get("component_instance")
