@@ -187,7 +187,7 @@ def _gk_plane_hectares(geoms: np.ndarray) -> np.ndarray:
 
 
 def _parcel_ids(data: Any) -> list[Any]:
-    """Each feature's id: the file's own id column however it is called (地块编号, DKBH …),
+    """Each feature's id: the file's own id column however it is called (see parcel_table),
     else what the reader found."""
     from geo_app.parcel_table.columns import recognise
     from geo_app.parcel_table.values import text_of
