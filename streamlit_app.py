@@ -35,7 +35,7 @@ from geo_app.assets import RequiredAssetsMissing, install_static
 from geo_app.catalog import Catalog, CatalogError, LayerSpec, load_layer_geojson
 from geo_app.display_datum import from_display_datum
 from geo_app.i18n import DEFAULT_LANG, LANGS, Strings, load_strings
-from geo_app.ledger import PARCEL_STATUSES, UNKNOWN, LandSupplyLedger, LedgerError
+from geo_app.ledger import PARCEL_STATUSES, UNKNOWN, LandSupplyLedger, LedgerError, filter_key
 from geo_app.mapview import (
     MapOptions,
     MapOptionsError,
@@ -536,7 +536,7 @@ def _land_tab(page: Page, ledger: LandSupplyLedger, filtered: bool) -> None:
         ("app.land.by_status", ledger.by_status, lambda v: page.choice("parcel.status", v)),
         ("app.land.by_town", ledger.by_town, lambda v: page.choice("town", v)),
         ("app.land.by_use", ledger.by_use, _use_labeler(page, ledger)),
-        ("app.land.by_quarter", ledger.by_quarter, str),
+        ("app.land.by_quarter", ledger.by_quarter, lambda v: page.choice("quarter", v)),
     )
     for row in (breakdowns[:2], breakdowns[2:]):
         for column, (title, totals, label) in zip(st.columns(2), row, strict=True):
@@ -665,10 +665,11 @@ def _parcel_list(page: Page, ledger: LandSupplyLedger) -> pd.DataFrame:
         rows.append({
             column("id"): properties.get("id"),
             column("name"): feature_name(properties, page.lang),
-            column("status"): page.choice("parcel.status", str(properties.get("status"))),
-            column("use"): use(str(properties.get("use"))),
-            column("town"): properties.get("town"),
-            column("quarter"): properties.get("quarter"),
+            # The ledger's own grouping, so the list reads as the breakdowns above it do.
+            column("status"): page.choice("parcel.status", filter_key(properties.get("status"))),
+            column("use"): use(filter_key(properties.get("use"))),
+            column("town"): page.choice("town", filter_key(properties.get("town"))),
+            column("quarter"): page.choice("quarter", filter_key(properties.get("quarter"))),
             column("hectares"): round(float(properties["hectares"]), 2),
         })
     return pd.DataFrame(rows)
