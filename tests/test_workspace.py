@@ -423,3 +423,30 @@ def test_the_package_keeps_every_name_callers_import():
 
     for name in package.__all__:
         assert getattr(package, name) is not None, name
+
+
+def test_an_empty_workspace_file_is_refused_not_refilled_with_samples(tmp_path):
+    from geo_app.workspace import FILE_NAME, WorkspaceError
+
+    (tmp_path / FILE_NAME).write_bytes(b"")
+    with pytest.raises(WorkspaceError) as info:
+        Workspace.open(tmp_path)
+    assert info.value.problem.code == "workspace_empty"
+    assert "备份" in info.value.problem.message_zh
+    assert (tmp_path / FILE_NAME).stat().st_size == 0
+
+
+def test_a_truncated_workspace_file_is_refused(tmp_path):
+    from geo_app.workspace import FILE_NAME, WorkspaceError
+
+    Workspace.open(tmp_path / "good")
+    whole = (tmp_path / "good" / FILE_NAME).read_bytes()
+    (tmp_path / FILE_NAME).write_bytes(whole[: len(whole) // 3])
+    with pytest.raises(WorkspaceError):
+        Workspace.open(tmp_path).parcels()
+
+
+def test_a_new_workspace_appears_whole_and_leaves_nothing_beside_it(tmp_path):
+    workspace = Workspace.open(tmp_path)
+    assert workspace.holds_only_samples()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []

@@ -3,8 +3,10 @@ call. The pieces it is made of are in the sibling modules; this is what callers 
 
 from __future__ import annotations
 
+import os
+import secrets
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -90,7 +92,32 @@ class Workspace:
             if create_if_new(connection, self.path) and loader is not None:
                 seed(connection, loader)
 
+        if not self.path.exists():
+            self._create_whole(create)
+        elif self.path.stat().st_size == 0:
+            # A file cut to nothing (a disk fault, a bad copy) is a loss to be told, never
+            # quietly filled with samples that new work would then pile onto.
+            raise refusal("workspace_empty", path=self.path)
         self._file.initialise(create)
+
+    def _create_whole(self, create: Callable[[sqlite3.Connection], None]) -> None:
+        """Build a new workspace beside its place and link it in only once complete, so no
+        reader ever meets a half-made (empty) file; if another process got there first,
+        its workspace is the one used."""
+        temp = self.path.with_name(f".{self.path.stem}-{secrets.token_hex(6)}.partial")
+        try:
+            WorkspaceFile(temp, self.busy_timeout_s).initialise(create)
+            try:
+                os.link(temp, self.path)
+            except FileExistsError:
+                pass
+            except OSError:
+                # A file system without hard links: the older way, creating in place.
+                if not self.path.exists():
+                    os.replace(temp, self.path)
+        finally:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{temp}{suffix}").unlink(missing_ok=True)
 
     # -- reading
 
