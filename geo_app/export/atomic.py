@@ -11,11 +11,52 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 TEMP_PREFIX = ".partial-"
+# SQLite keeps a database's recent changes beside it: never write over those either.
+DATABASE_COMPANIONS = ("", "-wal", "-shm", "-journal")
+
+
+class UnsafeTarget(ValueError):
+    """A path an export must not write to; ``key`` names the strings.toml text saying why."""
+
+    def __init__(self, key: str, path: Path):
+        super().__init__(key)
+        self.key = key
+        self.path = path
+
+
+def check_target(
+    target: str | os.PathLike[str],
+    *,
+    protected: Sequence[Path] = (),
+    replace: bool = False,
+) -> Path:
+    """``target`` if writing a new regular file there destroys nothing, else UnsafeTarget.
+
+    Refused: anything that exists but is not a regular file (a device such as /dev/null,
+    a FIFO, a folder, a socket), any of the ``protected`` files (a workspace's database)
+    and their SQLite companions, and an existing file unless ``replace`` is given.
+    """
+    path = Path(target)
+    real = Path(os.path.realpath(path))
+    for database in protected:
+        for suffix in DATABASE_COMPANIONS:
+            companion = Path(os.path.realpath(f"{database}{suffix}"))
+            if real == companion:
+                raise UnsafeTarget("export.error.out_protected", path)
+    if not os.path.lexists(path):
+        return path
+    mode = os.stat(path).st_mode if path.exists() else 0
+    if not stat.S_ISREG(mode):
+        raise UnsafeTarget("export.error.out_not_file", path)
+    if not replace:
+        raise UnsafeTarget("export.error.out_exists", path)
+    return path
 
 
 @contextlib.contextmanager

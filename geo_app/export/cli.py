@@ -9,8 +9,10 @@ district with every layer, in Chinese, A4 landscape.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from geo_app.cli_support import EXIT_INPUT, EXIT_OK, EXIT_USAGE, Command, Console, Translate
+from geo_app.export.atomic import UnsafeTarget, check_target
 from geo_app.export.request import (
     ExportOptionError,
     ExportRequest,
@@ -19,6 +21,7 @@ from geo_app.export.request import (
     parse_layers,
 )
 from geo_app.i18n import t
+from geo_app.workspace import FILE_NAME, configured_data_dir, default_data_dir
 from geo_app.workspace_cli import add_workspace_argument, workspace_ledger_or_none
 
 
@@ -36,6 +39,7 @@ def add_export_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None
         ("dpi", "N"),
     ):
         parser.add_argument(f"--{option}", metavar=metavar, help=tr(f"export.cli.{option}"))
+    parser.add_argument("--force", action="store_true", help=tr("export.cli.force"))
     # Parcel tables and land-supply figures from the planner's workspace, when one is set.
     add_workspace_argument(parser, tr)
 
@@ -71,10 +75,16 @@ def run_export(args: argparse.Namespace, console: Console) -> int:
     lang = console.lang
     try:
         request = request_from_args(args, lang)
+        target = check_target(
+            args.out, protected=_workspace_files(args), replace=bool(args.force)
+        )
         ledger = workspace_ledger_or_none(getattr(args, "workspace", None))
-        path = export_to_file(request, args.out, ledger=ledger)
+        path = export_to_file(request, target, ledger=ledger)
     except ExportOptionError as exc:
         console.note(t(exc.key, lang, **exc.params))
+        return EXIT_USAGE
+    except UnsafeTarget as exc:
+        console.note(t(exc.key, lang, path=exc.path))
         return EXIT_USAGE
     except MissingCJKFontError as exc:
         console.note(t("export.error.no_cjk_font", lang, package=exc.package))
@@ -85,6 +95,16 @@ def run_export(args: argparse.Namespace, console: Console) -> int:
         return EXIT_INPUT
     console.print(t("export.cli.done", lang, format=request.format.upper(), path=path))
     return EXIT_OK
+
+
+def _workspace_files(args: argparse.Namespace) -> list[Path]:
+    """The workspace database files an export must never overwrite: the one given or
+    configured, and the per-user default."""
+    files = [default_data_dir() / FILE_NAME]
+    configured = configured_data_dir(getattr(args, "workspace", None))
+    if configured is not None:
+        files.append(Path(configured) / FILE_NAME)
+    return files
 
 
 def export_command() -> Command:

@@ -115,3 +115,43 @@ def test_request_defaults_match_the_documented_cli_default():
         "pdf", "A4", "landscape", "zh"
     )
     assert request.layers is None and str(request.extent) == "district"
+
+
+def test_out_never_replaces_a_device_a_pipe_or_a_folder(tmp_path):
+    import os
+    import stat
+
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    folder = tmp_path / "folder.csv"
+    folder.mkdir()
+    for target in (fifo, folder, "/dev/null"):
+        code, _, err = run("export", "--out", str(target), "--format", "csv", "--force",
+                           "--lang", "en")
+        assert code == 2 and "not a regular file" in err, (target, err)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and folder.is_dir()
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_out_replaces_an_existing_file_only_with_force(tmp_path):
+    target = tmp_path / "parcels.csv"
+    target.write_text("keep me", encoding="utf-8")
+    code, _, err = run("export", "--out", str(target), "--lang", "en")
+    assert code == 2 and "--force" in err
+    assert target.read_text(encoding="utf-8") == "keep me"
+    code, _, err = run("export", "--out", str(target), "--force")
+    assert code == 0, err
+    assert target.read_text(encoding="utf-8-sig") != "keep me"
+
+
+def test_out_never_overwrites_the_workspace_database(tmp_path):
+    from geo_app.workspace import FILE_NAME, Workspace
+
+    workspace = Workspace.open(tmp_path / "ws")
+    before = workspace.count()
+    for name in (FILE_NAME, FILE_NAME + "-wal", FILE_NAME + "-shm"):
+        target = tmp_path / "ws" / name
+        code, _, err = run("export", "--out", str(target), "--format", "gpkg", "--force",
+                           "--workspace", str(tmp_path / "ws"), "--lang", "en")
+        assert code == 2 and "workspace's database" in err, (name, err)
+    assert Workspace.open(tmp_path / "ws").count() == before
