@@ -40,7 +40,7 @@ from geo_app.ledger import (
 )
 from geo_app.mapview.popups import format_target
 from geo_app.plan import DEFAULT_PLAN_PATH, Plan, PlanItem, load_plan
-from geo_app.targets import NOT_MEASURED, TargetMeasurement, measure_targets
+from geo_app.targets import DRAWINGS, NOT_MEASURED, TargetMeasurement, measure_targets
 from geo_app.workspace_layer import ParcelLayerFile, with_parcel_file
 
 # Points the app at another catalog (its layer files are read beside it), for a trial
@@ -318,7 +318,9 @@ def load_app_data(
         plan=plan,
         ledger=ledger,
         parcel_layer=parcel_spec.id,
-        targets=measure_targets(plan, frame_of),
+        targets=measure_targets(
+            plan, frame_of, {spec.id for spec in catalog.layers if spec.sample_data}
+        ),
         choices=filter_choices(ledger.parcels),
         broken_layers=broken,
     )
@@ -335,6 +337,24 @@ def breakdown_frame(
         {category: [label(key) for key in totals], hectares: [round(v, 2) for v in totals.values()]}
     )
     return frame.set_index(category)
+
+
+@dataclass(frozen=True)
+class TargetGroups:
+    """The targets as the page shows them: figures of parcels (planners' or sample data),
+    targets the map only sketches (counts of our drawings), and targets no layer measures."""
+
+    measured: tuple[TargetMeasurement, ...]
+    drawn: tuple[TargetMeasurement, ...]
+    others: tuple[TargetMeasurement, ...]
+
+
+def target_groups(measurements: Sequence[TargetMeasurement]) -> TargetGroups:
+    return TargetGroups(
+        measured=tuple(m for m in measurements if m.measured is not None and not m.is_drawing),
+        drawn=tuple(m for m in measurements if m.is_drawing),
+        others=tuple(m for m in measurements if m.measured is None),
+    )
 
 
 def target_rows(
@@ -375,7 +395,13 @@ def _measured_text(result: TargetMeasurement, strings: Strings, lang: str) -> st
     decimals = 0 if result.item.measure == "feature_count" else 2
     value = format_number(result.measured, lang, decimals=decimals)
     unit = _unit_text(result.item, strings, lang)
-    return f"{value} {unit}".strip()
+    text = f"{value} {unit}".strip()
+    # A count of drawings says so in its own cell, so it cannot be read as a figure of
+    # progress when the row is copied out of the table. (Sample parcels are named as such
+    # by the outcome and the method cells.)
+    if result.basis == DRAWINGS:
+        return strings.get("app.targets.value.drawn", lang, value=text)
+    return text
 
 
 def _method_text(
@@ -408,6 +434,15 @@ def _method_text(
         parts.append(strings.get("app.targets.method.accuracy", lang, counts=counts))
     if result.sample_data:
         parts.append(strings.get("app.targets.method.sample", lang))
+    if result.samples_left_out:
+        parts.append(
+            strings.get("app.targets.method.samples_left_out", lang, count=result.samples_left_out)
+        )
+    if result.is_drawing:
+        parts.append(strings.get("app.targets.method.drawings", lang))
+        note = item.note_en if lang == "en" else item.note_zh
+        if note:
+            parts.append(note)
     separator = "；" if lang == "zh" else "; "
     return separator.join(parts)
 

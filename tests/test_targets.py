@@ -7,9 +7,15 @@ from shapely.geometry import LineString, Point, box
 
 from geo_app.plan import Plan, PlanItem
 from geo_app.targets import (
+    DRAWINGS,
     MET,
     NOT_MEASURED,
     OVER,
+    PLANNERS_DATA,
+    PROGRESS_OUTCOMES,
+    SAMPLE,
+    SAMPLE_DATA,
+    SCHEMATIC,
     SHORT,
     UNMEASURABLE,
     compare,
@@ -54,8 +60,24 @@ def _roads() -> gpd.GeoDataFrame:
     )
 
 
+def _planners_parcels() -> gpd.GeoDataFrame:
+    """The same parcels as a land bureau's file: no sample flag."""
+    return _parcels().drop(columns="sample")
+
+
+def _mixed_parcels() -> gpd.GeoDataFrame:
+    frame = _parcels()
+    frame["sample"] = [False, False, True]
+    return frame
+
+
 def _loader(layer_id: str) -> gpd.GeoDataFrame:
-    layers = {"land_parcels": _parcels(), "roads": _roads()}
+    layers = {
+        "land_parcels": _parcels(),
+        "roads": _roads(),
+        "bureau_parcels": _planners_parcels(),
+        "mixed_parcels": _mixed_parcels(),
+    }
     return layers[layer_id]
 
 
@@ -72,10 +94,56 @@ def test_parcel_hectares_are_ellipsoidal_and_respect_the_filter():
     supplied = _parcels()[_parcels().status == "supplied"]
     assert result.feature_count == 2
     assert result.measured == pytest.approx(_truth_ha(supplied), rel=1e-7)
-    assert result.outcome == SHORT
+    # Sample parcels only: their figure is kept, labelled, and is no progress.
+    assert result.outcome == SAMPLE and result.basis == SAMPLE_DATA
+    assert not result.is_progress
     assert result.gap == pytest.approx(200 - result.measured)
     assert result.sample_data is True
     assert result.accuracy_counts == {"approximate": 1, "schematic": 1}
+
+
+def test_planners_parcels_measure_progress():
+    item = _item(
+        quantity=200, unit="ha", comparison="at_least", measure="parcel_hectares",
+        measure_layer="bureau_parcels",
+    )
+    result = measure_target(item, _loader)
+    assert result.basis == PLANNERS_DATA and result.is_progress
+    assert result.outcome == SHORT
+    assert result.measured == pytest.approx(_truth_ha(_parcels()), rel=1e-7)
+    assert result.share == pytest.approx(result.measured / 200)
+    assert result.sample_data is False and result.samples_left_out == 0
+
+
+def test_sample_parcels_among_planners_parcels_are_left_out():
+    item = _item(
+        quantity=200, unit="ha", comparison="at_least", measure="parcel_hectares",
+        measure_layer="mixed_parcels",
+    )
+    result = measure_target(item, _loader)
+    real = _mixed_parcels()[~_mixed_parcels()["sample"]]
+    assert result.basis == PLANNERS_DATA and result.outcome == SHORT
+    assert result.measured == pytest.approx(_truth_ha(real), rel=1e-7)
+    assert result.feature_count == 2 and result.samples_left_out == 1
+
+
+def test_a_layer_the_catalog_marks_as_sample_is_sample_data_as_a_whole():
+    item = _item(
+        quantity=1, unit="ha", comparison="at_least", measure="parcel_hectares",
+        measure_layer="bureau_parcels",
+    )
+    result = measure_target(item, _loader, sample_layers={"bureau_parcels"})
+    assert result.basis == SAMPLE_DATA and result.outcome == SAMPLE
+
+
+def test_no_parcels_is_no_progress_yet_but_still_a_measurement():
+    def empty(layer_id: str) -> gpd.GeoDataFrame:
+        return _planners_parcels().iloc[:0]
+
+    item = _item(quantity=200, unit="ha", comparison="at_least",
+                 measure="parcel_hectares", measure_layer="land_parcels")
+    result = measure_target(item, empty)
+    assert result.basis == PLANNERS_DATA and result.measured == 0 and result.outcome == SHORT
 
 
 def test_target_in_mu_is_measured_in_mu():
@@ -92,8 +160,9 @@ def test_line_km_is_geodesic():
     result = measure_target(item, _loader)
     expected = GEOD.line_length([125.5, 125.6], [43.5, 43.5]) / 1000
     assert result.measured == pytest.approx(expected, rel=1e-9)
-    assert result.outcome == MET
-    assert result.gap == 0
+    # A length of our own drawn roads is no measurement of the plan, however long.
+    assert result.outcome == SCHEMATIC and result.basis == DRAWINGS
+    assert result.gap is None and result.share is None
 
 
 def test_feature_count_counts_matching_features():
@@ -101,7 +170,8 @@ def test_feature_count_counts_matching_features():
                  measure_layer="land_parcels", measure_filter={"status": "supplied"})
     result = measure_target(item, _loader)
     assert result.measured == 2
-    assert result.outcome == SHORT
+    assert result.outcome == SCHEMATIC and result.is_drawing
+    assert result.share is None and result.gap is None
 
 
 def test_target_without_measure_says_so():
@@ -163,7 +233,20 @@ def test_measure_targets_covers_every_target_and_reads_each_layer_once():
     results = measure_targets(plan, counting_loader)
     assert [r.item.id for r in results] == ["a", "b", "d"]
     assert reads == ["roads"]
-    assert results[2].outcome == NOT_MEASURED
+    assert results[2].outcome == NOT_MEASURED and results[2].basis is None
+
+
+def test_only_planners_data_can_state_progress():
+    drawn = measure_target(
+        _item(quantity=2, unit="count", comparison="exactly", measure="feature_count",
+              measure_layer="roads"),
+        _loader,
+    )
+    # Two roads against a target of two would have "reached"; a count of drawings never does.
+    assert drawn.outcome not in PROGRESS_OUTCOMES
+    record = drawn.to_dict()
+    assert record["basis"] == DRAWINGS and record["share"] is None and record["gap"] is None
+    assert record["outcome"] == SCHEMATIC and record["measured"] == 2
 
 
 def test_geodesic_km_ignores_points_length():
