@@ -5,6 +5,11 @@ Positions come from the control points written down in layers/SOURCES.md; schema
 and moved to WGS84. Sample parcels come from a seeded generator, so the output is the same
 bytes on every run.
 
+A feature set at or through a town seat names it in ``placed_from``; the build refuses a
+feature graded more precisely than what it was placed from (a point set at a schematic seat
+is schematic too). Lines say in ``course_described`` whether a cited source describes the
+places they pass; where none does, the course is our reading and the line is schematic.
+
     python scripts/build_layers.py            # writes into layers/
     python scripts/build_layers.py --out DIR  # writes into DIR
 """
@@ -23,6 +28,7 @@ from typing import Any
 
 import shapely
 import shapely.affinity
+from pyproj import Geod
 from shapely.geometry import LineString, MultiLineString, MultiPolygon, Point, Polygon, mapping
 from shapely.geometry import shape as to_shape
 
@@ -39,6 +45,7 @@ from geo_app.geodesy import hectares  # noqa: E402
 LonLat = tuple[float, float]
 _TO_PLANE = Converter("wgs84", "gk126")
 _TO_LONLAT = Converter("gk126", "wgs84")
+_GEOD = Geod(ellps="GRS80")
 
 PARCEL_SEED = 20220224
 SAMPLE_SOURCE = "示例数据，非真实供地 / sample data, not real land supply"
@@ -48,6 +55,8 @@ CONTROL_POINT_NOTE = "控制点按公开文字描述估计（误差约 3–5 公
 CONTROL_POINT_NOTE_EN = (
     "Control points estimated from published descriptions (±3–5 km), see layers/SOURCES.md"
 )
+# Most precise first, as in geo_app.catalog.ACCURACY_LEVELS.
+ACCURACY_ORDER = ("surveyed", "approximate", "schematic")
 
 
 # --------------------------------------------------------------------------- geometry helpers
@@ -157,6 +166,9 @@ def feature(
         properties["note_zh"] = provenance.note_zh
         properties["note_en"] = provenance.note_en
     properties.update(extra)
+    # A path through no town seat was placed from nothing drawn: no empty property.
+    if not properties.get("placed_from"):
+        properties.pop("placed_from", None)
     return {"type": "Feature", "properties": properties, "geometry": mapping(finish(geom))}
 
 
@@ -271,6 +283,18 @@ TOWNS = (
     ),
 )
 TOWN_BY_NAME = {town.name_zh: town for town in TOWNS}
+TOWN_BY_LONLAT = {town.lonlat: town for town in TOWNS}
+
+
+def town_id(name_zh: str) -> str:
+    return f"town-{TOWN_BY_NAME[name_zh].code}"
+
+
+def towns_on(path: Sequence[LonLat]) -> str:
+    """Ids of the town seats a drawn path passes through, for ``placed_from``."""
+    return ",".join(
+        sorted({f"town-{TOWN_BY_LONLAT[point].code}" for point in path if point in TOWN_BY_LONLAT})
+    )
 
 
 def town_features() -> list[dict]:
@@ -484,10 +508,12 @@ def layout_features(boundary: Any) -> list[dict]:
             "layout_belt",
             schematic(
                 "开发区一节提出打造“千亿级经济隆起带”，并建设长双快速路连接线，"
-                "故把“一带”画作沿长双方向、经奢岭和双营子到城区的发展带",
+                "故把“一带”画作沿长双方向、经奢岭和双营子到城区的发展带；"
+                "原文未给出隆起带的位置，这是解读，不是它的范围",
                 "the development-zone paragraph speaks of a 100-billion economic belt and the "
                 "Changchun–Shuangyang expressway link, so the belt is drawn from Sheling via "
-                "Shuangyingzi to the city",
+                "Shuangyingzi to the city; the article gives no place for the economic belt, so "
+                "this is a reading, not its extent",
             ),
             polygonal(belt.intersection(boundary)),
             role="belt",
@@ -510,9 +536,12 @@ def layout_features(boundary: Any) -> list[dict]:
             "奢岭康养新城・影都拓展区",
             "Sheling wellness new town and film-city extension",
             "sheling",
-            "开发区一节提出建设康养新城、打造长春国际影都板块拓展区，二者都在奢岭一带",
+            "开发区一节提出建设康养新城、打造长春国际影都板块拓展区，但未给出二者的位置；"
+            "长春国际影都在净月、与奢岭相邻，奢岭又是北部温泉康养片区，故把这一核示意在奢岭",
             "the development-zone paragraph names a wellness new town and an extension of "
-            "Changchun International Film City, both around Sheling",
+            "Changchun International Film City without placing either; the Film City lies in "
+            "Jingyue next to Sheling, and Sheling holds the northern hot-spring area, so this "
+            "core is sketched there",
             3000,
         ),
         (
@@ -678,8 +707,9 @@ def tourism_line_features(boundary: Any) -> list[dict]:
         "“四大旅游线”出自原文，但原文未给出名称和走向；此处按三大片区和节庆地点示意连线",
         "The four main lines are named in the article without names or courses; drawn "
         "schematically between the three zones and the festival venues",
-        "线路名称与走向均为示意",
-        "Names and courses are schematic",
+        "原文未给出线路名称和走向：所连地点是我们的假设，只示意共有四条线",
+        "The article gives neither names nor courses: the places linked are our assumption; "
+        "the lines only show that there are four",
     )
     main_lines = (
         (
@@ -712,15 +742,34 @@ def tourism_line_features(boundary: Any) -> list[dict]:
                 clip_line(LineString(path), boundary),
                 line_type="main",
                 line_type_zh="四大旅游线",
+                course_described=False,
+                placed_from=towns_on(path),
             )
         )
-    rural_provenance = Provenance(
-        "schematic",
-        "“康养度假、探险骑行等 5 条乡村旅游线”出自原文，未给出走向；此处示意画在相关镇村",
+    rural_source = (
+        "“康养度假、探险骑行等 5 条乡村旅游线”出自原文，未给出走向",
         "Five rural routes (wellness, adventure cycling and others) are named in the article "
-        "without courses; drawn schematically through the related towns",
-        "线路走向为示意",
-        "Courses are schematic",
+        "without courses",
+    )
+    themed_provenance = Provenance(
+        "schematic",
+        f"{rural_source[0]}；按主题示意画在相关镇村"
+        "（康养度假在奢岭温泉一带，探险骑行在山河—神鹿峰山区）",
+        f"{rural_source[1]}; drawn schematically where the theme points (wellness at the "
+        "Sheling hot springs, adventure cycling in the Shanhe–Shenlufeng hills)",
+        "原文只给出主题，未给出走向：所经地点是我们的假设",
+        "The article gives the theme but no course: the places passed are our assumption",
+    )
+    unthemed_provenance = Provenance(
+        "schematic",
+        f"{rural_source[0]}；其余三条原文连主题也未给出，画在鹿乡、齐家、太平一带没有依据，"
+        "只示意共有五条",
+        f"{rural_source[1]}; the article does not even give a theme for the other three, so "
+        "placing them around Luxiang, Qijia and Taiping has no basis: they only show that "
+        "there are five",
+        "原文未给出这条线的主题和走向，图上位置没有依据",
+        "The article gives neither theme nor course for this route; its place on the map "
+        "has no basis",
     )
     rural_routes = (
         (
@@ -738,44 +787,51 @@ def tourism_line_features(boundary: Any) -> list[dict]:
         (None, None, [PLACES["taiping"], (125.85, 43.47), (125.86, 43.455), (125.845, 43.445)]),
     )
     for number, (theme_zh, theme_en, path) in enumerate(rural_routes, start=1):
-        name_zh = f"乡村旅游线 {number}（示意" + (f"，{theme_zh}）" if theme_zh else "）")
-        name_en = f"Rural route {number} (schematic" + (f", {theme_en})" if theme_en else ")")
+        name_zh = f"乡村旅游线 {number}（示意，" + (
+            f"{theme_zh}）" if theme_zh else "原文未给出主题和走向）"
+        )
+        name_en = f"Rural route {number} (schematic, " + (
+            f"{theme_en})" if theme_en else "no theme or course in the article)"
+        )
         features.append(
             feature(
                 f"tourism-line-rural-{number}",
                 name_zh,
                 name_en,
                 "rural_tourism_routes",
-                rural_provenance,
+                themed_provenance if theme_zh else unthemed_provenance,
                 clip_line(LineString(path), boundary),
                 line_type="rural",
                 line_type_zh="乡村旅游线",
+                course_described=False,
+                placed_from=towns_on(path),
             )
         )
     return features
 
 
 def festival_features() -> list[dict]:
-    venue_note = (
-        "举办地按所在镇（街道）近似定点，未核实具体场地",
-        "Venue placed at its town; the exact site is not verified",
-    )
+    # The article names the festivals, never their venues. A venue the festival's name gives
+    # (奢岭) is placed at that seat and graded like it; a venue we assume is schematic.
     return [
         feature(
             "festival-sika-deer",
-            "梅花鹿节",
-            "Sika Deer Festival",
+            "梅花鹿节（举办地为假定）",
+            "Sika Deer Festival (venue assumed)",
             "festival_sika_deer",
             Provenance(
-                "approximate",
-                "节庆名出自原文；地点取“中国梅花鹿之乡”鹿乡镇的近似位置（中国经济网，2020）",
-                "Festival named in the article; placed at Luxiang, the sika-deer town "
-                "(China Economic Net, 2020)",
-                *venue_note,
+                "schematic",
+                "节庆名出自原文，原文未给出举办地；假定在“中国梅花鹿之乡”鹿乡镇"
+                "（中国经济网，2020），点位取鹿乡镇驻地",
+                "Festival named in the article, which gives no venue; assumed to be Luxiang, "
+                "the sika-deer town (China Economic Net, 2020), and placed at its seat",
+                "举办地是我们的假定，不是原文所说；点位为示意",
+                "The venue is our assumption, not the article's; schematic position",
             ),
             Point(PLACES["luxiang"]),
-            venue_zh="鹿乡镇",
-            venue_en="Luxiang",
+            venue_zh="鹿乡镇（假定）",
+            venue_en="Luxiang (assumed)",
+            placed_from=town_id("鹿乡镇"),
         ),
         feature(
             "festival-sheling-strawberry",
@@ -784,30 +840,39 @@ def festival_features() -> list[dict]:
             "festival_sheling_strawberry",
             Provenance(
                 "approximate",
-                "节庆名出自原文，名称即含举办地奢岭；位置为奢岭街道的近似点",
+                "节庆名出自原文，名称即含举办地奢岭；位置为奢岭街道驻地旁的近似点",
                 "Festival named in the article; its name gives the place, Sheling; "
-                "approximate position of Sheling",
-                *venue_note,
+                "approximate point beside the Sheling seat",
+                "举办地按名称在奢岭街道，点位取驻地附近，未核实具体场地",
+                "Venue in Sheling by its name, placed beside the seat; the exact site is not "
+                "verified",
             ),
             Point((125.515, 43.675)),
             venue_zh="奢岭街道",
             venue_en="Sheling",
+            placed_from=town_id("奢岭街道"),
         ),
         feature(
             "festival-ice-snow-hot-spring",
-            "冰雪温泉节",
-            "Ice, Snow and Hot Spring Festival",
+            "冰雪温泉节（举办地为假定）",
+            "Ice, Snow and Hot Spring Festival (venue assumed)",
             "festival_ice_snow_hot_spring",
             Provenance(
-                "approximate",
-                "节庆名出自原文；地点取奢岭国信南山温泉的公开坐标（坐标系未注明）",
-                "Festival named in the article; placed at the Guoxin Nanshan hot spring in "
-                "Sheling from a published coordinate (datum not stated)",
-                *venue_note,
+                "schematic",
+                "节庆名出自原文，原文未给出举办地；因名称含“温泉”，假定在奢岭国信南山温泉"
+                "（北部温泉康养片区，中国吉林网 2024-09），点位取该温泉酒店的公开坐标"
+                "（坐标系未注明，若为 GCJ-02 则偏约 560 米）",
+                "Festival named in the article, which gives no venue; as its name says hot "
+                "spring, assumed to be the Guoxin Nanshan hot spring in Sheling (the northern "
+                "hot-spring area, cnjiwang.com 2024-09), placed at the hotel's published "
+                "coordinate (datum not stated; about 560 m off if it is GCJ-02)",
+                "举办地是我们的假定；点位为温泉酒店的公开坐标，不是镇驻地",
+                "The venue is our assumption; the point is the hotel's published coordinate, "
+                "not the town seat",
             ),
             Point(PLACES["guoxin_hot_spring"]),
-            venue_zh="奢岭国信温泉",
-            venue_en="Guoxin hot spring",
+            venue_zh="奢岭国信温泉（假定）",
+            venue_en="Guoxin hot spring (assumed)",
         ),
     ]
 
@@ -816,6 +881,8 @@ def festival_features() -> list[dict]:
 
 
 def village_features() -> list[dict]:
+    # Each village is known only by the town it belongs to and is set beside that town's
+    # seat, so it can be graded no better than the seat.
     return [
         feature(
             "village-pangutun",
@@ -825,15 +892,16 @@ def village_features() -> list[dict]:
             Provenance(
                 "approximate",
                 "名称出自原文；“鹿乡镇刘家村盘古屯”（中国经济网 2020；腾讯新闻 2020-10-04），"
-                "位置取鹿乡镇的近似点",
+                "位置取鹿乡镇驻地（近似点）旁",
                 "Named in the article; in Liujia village, Luxiang (China Economic Net 2020; "
-                "Tencent News 2020-10-04); placed at Luxiang's approximate position",
+                "Tencent News 2020-10-04); placed beside Luxiang's approximate seat",
                 "只知属鹿乡镇刘家村，点位误差可达数公里",
                 "Known only to be in Liujia village, Luxiang; may be several km off",
             ),
             Point((125.545, 43.545)),
             demo_level="national",
             town="鹿乡镇",
+            placed_from=town_id("鹿乡镇"),
         ),
         feature(
             "village-shuguang",
@@ -841,30 +909,32 @@ def village_features() -> list[dict]:
             "Shuguang folk village",
             "village_shuguang",
             Provenance(
-                "approximate",
-                "名称出自原文；“齐家镇曙光村”（中国吉林网 2025-07），位置取齐家镇的近似点",
+                "schematic",
+                "名称出自原文；“齐家镇曙光村”（中国吉林网 2025-07），位置取齐家镇驻地旁；"
+                "齐家镇驻地本身只是示意点，故此点也只是示意（原定为近似，已改正）",
                 "Named in the article; Shuguang village, Qijia (cnjiwang.com 2025-07); placed "
-                "at Qijia's approximate position",
-                "只知属齐家镇，齐家镇位置本身未核实",
-                "Known only to be in Qijia, whose own position is not verified",
+                "beside the Qijia seat, which is itself only schematic, so this point is "
+                "schematic too (formerly graded approximate, corrected)",
+                "只知属齐家镇，齐家镇驻地位置本身未核实：示意点",
+                "Known only to be in Qijia, whose own seat is not verified: schematic point",
             ),
             Point((125.785, 43.625)),
             demo_level="national",
             town="齐家镇",
+            placed_from=town_id("齐家镇"),
         ),
     ]
 
 
 def demo_belt_features(boundary: Any) -> list[dict]:
-    path = LineString(
-        [
-            PLACES["sheling"],
-            (125.60, 43.63),
-            PLACES["shuangyingzi"],
-            (125.61, 43.56),
-            PLACES["luxiang"],
-        ]
-    )
+    points = [
+        PLACES["sheling"],
+        (125.60, 43.63),
+        PLACES["shuangyingzi"],
+        (125.61, 43.56),
+        PLACES["luxiang"],
+    ]
+    path = LineString(points)
     return [
         feature(
             "demo-belt-sheling-shuangying-luxiang",
@@ -880,11 +950,39 @@ def demo_belt_features(boundary: Any) -> list[dict]:
                 "Schematic line, not a planned alignment",
             ),
             clip_line(path, boundary),
+            # The article names the three places the belt links, not a line between them.
+            course_described=True,
+            placed_from=towns_on(points),
         )
     ]
 
 
 # --------------------------------------------------------------------------- roads
+
+
+# Control points from layers/SOURCES.md (placeholders, ±3–5 km).
+G1221_YANTONGSHAN = (126.009, 43.292)
+G1221_SHUANGYANG_WEST = (125.56, 43.52)
+G1221_PATH = (
+    G1221_YANTONGSHAN,
+    (125.97, 43.33),
+    (125.82, 43.42),
+    G1221_SHUANGYANG_WEST,
+    (125.53, 43.65),
+    (125.58, 43.79),
+)
+CHANGSHUANG_PATH = ((125.46, 43.76), PLACES["sheling"], (125.60, 43.60), (125.65, 43.55))
+TOURISM_ROAD_PATH = (
+    (125.505, 43.665),
+    PLACES["sheling"],
+    PLACES["guoxin_hot_spring"],
+    (125.545, 43.695),
+)
+
+
+def geodesic_km(path: Sequence[LonLat]) -> float:
+    lons, lats = zip(*path, strict=True)
+    return _GEOD.line_length(lons, lats) / 1000.0
 
 
 def road_features(boundary: Any) -> list[dict]:
@@ -904,11 +1002,12 @@ def road_features(boundary: Any) -> list[dict]:
             "schematic",
             source_zh,
             source_en,
-            "示意，非设计线位",
-            "Schematic, not the design alignment",
+            "线位未公开：走向是示意，非设计线位",
+            "Course not published: the line is a sketch, not the design alignment",
         )
 
     city = PLACES["city"]
+    g1221_straight_km = geodesic_km([G1221_YANTONGSHAN, G1221_SHUANGYANG_WEST])
     chengnan_grid = MultiLineString(
         [
             [(125.640, 43.507), (125.676, 43.507)],
@@ -931,6 +1030,7 @@ def road_features(boundary: Any) -> list[dict]:
             ),
             ring_line_lonlat(city, 4200, 3600),
             road_class_zh="城市道路",
+            course_described=False,
         ),
         feature(
             "road-inner-ring",
@@ -944,6 +1044,7 @@ def road_features(boundary: Any) -> list[dict]:
             ),
             ring_line_lonlat(city, 1800, 1500),
             road_class_zh="城市道路",
+            course_described=False,
         ),
         feature(
             "road-chengnan-grid",
@@ -957,6 +1058,7 @@ def road_features(boundary: Any) -> list[dict]:
             ),
             chengnan_grid,
             road_class_zh="城市道路",
+            course_described=False,
         ),
         feature(
             "road-g9902-shuangyang-yitong",
@@ -976,53 +1078,67 @@ def road_features(boundary: Any) -> list[dict]:
             ),
             road_class_zh="高速公路",
             route="G9902",
+            course_described=True,
         ),
         feature(
             "road-g1221-yanchang",
-            "延长高速（G1221）双阳段及重要节点",
-            "Yanji–Changchun expressway (G1221) in Shuangyang and its key nodes",
+            "延长高速（G1221）双阳段（示意走向）",
+            "Yanji–Changchun expressway (G1221) in Shuangyang (schematic course)",
             "yanchang_expressway_nodes",
-            approximate(
+            Provenance(
+                "schematic",
                 "原文“完成延长高速重要节点建设”；烟筒山—双阳西段 40.4 公里 2024-09-30 通车，"
-                "设神鹿峰、双阳西收费站，双阳西—莲花山段约 35 公里（吉林省交通运输厅、中新网）",
+                "设神鹿峰、双阳西收费站，双阳西—莲花山段约 35 公里（吉林省交通运输厅、中新网）。"
+                "控制点是占位估计，且彼此不符：烟筒山到“双阳西”占位点的直线距离已有 "
+                f"{g1221_straight_km:.1f} 公里，长于 40.4 公里的路段，两点合计至少偏出 "
+                f"{g1221_straight_km - 40.4:.1f} 公里；图上线路在双阳湖占位点附近跨双阳河，"
+                "也不是实际跨河位置。故降为示意，两处收费站（重要节点）位置未知，不画",
                 "Article: complete key nodes of the Yanji–Changchun expressway; the 40.4 km "
                 "Yantongshan–Shuangyang West section opened 2024-09-30 with Shenlufeng and "
                 "Shuangyang West toll stations; Shuangyang West–Lianhuashan about 35 km "
-                "(Jilin transport department, China News)",
+                "(Jilin transport department, China News). The control points are placeholders "
+                "that disagree: the straight line from Yantongshan to the Shuangyang West "
+                f"placeholder is already {g1221_straight_km:.1f} km, longer than the 40.4 km "
+                f"section, so between them the two are at least "
+                f"{g1221_straight_km - 40.4:.1f} km too far apart; the drawn line crosses the "
+                "Shuangyang River near the Shuangyang Lake "
+                "placeholder, which is not the real crossing. Hence schematic; the two toll "
+                "stations (the key nodes) are not located and not drawn",
+                "示意走向：控制点彼此不符，收费站（重要节点）位置未知，不画",
+                "Schematic course: the control points disagree; the toll stations (the key "
+                "nodes) are not located and not drawn",
             ),
-            clip_line(
-                LineString(
-                    [
-                        (126.009, 43.292),
-                        (125.97, 43.33),
-                        (125.82, 43.42),
-                        (125.56, 43.52),
-                        (125.53, 43.65),
-                        (125.58, 43.79),
-                    ]
-                ),
-                clip,
-            ),
+            clip_line(LineString(G1221_PATH), clip),
             road_class_zh="高速公路",
             route="G1221",
+            course_described=True,
         ),
         feature(
             "road-changshuang-link",
-            "长双快速路连接线",
-            "Changchun–Shuangyang expressway link",
+            "长双快速路（整条路的近似走向，连接线未单独定位）",
+            "Changchun–Shuangyang expressway road (approximate course of the whole road; "
+            "the link is not located)",
             "changshuang_expressway_link",
-            approximate(
+            Provenance(
+                "approximate",
                 "原文“长双快速路连接线竣工通车”；长双快速路自长春净月、新湖经奢岭至城区北缘，"
-                "与长双公路、长双烟铁路并行（2020 年公开介绍）",
+                "与长双公路、长双烟铁路并行（2020 年公开介绍）。来源描述的是整条长双快速路，"
+                "“连接线”是其中哪一段未公开，故此线按整条路命名（原名“长双快速路连接线”，"
+                f"已改正）；{CONTROL_POINT_NOTE}",
                 "Article: the link is completed and opened; the expressway road runs from "
                 "Jingyue/Xinhu in Changchun via Sheling to the north edge of the city, beside "
-                "the old Changchun–Shuangyang road and railway (public profile, 2020)",
+                "the old Changchun–Shuangyang road and railway (public profile, 2020). The "
+                "source describes the whole expressway road and does not say which stretch is "
+                "the link, so the line is named for the whole road (formerly named the link, "
+                f"corrected); {CONTROL_POINT_NOTE_EN}",
+                "整条长双快速路的近似走向；原文的连接线是其中未公开的一段",
+                "Approximate course of the whole expressway road; the article's link is an "
+                "unpublished stretch of it",
             ),
-            clip_line(
-                LineString([(125.46, 43.76), (125.52, 43.68), (125.60, 43.60), (125.65, 43.55)]),
-                clip,
-            ),
+            clip_line(LineString(CHANGSHUANG_PATH), clip),
             road_class_zh="快速路",
+            course_described=True,
+            placed_from=towns_on(CHANGSHUANG_PATH),
         ),
         feature(
             "road-interconnection-tourism",
@@ -1036,15 +1152,10 @@ def road_features(boundary: Any) -> list[dict]:
                 "course not published, drawn schematically in Sheling linking the wellness town "
                 "and the hot-spring area",
             ),
-            LineString(
-                [
-                    (125.505, 43.665),
-                    PLACES["sheling"],
-                    PLACES["guoxin_hot_spring"],
-                    (125.545, 43.695),
-                ]
-            ),
+            LineString(TOURISM_ROAD_PATH),
             road_class_zh="旅游公路",
+            course_described=False,
+            placed_from=towns_on(TOURISM_ROAD_PATH),
         ),
         feature(
             "road-exit-north",
@@ -1059,6 +1170,7 @@ def road_features(boundary: Any) -> list[dict]:
             ),
             LineString([(125.655, 43.538), (125.650, 43.548), (125.644, 43.556)]),
             road_class_zh="城市出入口",
+            course_described=False,
         ),
         feature(
             "road-exit-south",
@@ -1072,6 +1184,7 @@ def road_features(boundary: Any) -> list[dict]:
             ),
             LineString([(125.668, 43.508), (125.675, 43.497), (125.684, 43.489)]),
             road_class_zh="城市出入口",
+            course_described=False,
         ),
     ]
 
@@ -1102,11 +1215,14 @@ class ParcelCluster:
     uses: tuple[tuple[str, int], ...]
 
 
+# Sample areas are named by place only: a sample cluster must not place a plan item the
+# plan cannot place (康养新城, the deer park). The names were changed for that reason; the
+# generator's draws are unchanged, so the parcels are the same shapes.
 CLUSTERS = (
     ParcelCluster(
         "SL",
-        "奢岭康养新城",
-        "Sheling wellness town",
+        "奢岭街道一带",
+        "area around Sheling",
         (125.527, 43.672),
         2600,
         13,
@@ -1125,8 +1241,8 @@ CLUSTERS = (
     ),
     ParcelCluster(
         "LX",
-        "鹿乡梅花鹿产业园",
-        "Luxiang sika-deer park",
+        "鹿乡镇一带",
+        "area around Luxiang",
         (125.548, 43.530),
         2200,
         10,
@@ -1135,8 +1251,8 @@ CLUSTERS = (
     ),
     ParcelCluster(
         "SH",
-        "山河—神鹿峰旅游区",
-        "Shanhe–Shenlufeng tourism area",
+        "山河—神鹿峰一带",
+        "area around Shanhe–Shenlufeng",
         (125.830, 43.405),
         2800,
         9,
@@ -1325,7 +1441,32 @@ def build_all(layers_dir: Path) -> dict[str, dict]:
         to_shape(item["geometry"]) for layer_id in ("roads", "rivers") for item in layers[layer_id]
     ]
     layers["land_parcels"] = sample_parcels(boundary, cells, keep_out)
+    check_grades(layers)
     return {layer_id: collection(features) for layer_id, features in layers.items()}
+
+
+def check_grades(layers: dict[str, list[dict]]) -> None:
+    """Refuse a feature graded more precisely than a feature it was placed from, or a line
+    whose course no source describes graded better than schematic."""
+    grades = {
+        item["properties"]["id"]: item["properties"]["accuracy"]
+        for features in layers.values()
+        for item in features
+    }
+    for features in layers.values():
+        for item in features:
+            properties = item["properties"]
+            rank = ACCURACY_ORDER.index(properties["accuracy"])
+            for source_id in filter(None, properties.get("placed_from", "").split(",")):
+                if rank < ACCURACY_ORDER.index(grades[source_id]):
+                    raise SystemExit(
+                        f"{properties['id']} is {properties['accuracy']} but placed from "
+                        f"{source_id}, which is {grades[source_id]}"
+                    )
+            if properties.get("course_described") is False and properties["accuracy"] != (
+                "schematic"
+            ):
+                raise SystemExit(f"{properties['id']}: no described course, so schematic")
 
 
 def main(argv: list[str] | None = None) -> int:
