@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -45,8 +46,33 @@ def translator(lang: Lang) -> Translate:
     return tr
 
 
+# Characters a terminal acts on rather than shows: C0 and C1 controls (ESC starts colour
+# and cursor sequences) and the bidirectional overrides that reorder what is displayed
+# ("Trojan source"). Names and ids from files and users must never steer the terminal.
+_STEERING = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_text(text: str) -> str:
+    """``text`` with every steering character written out as an escape (``\\x1b``)."""
+    return _STEERING.sub(_escaped, text)
+
+
+def json_text(value: Any) -> str:
+    """JSON of ``value``, Chinese as is, steering characters as ``\\uXXXX`` escapes."""
+    text = json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False)
+    return _STEERING.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
 class Console:
-    """Where a command writes, and in which language."""
+    """Where a command writes, and in which language. Everything written passes
+    :func:`terminal_text` (or :func:`json_text`), whatever a file or a user name holds."""
 
     def __init__(self, out: TextIO, err: TextIO, lang: Lang):
         self.out, self.err, self.lang = out, err, lang
@@ -56,13 +82,13 @@ class Console:
         return t(key, self.lang, **values)
 
     def print(self, line: str = "") -> None:
-        print(line, file=self.out)
+        print(terminal_text(line), file=self.out)
 
     def note(self, line: str) -> None:
-        print(line, file=self.err)
+        print(terminal_text(line), file=self.err)
 
     def problem(self, problem: Problem, stream: TextIO | None = None) -> None:
-        print(problem.line(self.lang), file=stream or self.err)
+        print(terminal_text(problem.line(self.lang)), file=stream or self.err)
 
     def problems(self, problems: Sequence[Problem], stream: TextIO | None = None) -> None:
         for problem in problems:
@@ -92,7 +118,7 @@ class Console:
             self.note(self.text("cli.report_written", path=report, count=len(ordered)))
 
     def json(self, value: Any) -> None:
-        print(json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False), file=self.out)
+        print(json_text(value), file=self.out)
 
 
 @dataclass(frozen=True)
@@ -165,12 +191,12 @@ def table_findings(
     table = plan.table
     if table is None:
         return
-    print(console.text("parcel_table.mapping.heading"), file=stream)
+    print(terminal_text(console.text("parcel_table.mapping.heading")), file=stream)
     for line in mapping_lines(table.mapping, console.lang):
-        print("  " + line, file=stream)
+        print(terminal_text("  " + line), file=stream)
     area = unit_line(table.understanding, console.lang)
     if area:
-        print(area, file=stream)
+        print(terminal_text(area), file=stream)
     if args.save_mapping:
         from pathlib import Path
 

@@ -60,3 +60,17 @@ def test_each_command_line_module_imports_on_its_own(module):
         [sys.executable, "-c", f"import {module}"], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_names_from_files_cannot_steer_the_terminal():
+    import json
+
+    from geo_app.cli_support import json_text, terminal_text
+
+    hostile = "p\x1b[31m-1\u202eexe.txt\x07\u2066x"
+    shown = terminal_text(hostile)
+    assert shown == "p\\x1b[31m-1\\u202eexe.txt\\x07\\u2066x"
+    assert terminal_text("奢岭街道\n第二行\t") == "奢岭街道\n第二行\t"
+    text = json_text({"id": hostile, "town": "奢岭街道"})
+    assert "\x1b" not in text and "\u202e" not in text and "奢岭街道" in text
+    assert json.loads(text)["id"] == hostile
