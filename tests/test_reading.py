@@ -462,3 +462,17 @@ def test_crs_option_over_a_declared_crs_is_said(tmp_path):
     assert data.source_crs is GK42
     assert [p.code for p in data.problems] == ["crs_overridden"]
     assert "declares gk126" in data.problems[0].message_en
+
+
+def test_a_library_message_never_shows_the_server_folder(tmp_path):
+    bad = tmp_path / "secret-folder" / "地块.gpkg"
+    bad.parent.mkdir()
+    bad.write_bytes(b"SQLite format 3\x00" + b"\x00" * 2000)
+    try:
+        read_vector(bad)
+    except InputError as exc:
+        for text in (exc.problem.message_zh, exc.problem.message_en):
+            assert "secret-folder" not in text and str(tmp_path) not in text
+            assert "地块.gpkg" in text
+    else:
+        raise AssertionError("a broken GeoPackage was read")

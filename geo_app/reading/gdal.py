@@ -6,6 +6,7 @@ shapefile in it gets a clear answer.
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 from typing import Any
@@ -115,8 +116,18 @@ def _declared_gdal_crs(crs: Any) -> CoordinateSystem | None:
         raise file_error("unknown_file_crs.no_epsg", name=crs.name) from None
 
 
+# The folders of a path inside a library's message (``/vsizip/`` prefixes included): the
+# reader never shows where on the server a file sits, only its name.
+_FOLDERS = re.compile(r"(?:/vsi[a-z]+/)?(?:/[^/\s'\"]+)+/(?=[^/\s'\"]+)")
+
+
+def library_detail(exc: Exception) -> str:
+    """The first line of a library's message, without server folders, at most 160 chars."""
+    return _FOLDERS.sub("", str(exc).split("\n")[0].split(";")[0])[:160]
+
+
 def _unreadable(name: str, content: ContentKind, exc: Exception) -> InputError:
-    detail = str(exc).split("\n")[0].split(";")[0][:160]
+    detail = library_detail(exc)
     if content == "zip":
         return file_error("unreadable_zip", name=name, reason=detail)
     return file_error("unreadable.vector", name=name, reason=detail)
