@@ -476,3 +476,12 @@ def test_a_library_message_never_shows_the_server_folder(tmp_path):
             assert "地块.gpkg" in text
     else:
         raise AssertionError("a broken GeoPackage was read")
+
+
+def test_the_browsers_upload_limit_is_the_readers_file_limit():
+    import tomllib
+    from pathlib import Path
+
+    config = Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml"
+    settings = tomllib.loads(config.read_text(encoding="utf-8"))
+    assert settings["server"]["maxUploadSize"] * 1024 * 1024 == ReadLimits().max_file_bytes
