@@ -9,6 +9,12 @@ layer; KML is written with the LIBKML driver, one folder (``Document``) per laye
 the chosen language, Placemark names from ``name_zh``/``name_en`` and the other
 properties as typed ``ExtendedData``. KML viewers show a Placemark's description as HTML,
 so that text is escaped.
+
+Imported parcels carry the planner's own columns (地块编号, GDZT …) under their own names
+in every format. Where a format cannot hold such a name beside ours (GeoPackage column
+names ignore case and ``fid``/``geom`` are its own; LIBKML turns ``name``, ``begin``,
+``icon`` … into KML elements), the planner's column is written as ``<name>_原值`` instead
+of being dropped or failing the export.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from geo_app.catalog import LayerSpec
 from geo_app.export.scene import Scene
 from geo_app.geodesy import hectares, plane_hectares
 from geo_app.i18n import load_strings
+from geo_app.parcel_columns import free_name, is_planner_column, planner_columns
 from geo_app.parcel_labels import STATUS_PREFIX, use_name
 from geo_app.values import is_missing
 
@@ -38,6 +45,29 @@ GEODATA_HECTARE_DECIMALS = 6
 TABLE_HECTARE_DECIMALS = 4
 KML_DRIVER = "LIBKML"
 GPKG_DRIVER = "GPKG"
+# The GeoPackage table's own columns (the feature id and pyogrio's geometry column): a
+# property of that name makes GDAL refuse the table.
+GPKG_RESERVED = frozenset({"fid", "geom"})
+# Field names the LIBKML driver writes as KML elements rather than ExtendedData (GDAL's
+# LIBKML_*_FIELD options): a property so named would be lost or mangled (a text in
+# ``altitudeMode``, ``begin`` or ``icon`` is dropped). ``name`` and ``description`` are
+# written here from our own columns.
+KML_RESERVED = frozenset(
+    {
+        "name", "description", "snippet", "timestamp", "begin", "end", "altitudemode",
+        "tessellate", "extrude", "visibility", "draworder", "icon", "heading", "tilt", "roll",
+        "scale_x", "scale_y", "scale_z", "model", "networklink",
+        "networklink_refreshvisibility", "networklink_flytoview", "networklink_refreshmode",
+        "networklink_refreshinterval", "networklink_viewrefreshmode",
+        "networklink_viewrefreshtime", "networklink_viewboundscale", "networklink_viewformat",
+        "networklink_httpquery", "camera_longitude", "camera_latitude", "camera_altitude",
+        "camera_altitudemode", "photooverlay", "leftfov", "rightfov", "bottomfov", "topfov",
+        "near", "photooverlay_shape", "imagepyramid_tilesize", "imagepyramid_maxwidth",
+        "imagepyramid_maxheight", "imagepyramid_gridorigin",
+    }
+)
+# Whole numbers a GeoPackage integer column can hold.
+_INT64 = (-(2**63), 2**63 - 1)
 
 
 def _sample_note(spec: LayerSpec, lang: str) -> str | None:
@@ -110,24 +140,63 @@ def _plain(value: Any) -> Any:
 # ------------------------------------------------------------------ GeoPackage and KML
 
 
-def _ogr_frame(records: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Columns GDAL can store: everything that is not a number or a flag becomes text."""
+def _ogr_names(columns: Sequence[Any], geometry: str, reserved: frozenset[str]) -> dict[str, str]:
+    """New names for the columns a GDAL format cannot hold as they are (``{}``: none).
+
+    Names are compared without case (GeoPackage, like SQLite, does so). The product's
+    columns keep their names; a planner's column that meets one of them, another planner
+    column or a ``reserved`` name is renamed, never dropped.
+    """
+    taken = {name.casefold() for name in reserved}
+    attributes = [str(c) for c in columns if c != geometry]
+    for name in attributes:
+        if not is_planner_column(name) and name.casefold() not in taken:
+            taken.add(name.casefold())
+    renamed: dict[str, str] = {}
+    for name in attributes:
+        if not is_planner_column(name):
+            continue
+        new = free_name(name, lambda n: n.casefold() in taken)
+        taken.add(new.casefold())
+        if new != name:
+            renamed[name] = new
+    return renamed
+
+
+def _ogr_column(series: pd.Series) -> pd.Series:
+    """A column GDAL can store with its values' own type: flags stay flags and whole
+    numbers stay numbers even beside missing values; a column of mixed kinds is text."""
+    if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
+        return series
+    present = [v for v in series.tolist() if not is_missing(v)]
+    if present and all(isinstance(v, bool | np.bool_) for v in present):
+        return series.map(lambda v: pd.NA if is_missing(v) else bool(v)).astype("boolean")
+    if present and all(
+        isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_)
+        and _INT64[0] <= int(v) <= _INT64[1]
+        for v in present
+    ):
+        return series.map(lambda v: pd.NA if is_missing(v) else int(v)).astype("Int64")
+    return series.map(lambda v: None if is_missing(v) else str(v)).astype(object)
+
+
+def _ogr_frame(records: gpd.GeoDataFrame, reserved: frozenset[str] = frozenset()
+               ) -> gpd.GeoDataFrame:
+    """Columns GDAL can store under names it accepts (see :func:`_ogr_names`)."""
     out = records.copy()
+    geometry = out.geometry.name
     for column in out.columns:
-        if column == out.geometry.name:
-            continue
-        series = out[column]
-        if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
-            continue
-        out[column] = series.map(lambda v: None if is_missing(v) else str(v)).astype(object)
-    return out
+        if column != geometry:
+            out[column] = _ogr_column(out[column])
+    renamed = _ogr_names(list(out.columns), geometry, reserved)
+    return out.rename(columns=renamed) if renamed else out
 
 
 def write_gpkg(scene: Scene, lang: str, path: Path) -> None:
     """One table per layer, named by layer id; the layer's name and notes as metadata."""
     for layer in scene.layers:
         spec = layer.spec
-        records = _ogr_frame(_layer_records(spec, layer.frame, lang))
+        records = _ogr_frame(_layer_records(spec, layer.frame, lang), GPKG_RESERVED)
         notes = {"sample_data": str(spec.sample_data).lower()}
         if spec.sample_data:
             notes["sample_note"] = _sample_note(spec, lang) or ""
@@ -167,13 +236,25 @@ def _kml_description(row: Mapping[str, Any], lang: str) -> str:
     return "<br/>".join(lines)
 
 
+def _placemark_names(records: pd.DataFrame, lang: str) -> list[str | None]:
+    """Each feature's name in ``lang``, else in Chinese, else its id (a planner's file
+    need not name its parcels)."""
+    candidates = [c for c in (f"name_{lang}", "name_zh", "id") if c in records.columns]
+    names: list[str | None] = [None] * len(records)
+    for column in reversed(candidates):
+        names = [
+            str(value) if not is_missing(value) and str(value) else name
+            for value, name in zip(records[column].tolist(), names, strict=True)
+        ]
+    return names
+
+
 def write_kml(scene: Scene, lang: str, path: Path) -> None:
     """One KML folder per layer; Chinese (or English) names, escaped HTML descriptions."""
     for layer in scene.layers:
         spec = layer.spec
-        records = _ogr_frame(_layer_records(spec, layer.frame, lang))
-        name_column = f"name_{lang}" if f"name_{lang}" in records else "name_zh"
-        records.insert(0, "name", records[name_column])
+        records = _ogr_frame(_layer_records(spec, layer.frame, lang), KML_RESERVED)
+        records.insert(0, "name", _placemark_names(records, lang))
         records.insert(1, "description", [
             _kml_description(row, lang) for row in records.to_dict("records")
         ])
@@ -204,6 +285,20 @@ PARCEL_COLUMNS: tuple[tuple[str, str], ...] = (
     ("sample", "popup.sample_data"),
     ("note", "popup.note"),
 )
+# The declared area reconciled with the measured one, for parcels whose file declares it.
+AREA_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("declared_ha", "export.table.declared_ha"),
+    ("area_diff_pct", "export.table.area_diff_pct"),
+    ("area_check", "export.table.area_check"),
+)
+AREA_CHECK_PREFIX = "parcel.area_check"
+# Cell formats of the number columns in the XLSX table.
+NUMBER_FORMATS = {
+    "hectares": "0.0000",
+    "gk_plane_hectares": "0.0000",
+    "declared_ha": "0.0000",
+    "area_diff_pct": "0.00",
+}
 
 
 def _words(prefix: str, value: Any, lang: str) -> str:
@@ -216,11 +311,18 @@ def _use_words(code: Any, own_zh: Any, lang: str) -> str:
     return use_name(code, lang, own_zh)
 
 
+def _has_values(parcels: pd.DataFrame, name: str) -> bool:
+    return name in parcels.columns and bool(parcels[name].notna().any())
+
+
 def parcel_table(parcels: gpd.GeoDataFrame, lang: str, sample_data: bool) -> pd.DataFrame:
-    """One row per parcel with the columns of :data:`PARCEL_COLUMNS`, headed in ``lang``.
+    """One row per parcel: the columns of :data:`PARCEL_COLUMNS` headed in ``lang``, then,
+    when any parcel declares an area, :data:`AREA_COLUMNS`, then every column of the
+    planner's own under its own name (in the order the columns first appear).
 
     ``parcels`` is the ledger's frame (lon/lat, with its ``hectares`` column); the plane
-    area is added here from the same, unsimplified geometry.
+    area is added here from the same, unsimplified geometry. A planner's column whose name
+    is one of our headers (供地状态) is headed ``<name>_原值``.
     """
     strings = load_strings()
     geoms = np.asarray(parcels.geometry.array, dtype=object)
@@ -253,9 +355,26 @@ def parcel_table(parcels: gpd.GeoDataFrame, lang: str, sample_data: bool) -> pd.
                    for s in samples],
         "note": [note if s else "" for s in samples],
     }
-    return pd.DataFrame(
-        {strings.get(label, lang): values[key] for key, label in PARCEL_COLUMNS}
-    )
+    table = {strings.get(label, lang): values[key] for key, label in PARCEL_COLUMNS}
+    if _has_values(parcels, "declared_ha"):
+        declared = [None if v is None else round(float(v), TABLE_HECTARE_DECIMALS)
+                    for v in column("declared_ha")]
+        area = {
+            "declared_ha": declared,
+            "area_diff_pct": column("area_diff_pct"),
+            "area_check": [_words(AREA_CHECK_PREFIX, v, lang) for v in column("area_check")],
+        }
+        table.update({strings.get(label, lang): area[key] for key, label in AREA_COLUMNS})
+    for name in planner_columns(parcels.columns):
+        table[free_name(name, table.__contains__)] = column(name)
+    return pd.DataFrame(table)
+
+
+def _number_formats(lang: str) -> dict[str, str]:
+    """The XLSX cell format of each number column, by its header in ``lang``."""
+    strings = load_strings()
+    return {strings.get(label, lang): NUMBER_FORMATS[key]
+            for key, label in (*PARCEL_COLUMNS, *AREA_COLUMNS) if key in NUMBER_FORMATS}
 
 
 def csv_bytes(table: pd.DataFrame) -> bytes:
@@ -272,16 +391,17 @@ def xlsx_bytes(table: pd.DataFrame, notes: Sequence[str], lang: str) -> bytes:
         table.to_excel(writer, sheet_name=sheet, index=False)
         worksheet = writer.sheets[sheet]
         worksheet.freeze_panes = "A2"
-        hectare_headers = {strings.get(label, lang) for key, label in PARCEL_COLUMNS
-                           if key in ("hectares", "gk_plane_hectares")}
+        # Headers are unique (parcel_table renames a planner's column named like one of
+        # ours), so these formats reach our number columns only.
+        formats = _number_formats(lang)
         for index, header in enumerate(table.columns, start=1):
             width = max([len(str(header))] + [len(str(v)) for v in table.iloc[:, index - 1]])
             worksheet.column_dimensions[worksheet.cell(1, index).column_letter].width = min(
                 max(width * 1.6, 8), 60
             )
-            if header in hectare_headers:
+            if header in formats:
                 for (cell,) in worksheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                    cell.number_format = "0.0000"
+                    cell.number_format = formats[header]
         notes_sheet = strings.get("export.table.sheet_notes", lang)
         pd.DataFrame({notes_sheet: list(notes)}).to_excel(
             writer, sheet_name=notes_sheet, index=False
