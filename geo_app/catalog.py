@@ -92,7 +92,14 @@ class LayerSpec:
     description_en: str | None = None
 
     def name(self, lang: str = "zh") -> str:
-        return self.name_en if lang == "en" else self.name_zh
+        """The layer's name; a layer holding sample data says so in its name, so the same
+        layer filled with a planner's parcels is never called a sample."""
+        name = self.name_en if lang == "en" else self.name_zh
+        if not self.sample_data:
+            return name
+        from geo_app.i18n import t
+
+        return t("layer.sample_name", lang, name=name)
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,13 @@ offline basemap, the same layers, legend and popups), opened on the export's ext
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
 from html import escape
 from typing import Any
 
-from geo_app.catalog import load_catalog
+from geo_app.catalog import Catalog, load_catalog
 from geo_app.export.request import ExportRequest
 from geo_app.export.scene import Scene
 from geo_app.export.sheet_panels import sheet_title
@@ -25,7 +26,7 @@ OFFLINE_BASEMAP = "offline"
 def html_bytes(scene: Scene, request: ExportRequest) -> bytes:
     west, south, east, north = scene.bbox
     options = MapOptions(
-        catalog=scene.catalog,
+        catalog=_scene_catalog(scene),
         visible_layers=tuple(spec.id for spec in scene.specs),
         lang=request.lang,
         basemap=OFFLINE_BASEMAP,
@@ -34,6 +35,15 @@ def html_bytes(scene: Scene, request: ExportRequest) -> bytes:
     )
     page = standalone_html(options)
     return _with_title(page, sheet_title(request), request.lang).encode("utf-8")
+
+
+def _scene_catalog(scene: Scene) -> Catalog:
+    """The catalog with the scene's own layer specs: a workspace's parcels are not samples,
+    and the page must not call them so."""
+    catalog = scene.catalog or load_catalog()
+    specs = {spec.id: spec for spec in scene.specs}
+    layers = tuple(specs.get(spec.id, spec) for spec in catalog.layers)
+    return dataclasses.replace(catalog, layers=layers)
 
 
 def _scene_parcels(scene: Scene) -> Mapping[str, Any] | None:

@@ -69,7 +69,7 @@ def test_language_switch_changes_visible_text_and_keeps_state(app):
     open_tab(app, "map", "en")
     labels = {cb.label for cb in app.sidebar.checkbox}
     catalog = load_catalog()
-    assert {spec.name_en for spec in catalog.layers} <= {
+    assert {spec.name("en") for spec in catalog.layers} <= {
         label.replace("\\", "") for label in labels
     }
     assert en("popup.layer") in map_args(app)["script"]

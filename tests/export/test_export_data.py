@@ -96,9 +96,9 @@ def test_gpkg_has_one_table_per_layer_with_attributes_and_areas(written):
 def test_kml_round_trip_keeps_chinese_names_and_areas(written):
     # One folder per layer, named in Chinese; each row also names its layer by id.
     folders = {name for name, _ in pyogrio.list_layers(written["kml"])}
-    assert folders == {spec.name_zh for spec in load_catalog().layers}
+    assert folders == {spec.name("zh") for spec in load_catalog().layers}
     for spec in load_catalog().layers:
-        frame = pyogrio.read_dataframe(written["kml"], layer=spec.name_zh)
+        frame = pyogrio.read_dataframe(written["kml"], layer=spec.name("zh"))
         assert set(frame["layer"]) == {spec.id}
         original = load_layer_frame(spec)
         assert list(frame["Name"]) == list(original["name_zh"])

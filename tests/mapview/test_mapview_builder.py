@@ -178,10 +178,11 @@ def test_parcel_filter_and_prepared_parcels(tiny_catalog):
 
 def test_legend_in_both_languages(tiny_catalog):
     page = _render(catalog=tiny_catalog)
-    for text in ("图例", "示范村", "地块：计划供地", "虚线、浅色", "地块为示例数据"):
+    for text in ("图例", "示范村", "地块（示例数据）：计划供地", "虚线、浅色", "地块为示例数据"):
         assert text in page, text
     page = _render(catalog=tiny_catalog, lang="en")
-    for text in ("Legend", "Demonstration villages", "Parcels: Supplied", "Dashed, lighter",
+    for text in ("Legend", "Demonstration villages", "Parcels (sample data): Supplied",
+                 "Dashed, lighter",
                  "sample data"):
         assert text in page, text
     assert "leaflet-measure.en.js" in page
