@@ -193,10 +193,18 @@ def test_targets_tab_lists_every_quantitative_target(app):
     plan = load_plan()
     open_tab(app, "targets")
     method, why_not = zh("app.targets.column.method"), zh("app.targets.column.why_not")
-    (measured,) = [f for f in table_frames(app) if method in f.columns]
+    share_column = zh("app.targets.column.share")
+    (measured,) = [f for f in table_frames(app) if share_column in f.columns]
+    (drawn,) = [
+        f for f in table_frames(app) if method in f.columns and share_column not in f.columns
+    ]
     (others,) = [f for f in table_frames(app) if why_not in f.columns]
     item = zh("app.targets.column.item")
-    assert sorted([*measured[item], *others[item]]) == sorted(t.name_zh for t in plan.targets())
+    assert sorted([*measured[item], *drawn[item], *others[item]]) == sorted(
+        t.name_zh for t in plan.targets()
+    )
+    # Our own drawings are sketches: never reached, never short.
+    assert set(drawn[zh("app.targets.column.outcome")]) == {zh("app.targets.outcome.schematic")}
     land = measured[measured[item] == plan.item("land_supply_ha").name_zh]
     assert land[zh("app.targets.column.measured")].iloc[0] == (
         f"{default_ledger().total_ha:,.2f} 公顷"
