@@ -47,7 +47,7 @@ from geo_app.mapview import (
 from geo_app.mapview.popups import feature_name
 from geo_app.plan import PlanError
 from geo_app.progress import MONTHS, YearProgress, year_progress
-from geo_app.workspace_layer import ParcelLayerFile
+from geo_app.workspace.layer_file import ParcelLayerFile
 
 LOG = logging.getLogger("geo_app.streamlit")
 

@@ -2,7 +2,7 @@
 
 The workspace is the one named by ``GEO_APP_DATA``, else the per-user data folder; it is
 created on first use with the shipped sample parcels, marked as samples. Each run asks it
-for its current copy as a layer file (see :mod:`geo_app.workspace_layer`): written only when
+for its current copy as a layer file (see :mod:`geo_app.workspace.layer_file`): written only when
 the workspace has changed, so an import, a drawn parcel or an edit by anyone reaches the
 map, the totals and the tables together, and an unchanged workspace costs two small reads.
 
@@ -22,7 +22,7 @@ import streamlit as st
 from geo_app.appstate import escape_markdown
 from geo_app.i18n import Strings
 from geo_app.workspace import Workspace, WorkspaceError, resolve_data_dir
-from geo_app.workspace_layer import ParcelLayerFile, parcel_layer_file
+from geo_app.workspace.layer_file import ParcelLayerFile, parcel_layer_file
 
 
 @st.cache_resource(show_spinner=False)

@@ -41,7 +41,7 @@ from geo_app.ledger import (
 from geo_app.mapview.popups import format_target
 from geo_app.plan import DEFAULT_PLAN_PATH, Plan, PlanItem, load_plan
 from geo_app.targets import DRAWINGS, NOT_MEASURED, TargetMeasurement, measure_targets
-from geo_app.workspace_layer import ParcelLayerFile, with_parcel_file
+from geo_app.workspace.layer_file import ParcelLayerFile, with_parcel_file
 
 # Points the app at another catalog (its layer files are read beside it), for a trial
 # data set or for tests; unset, the shipped layers/catalog.toml is used.

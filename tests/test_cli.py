@@ -361,7 +361,7 @@ def test_internal_errors_are_one_line_and_exit_3(monkeypatch):
 
 
 def test_register_adds_a_subcommand(monkeypatch):
-    monkeypatch.setattr("geo_app.cli.COMMANDS", dict(COMMANDS))
+    monkeypatch.setattr("geo_app.cli.entry.COMMANDS", dict(COMMANDS))
 
     def greet_arguments(parser, tr):
         parser.add_argument("name")

@@ -20,14 +20,14 @@ CLI_KEY = re.compile(r"cli(\.[a-z0-9_]+)+")
 
 
 def cli_modules() -> list[Path]:
-    """cli_support and every module that builds a subcommand on it."""
-    support = PACKAGE / "cli_support.py"
+    """Every module of the command line's package, and any other building on its support."""
+    package = sorted((PACKAGE / "cli").glob("*.py"))
     users = [
         path
         for path in PACKAGE.rglob("*.py")
-        if "geo_app.cli_support import" in path.read_text(encoding="utf-8")
+        if "geo_app.cli.support import" in path.read_text(encoding="utf-8")
     ]
-    return sorted({support, *users})
+    return sorted({*package, *users})
 
 
 def string_literals(path: Path) -> list[ast.AST]:
@@ -45,8 +45,8 @@ def string_literals(path: Path) -> list[ast.AST]:
 
 def test_the_command_line_modules_are_found():
     names = {path.name for path in cli_modules()}
-    assert {"cli.py", "cli_support.py", "workspace_cli.py"} <= names
-    assert PACKAGE / "export" / "cli.py" in cli_modules()
+    assert {"entry.py", "support.py", "parcels.py", "convert.py", "workspace.py",
+            "export.py"} <= names
 
 
 def test_every_cli_key_in_the_code_is_in_strings_toml():

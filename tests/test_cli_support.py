@@ -3,7 +3,7 @@ import io
 
 import pytest
 
-from geo_app.cli_support import (
+from geo_app.cli.support import (
     Console,
     crs_argument,
     display_width,
@@ -49,7 +49,7 @@ def test_console_speaks_the_chosen_language_and_lists_problems():
 
 
 @pytest.mark.parametrize(
-    "module", ["geo_app.cli_support", "geo_app.workspace_cli", "geo_app.export.cli"]
+    "module", ["geo_app.cli.support", "geo_app.cli.workspace", "geo_app.cli.export"]
 )
 def test_each_command_line_module_imports_on_its_own(module):
     # A fresh interpreter catches circular imports that a warm one would hide.
@@ -65,7 +65,7 @@ def test_each_command_line_module_imports_on_its_own(module):
 def test_names_from_files_cannot_steer_the_terminal():
     import json
 
-    from geo_app.cli_support import json_text, terminal_text
+    from geo_app.cli.support import json_text, terminal_text
 
     hostile = "p\x1b[31m-1\u202eexe.txt\x07\u2066x"
     shown = terminal_text(hostile)

@@ -11,13 +11,13 @@ import shapely
 from pyproj import Geod
 from shapely.geometry.polygon import orient
 
-from geo_app.archives import inspect_zip, unsafe_member_name
 from geo_app.crs import Converter
 from geo_app.geodesy import hectares
 from geo_app.importing import import_file, prepare_import, repaired
 from geo_app.parcel_table import parse_field_options
 from geo_app.problems import InputError
 from geo_app.reading import ReadLimits, read_vector
+from geo_app.reading.archives import inspect_zip, unsafe_member_name
 from geo_app.workspace import Workspace
 
 HOLED = shapely.Polygon(

@@ -6,9 +6,9 @@ from shapely.geometry.polygon import orient
 
 from geo_app.crs import Converter
 from geo_app.geodesy import hectares
-from geo_app.jzd import gauss_kruger_epsg, looks_like_jzd
 from geo_app.problems import InputError
 from geo_app.reading import read_vector
+from geo_app.reading.jzd import gauss_kruger_epsg, looks_like_jzd
 
 HOLED = shapely.Polygon(
     [(125.60, 43.50), (125.62, 43.50), (125.625, 43.515), (125.60, 43.52)],

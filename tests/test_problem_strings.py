@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 import geo_app
-from geo_app import coordtables, jzd
 from geo_app.i18n import LANGS, MissingStringError, load_strings
 from geo_app.problems import Problem, error, warning, words
+from geo_app.reading import coordtables, jzd
 from geo_app.validation import GEOS_REASONS
 
 PACKAGE = Path(geo_app.__file__).parent
@@ -111,10 +111,10 @@ def test_the_modules_that_build_problems_are_found():
     assert {
         "geo_app.validation",
         "geo_app.importing",
-        "geo_app.jzd",
-        "geo_app.coordtables",
-        "geo_app.archives",
-        "geo_app.dbf",
+        "geo_app.reading.jzd",
+        "geo_app.reading.coordtables",
+        "geo_app.reading.archives",
+        "geo_app.reading.dbf",
         "geo_app.parcel_drawing",
         "geo_app.reading",
         "geo_app.reading.files",

@@ -311,7 +311,7 @@ def test_zipped_shapefile_without_prj_is_assumed_gk42_and_said(tmp_path):
     archive = zip_shapefile(parcels_frame(4530), tmp_path, parts=(".shp", ".shx", ".dbf"))
     data = read_vector(archive)
     assert data.source_crs is GK42 and data.crs_origin == "assumed"
-    # Without a .cpg the attribute encoding is assumed and said as well (geo_app.dbf).
+    # Without a .cpg the attribute encoding is assumed and said as well (geo_app.reading.dbf).
     assert {p.code for p in data.problems} == {"crs_assumed", "dbf_encoding_assumed"}
     assert data.frame.loc[0, "name_zh"] == "甲"
     (problem,) = [p for p in data.problems if p.code == "crs_assumed"]

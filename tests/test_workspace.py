@@ -10,7 +10,6 @@ import pyogrio
 import pytest
 import shapely
 
-from geo_app import gpkg
 from geo_app.catalog import load_layer_geojson
 from geo_app.ledger import default_ledger
 from geo_app.reading import read_vector
@@ -25,6 +24,7 @@ from geo_app.workspace import (
     WorkspaceError,
     configured_data_dir,
     default_data_dir,
+    gpkg,
     resolve_data_dir,
     workspace_ledger,
 )

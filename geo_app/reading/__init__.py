@@ -4,7 +4,7 @@ Limits are checked before any heavy work (file size, unpacked zip size, JSON nes
 feature and vertex counts), so a hostile or accidental monster file is refused quickly.
 GeoJSON is parsed here with :mod:`json`, which gives precise messages (line and column of
 broken JSON, text where numbers belong, unclosed rings); 界址点 coordinate text and CSV/XLSX
-coordinate tables have their own readers (:mod:`geo_app.planner_formats`); other formats
+coordinate tables have their own readers (:mod:`geo_app.reading.planner_formats`); other formats
 (GeoPackage, zipped Shapefile, KML, KMZ …) go through GDAL via pyogrio.
 
 The coordinate system comes from the file, or from the caller (``--crs``), or is guessed
@@ -94,7 +94,7 @@ def read_vector(
         raise file_error("empty_file.whitespace")
     content = sniff(head)
     # 界址点 text and CSV/XLSX coordinate tables; imported here, as they build on this package.
-    from geo_app.planner_formats import own_reader
+    from geo_app.reading.planner_formats import own_reader
 
     reader = own_reader(path, content, head)
     if reader is not None:

@@ -16,10 +16,9 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from geo_app.archives import inspect_zip, kmz_document
 from geo_app.crs import WGS84, CoordinateSystem, UnknownCRSError, from_pyproj
-from geo_app.dbf import shapefile_encoding
 from geo_app.problems import InputError
+from geo_app.reading.archives import inspect_zip, kmz_document
 from geo_app.reading.base import (
     RawLayer,
     ReadLimits,
@@ -28,6 +27,7 @@ from geo_app.reading.base import (
     file_error,
     plain,
 )
+from geo_app.reading.dbf import shapefile_encoding
 from geo_app.reading.files import EXTENSION_FORMAT, ContentKind
 
 
@@ -141,7 +141,7 @@ _OTHER_VECTOR_MEMBERS = (".gpkg", ".geojson", ".json", ".kml", ".gml", ".fgb")
 
 def _check_zip(path: Path, limits: ReadLimits) -> None:
     """Refuse zips GDAL would choke on, before it unpacks anything."""
-    # Unsafe names, links, oversize and bomb-like compression first (geo_app.archives).
+    # Unsafe names, links, oversize and bomb-like compression first (geo_app.reading.archives).
     members = inspect_zip(path, limits.max_unzipped_bytes)
     names = [info.filename for info in members]
     lowered = {name.lower() for name in names}

@@ -14,7 +14,7 @@ from typing import Any
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from geo_app import gpkg
+from geo_app.workspace import gpkg
 from geo_app.workspace.errors import ParcelNotFoundError, StaleEditError
 from geo_app.workspace.history import next_version, record
 from geo_app.workspace.records import Parcel, utc_now

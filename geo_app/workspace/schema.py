@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from geo_app import gpkg
+from geo_app.workspace import gpkg
 from geo_app.workspace.errors import refusal
 from geo_app.workspace.records import utc_now
 

@@ -13,8 +13,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from geo_app.archives import read_member
 from geo_app.problems import Problem, warning
+from geo_app.reading.archives import read_member
 
 # Enough records to decide; a DBF's text is one encoding throughout.
 SAMPLE_BYTES = 4 * 1024 * 1024
@@ -102,7 +102,7 @@ def _sibling(path: Path, suffix: str) -> Path | None:
 
 
 def _zipped_encoding(path: Path) -> EncodingChoice:
-    """Only called after :func:`geo_app.archives.inspect_zip` accepted the archive."""
+    """Only called after :func:`geo_app.reading.archives.inspect_zip` accepted the archive."""
     with zipfile.ZipFile(path) as archive:
         members = {info.filename.lower(): info for info in archive.infolist()}
         for name, info in members.items():

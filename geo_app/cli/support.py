@@ -1,7 +1,7 @@
 """What every ``geo-app`` subcommand shares: the console, exit codes, common options, tables.
 
 The entry point and the core subcommands are in :mod:`geo_app.cli`; the workspace and export
-subcommands (:mod:`geo_app.workspace_cli`, :mod:`geo_app.export.cli`) build on this module
+subcommands (:mod:`geo_app.cli.workspace`, :mod:`geo_app.cli.export`) build on this module
 too, and nothing here imports them, so no module of the command line imports another in a
 circle.
 

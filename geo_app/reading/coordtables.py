@@ -29,10 +29,9 @@ import numpy as np
 import shapely
 from shapely.errors import ShapelyError
 
-from geo_app.archives import inspect_zip
 from geo_app.crs import CoordinateSystem, UnknownCRSError, parse_crs
-from geo_app.jzd import Vertex, decode_text, polygon_from_rings
 from geo_app.problems import Problem, error, warning
+from geo_app.reading.archives import inspect_zip
 from geo_app.reading.base import (
     RawLayer,
     ReadLimits,
@@ -40,6 +39,7 @@ from geo_app.reading.base import (
     check_feature_count,
     file_error,
 )
+from geo_app.reading.jzd import Vertex, decode_text, polygon_from_rings
 
 WKT_COLUMNS = ("wkt", "geometry", "geom", "the_geom", "shape", "几何", "图形")
 ID_COLUMNS = ("parcel_id", "id", "地块编号", "地块号", "编号", "宗地号")

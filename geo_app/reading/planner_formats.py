@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from geo_app.coordtables import read_csv, read_xlsx
-from geo_app.jzd import looks_like_jzd, read_jzd
 from geo_app.reading.base import RawLayer, ReadLimits
+from geo_app.reading.coordtables import read_csv, read_xlsx
+from geo_app.reading.jzd import looks_like_jzd, read_jzd
 
 Reader = Callable[[Path, ReadLimits], RawLayer]
 # The GBK multi-byte sequence cut by the end of the sniffed head can be up to 3 bytes.

@@ -1,72 +1,35 @@
-"""The ``geo-app`` command line: parse, call the core, print.
+"""``geo-app totals``, ``area`` and ``validate``: land supply and parcel files.
 
-Subcommands live in a registry (:data:`COMMANDS`); a later one (export, import …) is a
-:class:`Command` passed to :func:`register`. Exit codes: 0 done, 1 the input is unusable,
-2 the command line is wrong, 3 an unexpected internal error. No traceback reaches the user.
-What subcommands share (console, options, tables, exit codes) is in :mod:`geo_app.cli_support`.
+A parcel file is read the way ``geo-app import`` reads it
+(:func:`geo_app.importing.prepare_import`): the same columns, words and checks.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
-import sys
-import warnings
-from collections.abc import Callable, Sequence
-from typing import Any, TextIO
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import shapely
 
-from geo_app.cli_support import (
+from geo_app.cli.support import (
     EXIT_INPUT,
-    EXIT_INTERNAL,
     EXIT_OK,
-    EXIT_USAGE,
     Command,
     Console,
     Translate,
     add_crs_argument,
     add_json_argument,
     add_mapping_arguments,
-    crs_argument,
     format_ha,
     format_optional_ha,
     mapping_from_args,
     table_findings,
     table_lines,
-    translator,
 )
-from geo_app.crs import Converter, UnknownCRSError
-from geo_app.export.cli import export_command
+from geo_app.cli.workspace import add_workspace_argument, configured_ledger
 from geo_app.geodesy import hectares, plane_hectares
-from geo_app.problems import LANGS, InputError, Lang
-from geo_app.workspace_cli import add_workspace_argument, configured_ledger, workspace_commands
-
-__all__ = [
-    "COMMANDS",
-    "EXIT_INPUT",
-    "EXIT_INTERNAL",
-    "EXIT_OK",
-    "EXIT_USAGE",
-    "Command",
-    "Console",
-    "build_parser",
-    "main",
-    "register",
-]
-
-LANG_ENV = "GEO_APP_LANG"
-
-# The subcommands by name, in the order ``geo-app --help`` lists them.
-COMMANDS: dict[str, Command] = {}
-
-
-def register(command: Command) -> Command:
-    COMMANDS[command.name] = command
-    return command
-
 
 # --- totals -------------------------------------------------------------------------------
 
@@ -295,153 +258,9 @@ def _say_usable(console: Console, data: Any) -> None:
     )
 
 
-# --- convert ------------------------------------------------------------------------------
-
-
-def _convert_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
-    parser.add_argument(
-        "--from",
-        dest="source",
-        required=True,
-        type=crs_argument(tr),
-        metavar="CRS",
-        help=tr("cli.convert.source"),
-    )
-    parser.add_argument(
-        "--to",
-        dest="target",
-        required=True,
-        type=crs_argument(tr),
-        metavar="CRS",
-        help=tr("cli.convert.target"),
-    )
-    parser.add_argument(
-        "--decimals",
-        type=int,
-        metavar="N",
-        help=tr("cli.convert.decimals"),
-    )
-    parser.add_argument("x", type=float, metavar="X", help=tr("cli.convert.x"))
-    parser.add_argument("y", type=float, metavar="Y", help=tr("cli.convert.y"))
-
-
-def _run_convert(args: argparse.Namespace, console: Console) -> int:
-    from geo_app.validation import check_point
-
-    problem = check_point(args.source, args.x, args.y)
-    if problem is not None:
-        console.note(problem.message(console.lang))
-        return EXIT_INPUT
-    x, y = Converter(args.source, args.target)(args.x, args.y)
-    x, y = float(x), float(y)
-    if not (np.isfinite(x) and np.isfinite(y)):
-        console.note(
-            console.text(
-                "cli.convert.failed",
-                x=args.x,
-                y=args.y,
-                source=args.source.key,
-                target=args.target.key,
-            )
-        )
-        return EXIT_INPUT
-    decimals = (
-        args.decimals if args.decimals is not None else (7 if args.target.is_geographic else 3)
-    )
-    decimals = min(max(decimals, 0), 12)
-    console.print(f"{x:.{decimals}f} {y:.{decimals}f}")
-    return EXIT_OK
-
-
-register(Command("totals", "cli.totals.help", _totals_arguments, _run_totals))
-register(Command("area", "cli.area.help", _area_arguments, _run_area))
-register(Command("validate", "cli.validate.help", _validate_arguments, _run_validate))
-register(Command("convert", "cli.convert.help", _convert_arguments, _run_convert))
-register(export_command())
-for _command in workspace_commands():
-    register(_command)
-
-
-# --- entry point --------------------------------------------------------------------------
-
-
-def _language(argv: Sequence[str]) -> Lang:
-    """The language, known before parsing so that help texts are in it too."""
-    lang = os.environ.get(LANG_ENV, "zh")
-    for i, arg in enumerate(argv):
-        if arg == "--lang" and i + 1 < len(argv):
-            lang = argv[i + 1]
-        elif arg.startswith("--lang="):
-            lang = arg.split("=", 1)[1]
-    return lang if lang in LANGS else "zh"
-
-
-def build_parser(lang: Lang = "zh") -> argparse.ArgumentParser:
-    tr = translator(lang)
-    language = argparse.ArgumentParser(add_help=False)
-    language.add_argument(
-        "--lang",
-        choices=LANGS,
-        default=argparse.SUPPRESS,
-        help=tr("cli.option.lang"),
-    )
-    parser = argparse.ArgumentParser(
-        prog="geo-app",
-        description=tr("cli.description"),
-        parents=[language],
-    )
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in COMMANDS.values():
-        summary = tr(command.help_key)
-        sub = subparsers.add_parser(
-            command.name, help=summary, description=summary, parents=[language]
-        )
-        command.add_arguments(sub, tr)
-    return parser
-
-
-def main(
-    argv: Sequence[str] | None = None,
-    stdout: TextIO | None = None,
-    stderr: TextIO | None = None,
-) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    out = stdout or sys.stdout
-    err = stderr or sys.stderr
-    lang = _language(argv)
-    with warnings.catch_warnings():
-        # Library warnings (GDAL notes, NumPy on NaN) would read like faults; problems
-        # worth telling are reported as problems.
-        warnings.simplefilter("ignore")
-        try:
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                args = build_parser(lang).parse_args(argv)
-        except SystemExit as exc:
-            return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-        console = Console(out, err, getattr(args, "lang", lang))
-        return _run(COMMANDS[args.command], args, console)
-
-
-def _run(command: Command, args: argparse.Namespace, console: Console) -> int:
-    from geo_app.catalog import CatalogError
-    from geo_app.ledger import LedgerError
-    from geo_app.plan import PlanError
-
-    try:
-        return command.run(args, console)
-    except InputError as exc:
-        console.problem(exc.problem)
-        return EXIT_INPUT
-    except UnknownCRSError as exc:
-        console.note(exc.message(console.lang))
-        return EXIT_USAGE
-    except (PlanError, CatalogError, LedgerError) as exc:
-        console.note(console.text("cli.error.shipped_data", reason=exc))
-        return EXIT_INPUT
-    except BrokenPipeError:
-        return EXIT_INPUT
-    except KeyboardInterrupt:
-        return 130
-    except Exception as exc:  # the last guard: a short message, never a traceback
-        console.note(console.text("cli.error.internal", kind=type(exc).__name__, reason=exc))
-        return EXIT_INTERNAL
+def commands() -> list[Command]:
+    return [
+        Command("totals", "cli.totals.help", _totals_arguments, _run_totals),
+        Command("area", "cli.area.help", _area_arguments, _run_area),
+        Command("validate", "cli.validate.help", _validate_arguments, _run_validate),
+    ]

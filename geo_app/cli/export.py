@@ -11,7 +11,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from geo_app.cli_support import EXIT_INPUT, EXIT_OK, EXIT_USAGE, Command, Console, Translate
+from geo_app.cli.support import EXIT_INPUT, EXIT_OK, EXIT_USAGE, Command, Console, Translate
+from geo_app.cli.workspace import add_workspace_argument, workspace_ledger_or_none
 from geo_app.export.atomic import UnsafeTarget, check_target
 from geo_app.export.request import (
     ExportOptionError,
@@ -22,7 +23,6 @@ from geo_app.export.request import (
 )
 from geo_app.i18n import t
 from geo_app.workspace import FILE_NAME, configured_data_dir, default_data_dir
-from geo_app.workspace_cli import add_workspace_argument, workspace_ledger_or_none
 
 
 def add_export_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:

@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from geo_app.cli_support import (
+from geo_app.cli.support import (
     EXIT_INPUT,
     EXIT_OK,
     Command,
