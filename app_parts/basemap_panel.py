@@ -15,8 +15,9 @@ from typing import Any
 import streamlit as st
 
 from geo_app.basemaps import DEFAULT_BASEMAP, Basemap, BasemapRegistry
-from geo_app.basemaps_settings import BasemapChoice, configured_basemaps, resolve_basemap
-from geo_app.config_lookup import chain
+from geo_app.basemaps.lookup import chain
+from geo_app.basemaps.publishing import ApprovalNumberError, approval_number
+from geo_app.basemaps.settings import BasemapChoice, configured_basemaps, resolve_basemap
 from geo_app.coordinates_input import (
     INPUT_SYSTEMS,
     CoordinateInputError,
@@ -25,7 +26,6 @@ from geo_app.coordinates_input import (
     system_label,
 )
 from geo_app.i18n import Strings
-from geo_app.publishing import ApprovalNumberError, approval_number
 
 # Session-state keys. BASEMAP is the page's own key for the chosen basemap.
 BASEMAP = "basemap"

@@ -31,7 +31,7 @@ def _project_files() -> list[str]:
 
 def test_no_tile_key_is_in_any_project_file():
     files = _project_files()
-    assert "geo_app/basemaps.toml" in files
+    assert "geo_app/basemaps/basemaps.toml" in files
     offenders = []
     for name in files:
         path = PROJECT_ROOT / name

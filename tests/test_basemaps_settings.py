@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from geo_app.basemaps import DEFAULT_BASEMAP, load_basemaps
-from geo_app.basemaps_settings import EXTRA_BASEMAPS_ENV, configured_basemaps, resolve_basemap
+from geo_app.basemaps.settings import EXTRA_BASEMAPS_ENV, configured_basemaps, resolve_basemap
 from geo_app.i18n import load_strings
 
 INTRANET = """

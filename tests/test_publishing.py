@@ -7,15 +7,15 @@ import subprocess
 
 import pytest
 
-from geo_app.export import ExportRequest, render
-from geo_app.mapview import MapOptions, render_html
-from geo_app.publishing import (
+from geo_app.basemaps.publishing import (
     APPROVAL_ENV,
     ApprovalNumberError,
     approval_notes,
     approval_number,
     approval_text,
 )
+from geo_app.export import ExportRequest, render
+from geo_app.mapview import MapOptions, render_html
 
 NUMBER = "吉S（2024）001号"
 

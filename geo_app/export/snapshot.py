@@ -22,6 +22,7 @@ import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from geo_app.basemaps.publishing import approval_notes
 from geo_app.export import sheet_panels as panels
 from geo_app.export.request import ExportRequest
 from geo_app.export.scene import Scene
@@ -29,7 +30,6 @@ from geo_app.export.sheet import MARGIN_IN, page_layout, side_panel_width
 from geo_app.export.sheet_map import draw_map
 from geo_app.export.supply import SupplySummary
 from geo_app.fonts import CJKFont, find_cjk_font
-from geo_app.publishing import approval_notes
 
 SOFTWARE = "geo-app"
 _RENDER_LOCK = threading.Lock()

@@ -9,10 +9,10 @@ from html import escape
 import folium
 from folium.map import CustomPane
 
-from geo_app.basemaps_settings import BasemapChoice
-from geo_app.config_lookup import Lookup
+from geo_app.basemaps.lookup import Lookup
+from geo_app.basemaps.publishing import ApprovalNumberError, approval_number, approval_text
+from geo_app.basemaps.settings import BasemapChoice
 from geo_app.mapview.elements import Attribution, TileFallback, html_text
-from geo_app.publishing import ApprovalNumberError, approval_number, approval_text
 
 # The offline backdrop under online tiles: its own pane, above the tiles (200) and below
 # the plan layers (400), so it lands beneath them whenever it is added.

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from geo_app.basemaps import BasemapRegistry
+from geo_app.basemaps.lookup import Lookup
 from geo_app.catalog import Catalog
-from geo_app.config_lookup import Lookup
 from geo_app.ledger import filter_key
 from geo_app.plan import Plan
 

@@ -6,7 +6,7 @@ import pytest
 from app_harness import assert_clean, map_args, new_app
 
 from geo_app.basemaps import load_basemaps
-from geo_app.basemaps_settings import resolve_basemap
+from geo_app.basemaps.settings import resolve_basemap
 from geo_app.coordinates_input import format_coordinate
 from geo_app.i18n import load_strings
 

@@ -26,7 +26,7 @@ from geo_app.basemaps import (
     parse_basemaps,
     query_joiner,
 )
-from geo_app.config_lookup import Lookup, lookup_text
+from geo_app.basemaps.lookup import Lookup, lookup_text
 from geo_app.i18n import Strings
 
 EXTRA_BASEMAPS_ENV = "GEO_APP_BASEMAPS"

@@ -4,7 +4,7 @@ Like xyzservices, a basemap is data: an entry in ``basemaps.toml`` with an id, a
 both languages, where its tiles come from and in which datum they are drawn. The default,
 ``offline``, has no tiles at all, so the map works with no network. Entries that need an
 access key name the setting holding it (``key_name``); the key itself, and extra entries
-configured per deployment, are handled in :mod:`geo_app.basemaps_settings`.
+configured per deployment, are handled in :mod:`geo_app.basemaps.settings`.
 """
 
 from __future__ import annotations
@@ -371,7 +371,7 @@ def parse_basemaps(document: Mapping[str, Any], source: str = "basemaps.toml") -
 
 
 def load_basemaps(path: str | Path | None = None) -> BasemapRegistry:
-    """Read a registry file (the shipped ``geo_app/basemaps.toml`` by default)."""
+    """Read a registry file (the shipped ``geo_app/basemaps/basemaps.toml`` by default)."""
     registry_path = Path(path) if path is not None else BASEMAPS_PATH
     try:
         stat = registry_path.stat()

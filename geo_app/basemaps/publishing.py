@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from geo_app.config_lookup import Lookup, lookup_text
+from geo_app.basemaps.lookup import Lookup, lookup_text
 from geo_app.i18n import check_lang, load_strings
 
 APPROVAL_ENV = "GEO_APP_APPROVAL_NUMBER"
