@@ -4,17 +4,21 @@ Every exported feature keeps its provenance (``accuracy``, ``source``) and says 
 is sample data. Hectares are computed from the original geometry (ellipsoidal, GRS80) and
 never from anything simplified for drawing.
 
-GeoPackage and KML are written through pyogrio's bundled GDAL: GPKG has one table per
-layer; KML is written with the LIBKML driver, one folder (``Document``) per layer named in
-the chosen language, Placemark names from ``name_zh``/``name_en`` and the other
-properties as typed ``ExtendedData``. KML viewers show a Placemark's description as HTML,
-so that text is escaped.
+GeoPackage is written through pyogrio's bundled GDAL, one table per layer. KML is written
+through an XML writer (:mod:`geo_app.export.kml`), so ids, names, column names and values
+from a planner's file stay text: one folder per layer named in the chosen language,
+Placemark names from ``name_zh``/``name_en``, the other properties as typed
+``ExtendedData``. KML viewers show a Placemark's description as HTML, so that text is
+escaped. Both check what they wrote against what they were given and fail on a loss.
 
 Imported parcels carry the planner's own columns (地块编号, GDZT …) under their own names
 in every format. Where a format cannot hold such a name beside ours (GeoPackage column
-names ignore case and ``fid``/``geom`` are its own; LIBKML turns ``name``, ``begin``,
-``icon`` … into KML elements), the planner's column is written as ``<name>_原值`` instead
-of being dropped or failing the export.
+names ignore case and ``fid``/``geom`` are its own; GDAL's KML readers take ``name``,
+``begin``, ``icon`` … for KML elements), the planner's column is written as
+``<name>_原值`` instead of being dropped or failing the export.
+
+CSV and XLSX cells are values only: text that a spreadsheet would run as a formula is
+quoted (:mod:`geo_app.export.cells`).
 """
 
 from __future__ import annotations
@@ -33,7 +37,10 @@ import pyogrio
 from shapely.geometry import mapping
 
 from geo_app.catalog import LayerSpec
+from geo_app.export import kml
+from geo_app.export.cells import safe_table, spreadsheet_text, values_only, xlsx_text
 from geo_app.export.scene import Scene
+from geo_app.export.written import check_written
 from geo_app.geodesy import hectares, plane_hectares
 from geo_app.i18n import load_strings
 from geo_app.parcel_columns import free_name, is_planner_column, planner_columns
@@ -43,15 +50,15 @@ from geo_app.values import is_missing
 # Stored hectares keep 6 decimals (0.01 m²) in geodata files; tables print 4.
 GEODATA_HECTARE_DECIMALS = 6
 TABLE_HECTARE_DECIMALS = 4
-KML_DRIVER = "LIBKML"
 GPKG_DRIVER = "GPKG"
 # The GeoPackage table's own columns (the feature id and pyogrio's geometry column): a
 # property of that name makes GDAL refuse the table.
 GPKG_RESERVED = frozenset({"fid", "geom"})
-# Field names the LIBKML driver writes as KML elements rather than ExtendedData (GDAL's
-# LIBKML_*_FIELD options): a property so named would be lost or mangled (a text in
-# ``altitudeMode``, ``begin`` or ``icon`` is dropped). ``name`` and ``description`` are
-# written here from our own columns.
+# Field names GDAL's LIBKML driver maps to KML elements (its LIBKML_*_FIELD options): its
+# writer would lose or mangle a property so named (a text in ``altitudeMode``, ``begin`` or
+# ``icon`` is dropped), and its reader gives such an ExtendedData field another name. A
+# planner's column so named is renamed, so it reads back the same everywhere. ``name`` and
+# ``description`` are written from our own columns.
 KML_RESERVED = frozenset(
     {
         "name", "description", "snippet", "timestamp", "begin", "end", "altitudemode",
@@ -193,7 +200,11 @@ def _ogr_frame(records: gpd.GeoDataFrame, reserved: frozenset[str] = frozenset()
 
 
 def write_gpkg(scene: Scene, lang: str, path: Path) -> None:
-    """One table per layer, named by layer id; the layer's name and notes as metadata."""
+    """One table per layer, named by layer id; the layer's name and notes as metadata.
+
+    Raises :class:`~geo_app.export.written.IncompleteExport` if the file does not hold
+    every layer with every feature.
+    """
     for layer in scene.layers:
         spec = layer.spec
         records = _ogr_frame(_layer_records(spec, layer.frame, lang), GPKG_RESERVED)
@@ -209,6 +220,12 @@ def write_gpkg(scene: Scene, lang: str, path: Path) -> None:
                 spec, lang)},
             metadata=notes,
         )
+    written = [
+        (str(name), int(pyogrio.read_info(path, layer=str(name))["features"]))
+        for name, _ in (pyogrio.list_layers(path) if path.exists() else [])
+    ]
+    given = [(layer.spec.id, len(layer.frame)) for layer in scene.layers]
+    check_written(written, given, lang, {spec.id: spec.name(lang) for spec in scene.specs})
 
 
 def _layer_description(spec: LayerSpec, lang: str) -> str:
@@ -249,23 +266,71 @@ def _placemark_names(records: pd.DataFrame, lang: str) -> list[str | None]:
     return names
 
 
-def write_kml(scene: Scene, lang: str, path: Path) -> None:
-    """One KML folder per layer; Chinese (or English) names, escaped HTML descriptions."""
-    for layer in scene.layers:
-        spec = layer.spec
-        records = _ogr_frame(_layer_records(spec, layer.frame, lang), KML_RESERVED)
-        records.insert(0, "name", _placemark_names(records, lang))
-        records.insert(1, "description", [
-            _kml_description(row, lang) for row in records.to_dict("records")
-        ])
-        pyogrio.write_dataframe(
-            records,
-            path,
-            layer=spec.id,
-            driver=KML_DRIVER,
-            layer_options={"NAME": spec.name(lang),
-                           "DESCRIPTION": html.escape(_layer_description(spec, lang))},
+def _xml_columns(records: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``records`` with the planner's column names cleaned of what XML cannot hold
+    (control characters), still unique and never taking one of our names."""
+    geometry = records.geometry.name
+    taken = {str(c) for c in records.columns if not is_planner_column(c) or c == geometry}
+    renamed: dict[Any, str] = {}
+    for column in records.columns:
+        if column == geometry or not is_planner_column(column):
+            continue
+        name = free_name(kml.xml_text(column) or "_", taken.__contains__)
+        taken.add(name)
+        if name != column:
+            renamed[column] = name
+    return records.rename(columns=renamed) if renamed else records
+
+
+def _kml_layer(spec: LayerSpec, frame: gpd.GeoDataFrame, lang: str) -> kml.KmlLayer:
+    """A layer's features as KML: the id (as the Placemark's ``id``, where GDAL's readers
+    look for it), name, escaped description and every other column as typed data."""
+    records = _ogr_frame(_xml_columns(_layer_records(spec, frame, lang)), KML_RESERVED)
+    if records.crs is not None and not records.crs.equals("EPSG:4326"):
+        records = records.to_crs("EPSG:4326")  # KML is WGS84 longitude, latitude
+    names = _placemark_names(records, lang)
+    descriptions = [_kml_description(row, lang) for row in records.to_dict("records")]
+    ids = ([None if is_missing(v) else str(v) for v in records["id"].tolist()]
+           if "id" in records.columns else [None] * len(records))
+    geometry = records.geometry.name
+    fields: list[kml.KmlField] = []
+    columns: list[list[str | None]] = []
+    for column in records.columns:
+        if column in (geometry, "id"):
+            continue
+        kind, texts = kml.column_values(records[column])
+        fields.append(kml.KmlField(str(column), kind))
+        columns.append(texts)
+    features = [
+        kml.KmlFeature(
+            ids[row], names[row], descriptions[row],
+            {item.name: texts[row] for item, texts in zip(fields, columns, strict=True)
+             if texts[row] is not None},
+            shape,
         )
+        for row, shape in enumerate(records.geometry.array)
+    ]
+    return kml.KmlLayer(spec.id, spec.name(lang), html.escape(_layer_description(spec, lang)),
+                        features, fields)
+
+
+def kml_bytes(scene: Scene, lang: str) -> bytes:
+    """One KML folder per layer; Chinese (or English) names, escaped HTML descriptions.
+
+    Raises :class:`~geo_app.export.written.IncompleteExport` if the document does not hold
+    every layer and every feature of ``scene``.
+    """
+    layers = [_kml_layer(layer.spec, layer.frame, lang) for layer in scene.layers]
+    data = kml.document_bytes(layers)
+    # Counted from the scene, not from the layers built from it: a feature lost anywhere
+    # between the two shows.
+    given = [(layer.spec.id, len(layer.frame)) for layer in scene.layers]
+    kml.check_counts(data, given, lang, {spec.id: spec.name(lang) for spec in scene.specs})
+    return data
+
+
+def write_kml(scene: Scene, lang: str, path: Path) -> None:
+    path.write_bytes(kml_bytes(scene, lang))
 
 
 # ------------------------------------------------------------------ parcel tables
@@ -378,13 +443,17 @@ def _number_formats(lang: str) -> dict[str, str]:
 
 
 def csv_bytes(table: pd.DataFrame) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel opens the Chinese text correctly."""
-    text = table.to_csv(index=False, lineterminator="\r\n")
+    """UTF-8 with a byte-order mark, so Excel opens the Chinese text correctly; no text
+    cell or header can be read as a formula."""
+    text = safe_table(table, spreadsheet_text).to_csv(index=False, lineterminator="\r\n")
     return text.encode("utf-8-sig")
 
 
 def xlsx_bytes(table: pd.DataFrame, notes: Sequence[str], lang: str) -> bytes:
+    """The parcel table and its notes (title, date, totals), every cell a value: text that
+    could be a formula is quoted, characters XLSX cannot hold are removed."""
     strings = load_strings()
+    table = safe_table(table, xlsx_text)
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         sheet = strings.get("export.table.sheet_parcels", lang)
@@ -403,8 +472,11 @@ def xlsx_bytes(table: pd.DataFrame, notes: Sequence[str], lang: str) -> bytes:
                 for (cell,) in worksheet.iter_rows(min_row=2, min_col=index, max_col=index):
                     cell.number_format = formats[header]
         notes_sheet = strings.get("export.table.sheet_notes", lang)
-        pd.DataFrame({notes_sheet: list(notes)}).to_excel(
+        # The title is the user's own text: a note is a cell like any other.
+        safe_table(pd.DataFrame({notes_sheet: list(notes)}), xlsx_text).to_excel(
             writer, sheet_name=notes_sheet, index=False
         )
         writer.sheets[notes_sheet].column_dimensions["A"].width = 120
+        for written in writer.sheets.values():
+            values_only(written)
     return buffer.getvalue()

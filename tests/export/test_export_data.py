@@ -19,10 +19,10 @@ from geo_app.geodesy import hectares
 from geo_app.i18n import t
 from geo_app.ledger import default_ledger
 
-# KML (LIBKML) writes coordinates with 15 significant digits and the layer files hold 6
-# decimals, so vertices come back unchanged: the measured hectare difference after the
-# round trip is 0 for every polygon. 1e-9 leaves room for another GDAL build's number
-# formatting and still catches coordinates cut to 6-7 significant digits (~1e-6).
+# KML coordinates are written as the shortest text that reads back as the same number, so
+# vertices come back unchanged: the measured hectare difference after the round trip is 0
+# for every polygon. 1e-9 leaves room for another GDAL build's number parsing and still
+# catches coordinates cut to 6-7 significant digits (~1e-6).
 KML_RELATIVE_TOLERANCE = 1e-9
 GEO_RELATIVE_TOLERANCE = 1e-6
 
