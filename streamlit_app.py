@@ -32,10 +32,10 @@ from app_parts import (
 )
 from geo_app import appstate
 from geo_app.assets import RequiredAssetsMissing, install_static
-from geo_app.catalog import Catalog, CatalogError, LayerSpec, load_layer_geojson
+from geo_app.catalog import Catalog, LayerSpec, load_layer_geojson
 from geo_app.display_datum import from_display_datum
 from geo_app.i18n import DEFAULT_LANG, LANGS, Strings, load_strings
-from geo_app.ledger import PARCEL_STATUSES, UNKNOWN, LandSupplyLedger, LedgerError, filter_key
+from geo_app.ledger import PARCEL_STATUSES, UNKNOWN, LandSupplyLedger, filter_key
 from geo_app.mapview import (
     MapOptions,
     MapOptionsError,
@@ -45,7 +45,7 @@ from geo_app.mapview import (
     search_features,
 )
 from geo_app.mapview.popups import feature_name
-from geo_app.plan import PlanError
+from geo_app.problems import GeoAppError
 from geo_app.progress import MONTHS, YearProgress, year_progress
 from geo_app.workspace.layer_file import ParcelLayerFile
 
@@ -79,7 +79,18 @@ KEPT_KEYS = frozenset({
     TABLE_FILTER, TAB, PROGRESS_YEAR,
 }) | export_panel.KEPT_KEYS | parcel_editor.KEPT_KEYS
 
-DATA_ERRORS = (CatalogError, PlanError, LedgerError, OSError, UnicodeDecodeError)
+# What a page can meet in its data: the product's own error family (said in the page's
+# language) and the file system's.
+DATA_ERRORS = (GeoAppError, OSError, UnicodeDecodeError)
+
+
+def _reason(exc: Exception, lang: str) -> str:
+    """Why, in the page's language where the product knows the words."""
+    if isinstance(exc, GeoAppError):
+        return exc.message(lang)
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    return str(exc)
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 
 
@@ -369,8 +380,8 @@ def _map_tab(page: Page, options: MapOptions, ledger: LandSupplyLedger, filtered
     # The map comes first: the browser then starts loading it before any other widget.
     try:
         folium_map = _build(options, page)
-    except (MapOptionsError, *DATA_ERRORS) as exc:
-        st.error(page.t("app.error.map", reason=str(exc)))
+    except DATA_ERRORS as exc:
+        st.error(page.t("app.error.map", reason=_reason(exc, page.lang)))
         return False
     map_bridge.LiveReturnedObjects().add_to(folium_map)
     first_paint.ReportWhenDrawn().add_to(folium_map)
@@ -787,7 +798,7 @@ def _render() -> None:
     except DATA_ERRORS as exc:
         st.sidebar.radio(strings.get("app.language", lang), LANGS, key=LANG,
                          format_func=LANGUAGE_NAMES.get, horizontal=True)
-        st.error(strings.get("app.error.load", lang, reason=str(exc)))
+        st.error(strings.get("app.error.load", lang, reason=_reason(exc, lang)))
         st.stop()
     page = Page(data=data, strings=strings, lang=lang)
     choices = _settle_choices(page)

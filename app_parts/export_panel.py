@@ -15,7 +15,6 @@ from typing import Any
 import streamlit as st
 
 from geo_app.appstate import escape_markdown
-from geo_app.catalog import CatalogError
 from geo_app.display_datum import from_display_datum
 from geo_app.export.request import (
     FORMATS,
@@ -24,14 +23,14 @@ from geo_app.export.request import (
     ORIENTATIONS,
     PAPER_MM,
     SNAPSHOT_FORMATS,
-    ExportOptionError,
     ExportRequest,
     Extent,
 )
 from geo_app.i18n import Strings
-from geo_app.ledger import LandSupplyLedger, LedgerError
+from geo_app.ledger import LandSupplyLedger
 from geo_app.mapview import MapOptions
 from geo_app.plan import load_plan
+from geo_app.problems import GeoAppError, KeyedError
 
 # Session-state keys.
 OPEN = "export_open"
@@ -256,18 +255,17 @@ def _make(t: _Texts, options: MapOptions, ledger: LandSupplyLedger,
     """Render the file; keep it (or the reason it failed) as plain data across reruns."""
     # Loaded on first use: plotting and GDAL are not needed until something is exported.
     from geo_app.export import render as render_export
-    from geo_app.fonts import MissingCJKFontError
 
     wish = _wish(options, ledger, visible, selected)
     try:
         request = _request(t, visible, selected)
         made = render_export(request, catalog=options.catalog, ledger=ledger)
-    except ExportOptionError as exc:
-        return {"wish": wish, "error": t(exc.key, **exc.params)}
-    except MissingCJKFontError as exc:
-        return {"wish": wish, "error": t("export.error.no_cjk_font", package=exc.package)}
-    except (CatalogError, LedgerError, OSError) as exc:
-        return {"wish": wish, "error": t("app.export.failed", reason=str(exc))}
+    except KeyedError as exc:
+        # The user's own choice was wrong (an option, a missing font): said as it is.
+        return {"wish": wish, "error": exc.message(t.lang)}
+    except (GeoAppError, OSError) as exc:
+        reason = exc.message(t.lang) if isinstance(exc, GeoAppError) else str(exc)
+        return {"wish": wish, "error": t("app.export.failed", reason=reason)}
     return {"wish": wish, "data": made.data, "filename": made.filename, "mime": made.mime}
 
 

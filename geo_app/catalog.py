@@ -20,6 +20,7 @@ import shapely
 from shapely.geometry import shape
 
 from geo_app.plan import Plan, display_path, load_plan
+from geo_app.problems import DataError
 from geo_app.resources import LAYERS_DIR
 
 DEFAULT_CATALOG_PATH = LAYERS_DIR / "catalog.toml"
@@ -44,7 +45,7 @@ _LAYER_OPTIONAL_TEXT = (
 )
 
 
-class CatalogError(ValueError):
+class CatalogError(DataError):
     """The catalog or one of its layer files is missing or breaks the data contract."""
 
 

@@ -25,6 +25,7 @@ from typing import Any
 from geo_app import gcj02
 from geo_app.crs import GK42, GK126, WGS84, Converter
 from geo_app.i18n import check_lang, load_strings
+from geo_app.problems import KeyedError
 
 INPUT_SYSTEMS = ("wgs84", "gk42", "gcj02")
 GK_ZONE = 42
@@ -35,17 +36,13 @@ GK_MAX_DEGREES_FROM_CM = 2.0
 CHINA_BOX = (72.004, 0.8293, 137.8347, 55.8271)
 
 
-class CoordinateInputError(ValueError):
-    """Typed coordinates that cannot be read. ``key`` names the message in strings.toml
-    (``coords.error.<key>``); ``message(lang)`` gives it in either language."""
+class CoordinateInputError(KeyedError):
+    """Typed coordinates that cannot be read, said by ``coords.error.<key>``."""
 
     def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(f"coords.error.{key}", **params)
         self.key = key
         self.params = params
-        super().__init__(self.message("en"))
-
-    def message(self, lang: str = "zh") -> str:
-        return load_strings().get(f"coords.error.{self.key}", lang, **self.params)
 
 
 @dataclass(frozen=True)

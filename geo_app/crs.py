@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -18,22 +17,16 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
 from geo_app import gcj02
-from geo_app.i18n import t
+from geo_app.problems import KeyedError
 
 
-class UnknownCRSError(ValueError):
+class UnknownCRSError(KeyedError):
     """A coordinate-system name that is neither an alias nor a valid EPSG/PROJ definition.
 
-    ``key`` names its words in strings.toml, so the command line can say it in the user's
-    language; ``str()`` gives the English.
+    ``key`` names its words in strings.toml; ``str()`` gives the English.
     """
 
-    def __init__(self, key: str, /, **values: Any):
-        self.key, self.values = key, values
-        super().__init__(self.message("en"))
-
-    def message(self, lang: str) -> str:
-        return t(self.key, lang, **self.values)
+    exit_code = 2
 
 
 @dataclass(frozen=True)

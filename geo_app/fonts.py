@@ -20,6 +20,8 @@ from matplotlib import font_manager
 from matplotlib.font_manager import FontProperties
 from matplotlib.ft2font import FT2Font
 
+from geo_app.problems import KeyedError
+
 DEBIAN_PACKAGE = "fonts-noto-cjk"
 
 # Simplified-Chinese faces first: the same character can have regional glyph shapes.
@@ -37,14 +39,11 @@ PREFERRED_FAMILIES = (
 _PROBE_TEXT = "双阳区发展布局图公顷"
 
 
-class MissingCJKFontError(RuntimeError):
+class MissingCJKFontError(KeyedError):
     """No installed font can draw Chinese text."""
 
     def __init__(self) -> None:
-        super().__init__(
-            "no font with Chinese glyphs is installed; install the Debian package "
-            f"{DEBIAN_PACKAGE} (apt-get install {DEBIAN_PACKAGE})"
-        )
+        super().__init__("export.error.no_cjk_font", package=DEBIAN_PACKAGE)
         self.package = DEBIAN_PACKAGE
 
 

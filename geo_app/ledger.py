@@ -18,6 +18,7 @@ import shapely
 from geo_app.crs import WGS84, Converter, CoordinateSystem, from_pyproj
 from geo_app.geodesy import hectares
 from geo_app.parcel_table.words import vocabulary
+from geo_app.problems import DataError
 from geo_app.values import is_missing
 
 TARGET_ITEM_ID = "land_supply_ha"
@@ -31,7 +32,7 @@ PARCEL_ALLOWED_VALUES: Mapping[str, tuple[str, ...]] = {"status": PARCEL_STATUSE
 UNKNOWN = "unknown"
 
 
-class LedgerError(ValueError):
+class LedgerError(DataError):
     """The parcels cannot be totalled (missing columns, no plan target …)."""
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from geo_app.problems import DataError
 from geo_app.resources import PROJECT_ROOT, SEEDS_DIR
 
 DEFAULT_PLAN_PATH = SEEDS_DIR / "plan.toml"
@@ -66,7 +67,7 @@ _META_REQUIRED = ("title_zh", "title_en", "source", "year")
 _ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-class PlanError(ValueError):
+class PlanError(DataError):
     """The plan file is missing or one of its items breaks the data contract."""
 
 

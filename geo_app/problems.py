@@ -115,12 +115,67 @@ def warning(name: str, /, *, feature: str | None = None, **values: Any) -> Probl
     return _problem("warning", name, feature, values)
 
 
-class InputError(ValueError):
-    """The input cannot be used at all; carries the problem that says why."""
+class GeoAppError(Exception):
+    """The one family of errors the product tells its users about.
+
+    Each carries a :class:`Problem`, its words in both languages, so the command line and
+    the app catch ``GeoAppError`` once, at their edge, and say it in the user's language.
+    """
+
+    # The command line's exit code: 1, the input cannot be used; 2, the command is wrong.
+    exit_code = 1
 
     def __init__(self, problem: Problem):
         super().__init__(problem.message_en)
         self.problem = problem
+
+    def message(self, lang: Lang = "zh") -> str:
+        return self.problem.message(lang)
+
+    def line(self, lang: Lang = "zh") -> str:
+        """What the command line prints: the message (input errors add their subject)."""
+        return self.problem.message(lang)
+
+
+def said(key: str, /, **values: Any) -> Problem:
+    """An error whose words are the strings.toml text ``key``, in both languages."""
+    texts = _both(key, values)
+    return Problem("error", key, texts.zh, texts.en)
+
+
+class InputError(GeoAppError, ValueError):
+    """The input cannot be used at all; carries the problem that says why."""
+
+    def line(self, lang: Lang = "zh") -> str:
+        return self.problem.line(lang)
+
+
+class KeyedError(GeoAppError, ValueError):
+    """An error said by a strings.toml text ``key`` filled with ``values``."""
+
+    def __init__(self, key: str, /, **values: Any):
+        self.key, self.values = key, values
+        super().__init__(said(key, **values))
+
+
+class DataError(GeoAppError, ValueError):
+    """Data the product ships or is configured with breaks its contract. ``detail`` is the
+    maintainer's English (file, entry and rule); the frame around it is in both languages."""
+
+    frame = "error.data"
+
+    def __init__(self, detail: str):
+        self.detail = str(detail)
+        super().__init__(said(self.frame, reason=self.detail))
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+class SettingsError(DataError):
+    """A setting (a basemap entry, an approval number, a map option) cannot be used."""
+
+    frame = "error.settings"
 
 
 # Feature problems of one kind shown in full before the rest are summed up in one line.

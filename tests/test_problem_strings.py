@@ -12,7 +12,7 @@ import pytest
 
 import geo_app
 from geo_app.i18n import LANGS, MissingStringError, load_strings
-from geo_app.problems import Problem, error, warning, words
+from geo_app.problems import InputError, Problem, error, warning, words
 from geo_app.reading import coordtables, jzd
 from geo_app.validation import GEOS_REASONS
 
@@ -24,6 +24,10 @@ BUILDER_MODULES = (
     "geo_app.reading.base",
     "geo_app.reading.geojson_geometry",
     "geo_app.workspace.errors",
+)
+# The error family: a module that only raises or catches these builds no problem text.
+ERROR_CLASSES = frozenset(
+    {"GeoAppError", "InputError", "KeyedError", "DataError", "SettingsError", "Lang"}
 )
 # Calls whose first argument names a text, and the strings.toml table it is under.
 NAMED_BY_CALL = {
@@ -71,8 +75,12 @@ def problem_modules() -> list[Path]:
     found = []
     for path in sorted(PACKAGE.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
+        # Importing only the error classes (to raise or catch them) builds no problem text.
         imports = {
-            node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+            node.module
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            and any(alias.name not in ERROR_CLASSES for alias in node.names)
         }
         if module_name(path) in BUILDER_MODULES or imports & set(BUILDER_MODULES):
             found.append(path)
@@ -255,3 +263,31 @@ def test_repeated_feature_problems_are_summed_up_and_errors_come_first():
     assert [p.feature for p in out[5:]] == [f"q-{i}" for i in range(6)]
     few = summarised(outside[:4])
     assert few == outside[:4]
+
+
+def test_every_error_a_user_meets_is_one_family_said_in_both_languages():
+    from geo_app.basemaps import BasemapError
+    from geo_app.basemaps.publishing import ApprovalNumberError
+    from geo_app.catalog import CatalogError
+    from geo_app.coordinates_input import CoordinateInputError
+    from geo_app.crs import UnknownCRSError, parse_crs
+    from geo_app.export.atomic import UnsafeTarget
+    from geo_app.export.request import ExportOptionError
+    from geo_app.fonts import MissingCJKFontError
+    from geo_app.ledger import LedgerError
+    from geo_app.mapview.builder import MapOptionsError
+    from geo_app.plan import PlanError
+    from geo_app.problems import GeoAppError
+    from geo_app.workspace import WorkspaceError
+
+    for family in (BasemapError, ApprovalNumberError, CatalogError, CoordinateInputError,
+                   UnknownCRSError, UnsafeTarget, ExportOptionError, MissingCJKFontError,
+                   LedgerError, MapOptionsError, PlanError, WorkspaceError, InputError):
+        assert issubclass(family, GeoAppError), family
+    with pytest.raises(GeoAppError) as info:
+        parse_crs("EPSG:99999999")
+    assert CJK.search(info.value.message("zh")) and not CJK.search(info.value.message("en"))
+    shipped = CatalogError("layers/catalog.toml: no [[layers]] tables")
+    assert shipped.message("zh").startswith("无法读取随附数据")
+    assert str(shipped) == "layers/catalog.toml: no [[layers]] tables"
+    assert UnsafeTarget("export.error.out_exists", Path("a.csv")).exit_code == 2

@@ -20,6 +20,8 @@ from urllib.parse import quote
 
 import xyzservices.providers as xyz_providers
 
+from geo_app.problems import SettingsError
+
 BASEMAPS_PATH = Path(__file__).with_name("basemaps.toml")
 DEFAULT_BASEMAP = "offline"
 KINDS = ("offline", "xyz", "xyzservices", "wmts")
@@ -27,7 +29,7 @@ TILED_KINDS = ("xyz", "wmts")
 DATUMS = ("wgs84", "gcj02")
 
 
-class BasemapError(ValueError):
+class BasemapError(SettingsError):
     """A basemap entry breaks the registry's rules, or an unknown basemap id was asked for."""
 
 

@@ -12,6 +12,7 @@ import re
 
 from geo_app.basemaps.lookup import Lookup, lookup_text
 from geo_app.i18n import check_lang, load_strings
+from geo_app.problems import SettingsError
 
 APPROVAL_ENV = "GEO_APP_APPROVAL_NUMBER"
 MAX_APPROVAL_LENGTH = 60
@@ -19,7 +20,7 @@ MAX_APPROVAL_LENGTH = 60
 _LABEL_PREFIX = re.compile(r"^\s*(审图号|map approval no\.?)\s*[:：]?\s*", re.IGNORECASE)
 
 
-class ApprovalNumberError(ValueError):
+class ApprovalNumberError(SettingsError):
     """The configured approval number cannot be printed as one short line."""
 
 

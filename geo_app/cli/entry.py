@@ -28,8 +28,7 @@ from geo_app.cli.support import (
     translator,
 )
 from geo_app.cli.workspace import workspace_commands
-from geo_app.crs import UnknownCRSError
-from geo_app.problems import LANGS, InputError, Lang
+from geo_app.problems import LANGS, GeoAppError, Lang
 
 __all__ = [
     "COMMANDS",
@@ -123,21 +122,12 @@ def main(
 
 
 def _run(command: Command, args: argparse.Namespace, console: Console) -> int:
-    from geo_app.catalog import CatalogError
-    from geo_app.ledger import LedgerError
-    from geo_app.plan import PlanError
-
+    """Run a command; every error the product explains is caught here, once."""
     try:
         return command.run(args, console)
-    except InputError as exc:
-        console.problem(exc.problem)
-        return EXIT_INPUT
-    except UnknownCRSError as exc:
-        console.note(exc.message(console.lang))
-        return EXIT_USAGE
-    except (PlanError, CatalogError, LedgerError) as exc:
-        console.note(console.text("cli.error.shipped_data", reason=exc))
-        return EXIT_INPUT
+    except GeoAppError as exc:
+        console.note(exc.line(console.lang))
+        return exc.exit_code
     except BrokenPipeError:
         return EXIT_INPUT
     except KeyboardInterrupt:

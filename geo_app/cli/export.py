@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from geo_app.cli.support import EXIT_INPUT, EXIT_OK, EXIT_USAGE, Command, Console, Translate
+from geo_app.cli.support import EXIT_INPUT, EXIT_OK, Command, Console, Translate
 from geo_app.cli.workspace import add_workspace_argument, workspace_ledger_or_none
-from geo_app.export.atomic import UnsafeTarget, check_target
+from geo_app.export.atomic import check_target
 from geo_app.export.request import (
     ExportOptionError,
     ExportRequest,
@@ -70,7 +70,6 @@ def request_from_args(args: argparse.Namespace, lang: str) -> ExportRequest:
 def run_export(args: argparse.Namespace, console: Console) -> int:
     # Loaded here, not at import: plotting and GDAL only load when something is exported.
     from geo_app.export.service import export_to_file
-    from geo_app.fonts import MissingCJKFontError
 
     lang = console.lang
     try:
@@ -80,15 +79,6 @@ def run_export(args: argparse.Namespace, console: Console) -> int:
         )
         ledger = workspace_ledger_or_none(getattr(args, "workspace", None))
         path = export_to_file(request, target, ledger=ledger)
-    except ExportOptionError as exc:
-        console.note(t(exc.key, lang, **exc.params))
-        return EXIT_USAGE
-    except UnsafeTarget as exc:
-        console.note(t(exc.key, lang, path=exc.path))
-        return EXIT_USAGE
-    except MissingCJKFontError as exc:
-        console.note(t("export.error.no_cjk_font", lang, package=exc.package))
-        return EXIT_INPUT
     except OSError as exc:
         reason = exc.strerror or str(exc)
         console.note(t("export.error.write", lang, path=args.out, reason=reason))

@@ -16,17 +16,20 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from geo_app.problems import KeyedError
+
 TEMP_PREFIX = ".partial-"
 # SQLite keeps a database's recent changes beside it: never write over those either.
 DATABASE_COMPANIONS = ("", "-wal", "-shm", "-journal")
 
 
-class UnsafeTarget(ValueError):
+class UnsafeTarget(KeyedError):
     """A path an export must not write to; ``key`` names the strings.toml text saying why."""
 
+    exit_code = 2
+
     def __init__(self, key: str, path: Path):
-        super().__init__(key)
-        self.key = key
+        super().__init__(key, path=path)
         self.path = path
 
 

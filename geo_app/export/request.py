@@ -11,6 +11,8 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from geo_app.problems import KeyedError
+
 # format -> (file suffix, MIME type)
 FORMATS: dict[str, tuple[str, str]] = {
     "pdf": (".pdf", "application/pdf"),
@@ -34,18 +36,15 @@ MIN_DPI, MAX_DPI = 72, 600
 MM_PER_INCH = 25.4
 
 
-class ExportOptionError(ValueError):
-    """An export option a user gave is not usable; the message is one line for the user.
+class ExportOptionError(KeyedError):
+    """An export option a user gave is not usable; the message is one line for the user,
+    the strings.toml text ``key`` filled with ``params``."""
 
-    ``key`` names the message in the string table and ``params`` fill it, so callers can
-    show it in the user's language.
-    """
+    exit_code = 2
 
     def __init__(self, key: str, **params: object) -> None:
-        self.key = key
+        super().__init__(key, **params)
         self.params = params
-        detail = ", ".join(f"{name}={value}" for name, value in params.items())
-        super().__init__(f"{key}: {detail}" if detail else key)
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ from geo_app.mapview.online import (
 from geo_app.mapview.options import Bounds, MapOptions
 from geo_app.mapview.popups import popup_html, tooltip_html
 from geo_app.plan import Plan, load_plan
+from geo_app.problems import SettingsError
 
 # Resources each part of the page needs, by vendor.toml name.
 BASE_JS = ("leaflet",)
@@ -57,7 +58,7 @@ MEASURE_CSS = ("measure_css",)
 GOTO_ZOOM = 15
 
 
-class MapOptionsError(ValueError):
+class MapOptionsError(SettingsError):
     """The options name a layer, basemap or feature that does not exist."""
 
 
