@@ -493,8 +493,7 @@ def _attribution(page: Page, options: MapOptions) -> None:
     lines = []
     for layer_id in options.visible_layers or ():
         spec = catalog.layer(layer_id)
-        text = spec.attribution_en if page.lang == "en" else spec.attribution_zh
-        text = text or spec.attribution_zh
+        text = spec.attribution(page.lang)
         if text:
             licence = f" ({spec.licence})" if spec.licence else ""
             lines.append(f"{spec.name(page.lang)}: {text}{licence}")

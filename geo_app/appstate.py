@@ -48,7 +48,6 @@ from geo_app.workspace.layer_file import ParcelLayerFile, with_parcel_file
 CATALOG_ENV = "GEO_APP_CATALOG"
 
 STATUS_ORDER = PARCEL_STATUSES
-LANGS = ("zh", "en")
 # Clicking a thin line or a point lands a few pixels off it; this is roughly 10 px at the
 # zoom levels the district is usually viewed at.
 CLICK_TOLERANCE_M = 250.0

@@ -102,6 +102,18 @@ class LayerSpec:
 
         return t("layer.sample_name", lang, name=name)
 
+    def attribution(self, lang: str = "zh") -> str | None:
+        """The credit in ``lang``; the other language's when only that one is given (a
+        credit is never dropped for want of a translation)."""
+        return _in_lang(self.attribution_zh, self.attribution_en, lang)
+
+    def description(self, lang: str = "zh") -> str | None:
+        return _in_lang(self.description_zh, self.description_en, lang)
+
+
+def _in_lang(zh: str | None, en: str | None, lang: str) -> str | None:
+    return (en or zh) if lang == "en" else (zh or en)
+
 
 @dataclass(frozen=True)
 class LayerGroup:

@@ -18,11 +18,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from geo_app.i18n import LANGS as I18N_LANGS
 from geo_app.i18n import load_strings, t
 
 Severity = Literal["error", "warning"]
 Lang = Literal["zh", "en"]
-LANGS: tuple[Lang, ...] = ("zh", "en")
+# The product's languages, as i18n lists them (the one list), typed for problems.
+LANGS: tuple[Lang, ...] = I18N_LANGS  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import shapely
 
-from geo_app.workspace import layer_file as workspace_layer
 from geo_app.catalog import load_catalog, load_layer_frame, load_layer_geojson
 from geo_app.ledger import LandSupplyLedger
 from geo_app.workspace import NewParcel, Workspace, workspace_ledger
+from geo_app.workspace import layer_file as workspace_layer
 from geo_app.workspace.layer_file import (
     UNSTATED_ACCURACY,
     change_stamp,

@@ -229,9 +229,7 @@ def write_gpkg(scene: Scene, lang: str, path: Path) -> None:
 
 
 def _layer_description(spec: LayerSpec, lang: str) -> str:
-    parts = [spec.description_en if lang == "en" else spec.description_zh,
-             spec.attribution_en if lang == "en" else spec.attribution_zh,
-             _sample_note(spec, lang)]
+    parts = [spec.description(lang), spec.attribution(lang), _sample_note(spec, lang)]
     return " ".join(part for part in parts if part)
 
 

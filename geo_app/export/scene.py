@@ -165,7 +165,7 @@ def attribution_sources(scene: Scene, lang: str) -> tuple[str, ...]:
     lines: list[str] = []
     for layer in scene.shown():
         spec = layer.spec
-        credit = spec.attribution_en if lang == "en" else spec.attribution_zh
+        credit = spec.attribution(lang)
         if not credit:
             continue
         column = "source_en" if lang == "en" and "source_en" in layer.frame else "source"

@@ -4,7 +4,7 @@
 a legend, a grouped layer control, a scale bar, full-screen and measuring controls and a
 coordinate readout, all from vendored JS/CSS (served or inlined, never a CDN).
 ``standalone_html`` is the same map as one offline HTML file. ``search_features``,
-``feature_bounds`` and ``describe_point`` serve the app's side panel.
+``search_features`` and ``describe_point`` serve the app's side panel.
 """
 
 from geo_app.mapview.builder import (
@@ -17,18 +17,16 @@ from geo_app.mapview.builder import (
 )
 from geo_app.mapview.options import Bounds, MapOptions, ParcelFilter
 from geo_app.mapview.points import describe_point
-from geo_app.mapview.search import FeatureMatch, FeatureNotFound, feature_bounds, search_features
+from geo_app.mapview.search import FeatureMatch, search_features
 
 __all__ = [
     "Bounds",
     "FeatureMatch",
-    "FeatureNotFound",
     "MapOptions",
     "MapOptionsError",
     "ParcelFilter",
     "build_map",
     "describe_point",
-    "feature_bounds",
     "layer_display_data",
     "render_html",
     "search_features",

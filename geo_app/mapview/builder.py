@@ -217,8 +217,7 @@ def _collection(ctx: _Context, spec: LayerSpec, features: Sequence[DisplayFeatur
 
 
 def _attribution(spec: LayerSpec, lang: str) -> str:
-    text = spec.attribution_en if lang == "en" else spec.attribution_zh
-    return escape(text or spec.attribution_zh or "")
+    return escape(spec.attribution(lang) or "")
 
 
 def _layer_rules(ctx: _Context, spec: LayerSpec) -> dict[str, Any]:

@@ -11,11 +11,6 @@ from geo_app.mapview.options import Bounds
 from geo_app.mapview.popups import feature_name
 
 
-class FeatureNotFound(KeyError):
-    def __str__(self) -> str:
-        return str(self.args[0])
-
-
 @dataclass(frozen=True)
 class FeatureMatch:
     id: str
@@ -62,12 +57,3 @@ def search_features(
         )
     ranked.sort(key=lambda entry: entry[:2])
     return [match for _, _, match in ranked[:limit]]
-
-
-def feature_bounds(feature_id: str, catalog: Catalog | None = None) -> Bounds:
-    """((south, west), (north, east)) of the feature with this id, in WGS84 degrees."""
-    catalog = catalog if catalog is not None else load_catalog()
-    for _spec, feature in _all_features(catalog):
-        if feature.id == feature_id:
-            return feature.bounds
-    raise FeatureNotFound(f"no feature with id {feature_id!r} in any layer")

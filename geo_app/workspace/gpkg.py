@@ -59,11 +59,6 @@ def geometry_from_blob(blob: bytes | None) -> BaseGeometry | None:
     return shapely.from_wkb(bytes(blob[start:]))
 
 
-def blob_srs_id(blob: bytes) -> int:
-    order = "<" if blob[3] & 1 else ">"
-    return struct.unpack(order + "i", blob[4:8])[0]
-
-
 def _lonlat_wkt() -> str:
     from pyproj import CRS
 
@@ -161,7 +156,3 @@ def touch_contents(
         (*values, table),
     )
 
-
-def is_geopackage(connection: sqlite3.Connection) -> bool:
-    application_id = connection.execute("PRAGMA application_id").fetchone()[0]
-    return application_id == APPLICATION_ID

@@ -1,7 +1,6 @@
-import pytest
 from conftest import HOSTILE
 
-from geo_app.mapview import FeatureNotFound, feature_bounds, search_features
+from geo_app.mapview import search_features
 
 
 def test_search_matches_chinese_english_and_id_in_any_case(tiny_catalog):
@@ -34,15 +33,6 @@ def test_hostile_names_come_back_as_plain_text(tiny_catalog):
     (match,) = search_features("onerror", catalog=tiny_catalog)
     assert match.name == HOSTILE  # the caller escapes when it writes HTML
 
-
-def test_feature_bounds_are_south_west_north_east(tiny_catalog):
-    (south, west), (north, east) = feature_bounds("p-2", tiny_catalog)
-    assert (south, west) == pytest.approx((43.5, 125.55))
-    assert (north, east) == pytest.approx((43.51, 125.56))
-    match = search_features("p-2", catalog=tiny_catalog)[0]
-    assert match.bounds == feature_bounds("p-2", tiny_catalog)
-    with pytest.raises(FeatureNotFound, match="no feature with id 'nope'"):
-        feature_bounds("nope", tiny_catalog)
 
 
 def test_shipped_layers_are_searchable():
