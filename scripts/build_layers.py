@@ -41,6 +41,8 @@ from build_boundary import dumps_feature_collection, round_coordinates, write_te
 
 from geo_app.crs import Converter  # noqa: E402
 from geo_app.geodesy import hectares  # noqa: E402
+from geo_app.ledger import PARCEL_STATUSES  # noqa: E402
+from geo_app.parcel_table import vocabulary  # noqa: E402
 
 LonLat = tuple[float, float]
 _TO_PLANE = Converter("wgs84", "gk126")
@@ -1199,7 +1201,8 @@ USE_ZH = {
     "public": "公共服务",
     "commercial": "商业服务",
 }
-STATUSES = ("planned", "in_acquisition", "supplied")
+# The ledger's statuses: one list, the product's own.
+STATUSES = PARCEL_STATUSES
 QUARTERS = ("2022Q1", "2022Q2", "2022Q3", "2022Q4")
 
 
@@ -1421,7 +1424,19 @@ def _town_of(geom: Any, cells: dict[str, Any]) -> str:
 # --------------------------------------------------------------------------- main
 
 
+def check_towns_against_the_one_list() -> None:
+    """The towns here add seats and sources to the product's one list of towns (the ledger
+    vocabulary): their codes and names must be that list's, in its order."""
+    here = [(town.code, town.name_zh, town.name_en) for town in TOWNS]
+    there = [(town.code, town.name, town.name_en) for town in vocabulary().towns]
+    if here != there:
+        raise SystemExit(
+            f"towns differ from geo_app/parcel_table/vocabulary.toml: {here} != {there}"
+        )
+
+
 def build_all(layers_dir: Path) -> dict[str, dict]:
+    check_towns_against_the_one_list()
     boundary = load_boundary(layers_dir)
     cells = town_cells(boundary)
     layers = {
