@@ -296,6 +296,12 @@ def uploaded_file(name: str, data: bytes) -> Iterator[Path]:
         yield path
 
 
+def _too_large(size: int, limits: ReadLimits) -> Problem | None:
+    if size > limits.max_file_bytes:
+        return error("file_too_large", size=mb(size), limit=mb(limits.max_file_bytes))
+    return None
+
+
 def check_upload(
     workspace: Workspace,
     name: str,
@@ -309,15 +315,35 @@ def check_upload(
 ) -> ImportPlan:
     """What importing the upload would do, writing nothing: the import preview's question,
     answered exactly as :func:`import_upload` would answer it."""
-    file_name = safe_upload_name(name)
-    if len(data) > limits.max_file_bytes:
-        problem = error("file_too_large", size=mb(len(data)), limit=mb(limits.max_file_bytes))
-        return ImportPlan(file_name, [problem])
+    problem = _too_large(len(data), limits)
+    if problem is not None:
+        return ImportPlan(safe_upload_name(name), [problem])
     with uploaded_file(name, data) as path:
-        return prepare_import(
-            path, crs, mapping=mapping, remembered=remembered_mapping(workspace),
-            repair=repair, limits=limits, boundary=boundary,
+        return check_uploaded(
+            workspace, path, crs=crs, mapping=mapping, repair=repair, limits=limits,
+            boundary=boundary,
         )
+
+
+def check_uploaded(
+    workspace: Workspace,
+    path: Path,
+    *,
+    crs: str | CoordinateSystem | None = None,
+    mapping: ColumnMapping | None = None,
+    repair: bool = False,
+    limits: ReadLimits = DEFAULT_LIMITS,
+    boundary: Any = DISTRICT,
+) -> ImportPlan:
+    """:func:`check_upload` of an upload already in a private file named
+    :func:`safe_upload_name` (how a worker process receives it)."""
+    problem = _too_large(path.stat().st_size, limits)
+    if problem is not None:
+        return ImportPlan(path.name, [problem])
+    return prepare_import(
+        path, crs, mapping=mapping, remembered=remembered_mapping(workspace),
+        repair=repair, limits=limits, boundary=boundary,
+    )
 
 
 def import_upload(
@@ -334,19 +360,41 @@ def import_upload(
     boundary: Any = DISTRICT,
 ) -> ImportResult:
     """Import bytes a browser uploaded, as if they were a file called ``name``."""
-    file_name = safe_upload_name(name)
-    if len(data) > limits.max_file_bytes:
-        problem = error("file_too_large", size=mb(len(data)), limit=mb(limits.max_file_bytes))
-        return ImportResult(ImportPlan(file_name, [problem]), None)
+    problem = _too_large(len(data), limits)
+    if problem is not None:
+        return ImportResult(ImportPlan(safe_upload_name(name), [problem]), None)
     with uploaded_file(name, data) as path:
-        return import_file(
-            workspace,
-            path,
-            user,
-            crs=crs,
-            mapping=mapping,
-            replace=replace,
-            repair=repair,
-            limits=limits,
-            boundary=boundary,
+        return import_uploaded(
+            workspace, path, user, crs=crs, mapping=mapping, replace=replace,
+            repair=repair, limits=limits, boundary=boundary,
         )
+
+
+def import_uploaded(
+    workspace: Workspace,
+    path: Path,
+    user: str,
+    *,
+    crs: str | CoordinateSystem | None = None,
+    mapping: ColumnMapping | None = None,
+    replace: bool = False,
+    repair: bool = False,
+    limits: ReadLimits = DEFAULT_LIMITS,
+    boundary: Any = DISTRICT,
+) -> ImportResult:
+    """:func:`import_upload` of an upload already in a private file named
+    :func:`safe_upload_name` (how a worker process receives it)."""
+    problem = _too_large(path.stat().st_size, limits)
+    if problem is not None:
+        return ImportResult(ImportPlan(path.name, [problem]), None)
+    return import_file(
+        workspace,
+        path,
+        user,
+        crs=crs,
+        mapping=mapping,
+        replace=replace,
+        repair=repair,
+        limits=limits,
+        boundary=boundary,
+    )
