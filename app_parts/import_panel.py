@@ -1,11 +1,19 @@
 """The page's "import a parcels file" panel: upload, look at what was understood, correct it,
 import, and see what changed.
 
-Streamlit code only. Once a file is chosen, :func:`geo_app.importing.check_upload` reads it
-exactly as the import will, without writing: the panel shows the file's first rows, the
-column it took for each field (a choice per field the planner can change), the words it
-could not place (each mappable to a status), and the totals the import would give. The
-import itself is :func:`geo_app.importing.import_upload` with the same choices. Every
+Streamlit code only. The reading and the writing run in a worker process
+(:mod:`geo_app.import_jobs`), capped in memory and time, so a large file neither stalls the
+server for the other planners nor leaves it larger: while a worker runs, the panel shows how
+long it has taken against its cap, with a button that stops it, and asks the worker how it
+stands every half second (a fragment, so only the panel is drawn again).
+
+Once a file is chosen, the worker reads it exactly as the import will, without writing
+(:func:`geo_app.importing.check_uploaded`): the panel shows the file's first rows, the column
+it took for each field (a choice per field the planner can change), the words it could not
+place (each mappable to a status), and the totals the import would give. The import itself
+(:func:`geo_app.importing.import_uploaded`) takes the same choices, in one transaction, so a
+worker stopped or out of memory or time writes nothing. After an import the whole page is
+drawn again with the new parcels, and the uploader starts empty, letting the file go. Every
 problem is shown in the user's language, one line each, as plain text (file and feature
 names are never read as Markdown or HTML).
 """
@@ -17,38 +25,52 @@ from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from geo_app.appstate import escape_markdown, format_hectares
 from geo_app.i18n import Strings
-from geo_app.importing import ImportPlan, check_upload, import_upload
-from geo_app.ledger import PARCEL_STATUSES, ledger_of_plan, plan_target
+from geo_app.import_jobs import (
+    CHECK,
+    IMPORT,
+    import_batches,
+    import_for_page,
+    preview_for_page,
+    start_check,
+    start_import,
+)
+from geo_app.jobs import Job, JobStatus
+from geo_app.ledger import PARCEL_STATUSES
 from geo_app.parcel_table import FIELDS, ColumnMapping
-from geo_app.problems import InputError, summarised
-from geo_app.workspace import Workspace, resolve_data_dir, workspace_ledger
+from geo_app.problems import InputError
+from geo_app.workspace import resolve_data_dir
 
 UPLOAD_TYPES = ["geojson", "json", "gpkg", "zip", "kml", "kmz", "csv", "xlsx", "txt"]
 CRS_CHOICES = ("", "wgs84", "cgcs2000", "gk42", "gk126", "gcj02")
 USER = "import_user"
 UPLOAD = "import_file"
+# Counts finished imports: the uploader's key changes with it, so it starts empty.
+UPLOAD_ROUND = "import_file_round"
 CRS = "import_crs"
 REPLACE = "import_replace"
 REPAIR = "import_repair"
 RESULT = "import_result"
+# The worker now running for this page, if any: {"kind", "key", "file_id", "job"}.
+JOB = "import_job"
+# The previews this run of the page asked for.
+ASKED = "import_asked"
+CANCEL = "import_cancel"
+# Seconds between two looks at a running worker.
+POLL_S = 0.5
 # Widget keys of the preview's choices: one per field and per unplaced status word.
 FIELD_PREFIX = "import_field_"
 WORD_PREFIX = "import_word_"
 # The preview's answers, kept per upload and choices so a rerun does not read the file again.
 PREVIEWS = "import_previews"
 KEPT_PREVIEWS = 4
-PREVIEW_ROWS = 5
 NO_COLUMN = ""
 UNMAPPED = ""
 
 Translate = Callable[..., str]
-
-
-def _workspace() -> Workspace:
-    return Workspace.open(resolve_data_dir())
 
 
 def render(strings: Strings, lang: str) -> None:
@@ -58,7 +80,10 @@ def render(strings: Strings, lang: str) -> None:
     with st.expander(t("app.import.title"), expanded=RESULT in st.session_state):
         st.caption(t("app.import.help"))
         user = st.text_input(t("app.import.user"), key=USER, max_chars=100)
-        upload = st.file_uploader(t("app.import.file"), type=UPLOAD_TYPES, key=UPLOAD)
+        upload = st.file_uploader(
+            t("app.import.file"), type=UPLOAD_TYPES,
+            key=f"{UPLOAD}_{st.session_state.get(UPLOAD_ROUND, 0)}",
+        )
         crs = st.selectbox(
             t("app.import.crs"),
             CRS_CHOICES,
@@ -68,71 +93,170 @@ def render(strings: Strings, lang: str) -> None:
         replace = st.checkbox(t("app.import.replace"), key=REPLACE)
         repair = st.checkbox(t("app.import.repair"), key=REPAIR)
         mapping = None
-        preview_ok = True
+        preview_ok = False
+        st.session_state[ASKED] = []
         if upload is not None:
             mapping, preview_ok = _preview(upload, crs or None, repair, t, lang)
-        ready = upload is not None and bool((user or "").strip()) and preview_ok
+        active = st.session_state.get(JOB)
+        if active and active["kind"] == CHECK and active["key"] not in st.session_state[ASKED]:
+            # A preview of a file or a choice no longer on the page: nobody waits for it.
+            _stop()
+        ready = (
+            upload is not None and bool((user or "").strip()) and preview_ok
+            and JOB not in st.session_state
+        )
         if st.button(t("app.import.run"), disabled=not ready, type="primary"):
-            st.session_state[RESULT] = _run(
+            st.session_state.pop(RESULT, None)
+            batches = _batches()
+            _begin(IMPORT, IMPORT, upload, _start_import(
                 upload, user, crs or None, replace, repair, mapping=mapping
-            )
-            st.session_state.pop(PREVIEWS, None)
-            # The page's parcels were read before the import: draw it all again with them.
-            st.rerun()
+            ))
+            st.session_state[JOB]["batches"] = batches
         if not (user or "").strip():
             st.caption(t("app.import.need_user"))
+        if _running(IMPORT):
+            _progress(t)
         if RESULT in st.session_state:
             _show(st.session_state[RESULT], t, lang)
+
+
+# ----------------------------------------------------------------------- workers
+
+
+def _begin(kind: str, key: str, upload: Any, job: Job) -> None:
+    """Remember the worker; the one it replaces (a preview no longer asked for) is stopped."""
+    _stop()
+    st.session_state[JOB] = {
+        "kind": kind, "key": key, "file_id": getattr(upload, "file_id", None), "job": job,
+    }
+
+
+def _stop() -> None:
+    active = st.session_state.pop(JOB, None)
+    if active is not None:
+        active["job"].cancel()
+
+
+def _running(kind: str, key: str | None = None) -> bool:
+    active = st.session_state.get(JOB)
+    return active is not None and active["kind"] == kind and key in (None, active["key"])
+
+
+@st.fragment(run_every=POLL_S)
+def _progress(t: Translate) -> None:
+    """How long the worker has taken, against its cap, and a button that stops it; once it
+    has ended, the whole page is drawn again with its answer."""
+    active = st.session_state.get(JOB)
+    if active is None:
+        return
+    job: Job = active["job"]
+    status = job.poll()
+    if status.running:
+        limit = job.limits.time_s
+        st.progress(
+            min(status.elapsed_s / limit, 1.0),
+            text=t(f"app.import.job.running.{active['kind']}",
+                   seconds=f"{status.elapsed_s:.0f}", limit=f"{limit:.0f}"),
+        )
+        if status.memory_bytes is not None:
+            st.caption(t("app.import.job.memory", used=status.memory_bytes // 2**20,
+                         limit=job.limits.memory_mb))
+        if not st.button(t("app.import.job.cancel"), key=CANCEL):
+            return
+        status = job.cancel()
+    _finish(active, status)
+    st.rerun()
+
+
+def _finish(active: dict, status: JobStatus) -> None:
+    """Keep the worker's answer (or why there is none) as plain data for the page."""
+    st.session_state.pop(JOB, None)
+    job: Job = active["job"]
+    if active["kind"] == CHECK:
+        kept: dict[str, dict] = st.session_state.setdefault(PREVIEWS, {})
+        kept[active["key"]] = (
+            preview_for_page(job.result()) if status.outcome == "done"
+            else _failure(status, job)
+        )
+        for old in list(kept)[:-KEPT_PREVIEWS]:
+            del kept[old]
+        return
+    if status.outcome == "done":
+        result = import_for_page(job.result())
+    else:
+        result = _failure(status, job)
+        # Stopped between its commit and its answer: the parcels are there all the same.
+        before, after = active["batches"], _batches()
+        result["imported"] = before is not None and after is not None and after > before
+    st.session_state[RESULT] = result
+    if result["imported"]:
+        # The workspace has changed (its parcels, the remembered columns): no preview holds.
+        st.session_state.pop(PREVIEWS, None)
+        _let_go(active["file_id"])
+
+
+def _batches() -> int | None:
+    """The workspace's count of imports; None when it cannot be read (the page says why)."""
+    try:
+        return import_batches(resolve_data_dir())
+    except (InputError, OSError):
+        return None
+
+
+def _failure(status: JobStatus, job: Job) -> dict:
+    return {
+        "failure": status.outcome, "problems": [], "errors": 1, "table": False,
+        "imported": False, "memory_limit": job.limits.memory_mb,
+        "time_limit": f"{job.limits.time_s:.0f}",
+    }
+
+
+def _let_go(file_id: str | None) -> None:
+    """An imported file is done with: the uploader starts empty and Streamlit drops the
+    file's bytes now rather than when the planner closes the page."""
+    st.session_state[UPLOAD_ROUND] = st.session_state.get(UPLOAD_ROUND, 0) + 1
+    context = get_script_run_ctx()
+    remove = getattr(getattr(context, "uploaded_file_mgr", None), "remove_file", None)
+    if context is not None and remove is not None and file_id:
+        remove(session_id=context.session_id, file_id=file_id)
+
+
+def _failure_line(result: dict, t: Translate, task: str) -> None:
+    """Why a worker gave no answer: out of memory or time, stopped, or broken."""
+    st.error(t(f"app.import.job.{task}.{result['failure']}",
+               memory=result["memory_limit"], seconds=result["time_limit"]))
 
 
 # ----------------------------------------------------------------------- preview
 
 
-def _checked(upload: Any, crs: str | None, repair: bool, mapping: ColumnMapping | None) -> dict:
-    """The preview of ``upload`` with ``mapping`` as plain data, read once per choice."""
+def _checked(
+    upload: Any, crs: str | None, repair: bool, mapping: ColumnMapping | None
+) -> dict | None:
+    """The preview of ``upload`` with ``mapping``, read once per choice by a worker; None
+    while the worker reads it (or while an import runs)."""
     key = json.dumps(
         [getattr(upload, "file_id", upload.name), upload.name, crs, repair,
          mapping.to_json() if mapping else None],
         ensure_ascii=False, sort_keys=True,
     )
+    st.session_state.setdefault(ASKED, []).append(key)
     kept: dict[str, dict] = st.session_state.setdefault(PREVIEWS, {})
-    if key not in kept:
-        try:
-            plan = check_upload(
-                _workspace(), upload.name, upload.getvalue(), crs=crs, mapping=mapping,
-                repair=repair,
-            )
-        except InputError as exc:
-            plan = ImportPlan(upload.name, [exc.problem])
-        kept[key] = _plan_summary(plan)
-        for old in list(kept)[:-KEPT_PREVIEWS]:
-            del kept[old]
-    return kept[key]
+    if key in kept:
+        return kept[key]
+    if _running(IMPORT) or _running(CHECK, key):
+        return None
+    _begin(CHECK, key, upload, start_check(
+        resolve_data_dir(), upload.name, upload, crs=crs, mapping=mapping, repair=repair,
+    ))
+    return None
 
 
-def _plan_summary(plan: ImportPlan) -> dict:
-    summary: dict[str, Any] = {
-        "problems": summarised(plan.problems),
-        "errors": len(plan.errors),
-        "table": plan.table is not None,
-    }
-    if plan.table is None:
-        return summary
-    table = plan.table
-    geometry = table.data.frame.geometry.name
-    head = table.data.frame.drop(columns=geometry).head(PREVIEW_ROWS)
-    summary.update(
-        columns=[str(c) for c in table.data.frame.columns if c != geometry],
-        head=head.astype(str).replace({"None": "", "nan": "", "NaT": ""}),
-        mapping=table.mapping,
-        unknown_statuses=dict(table.understanding.unknown_statuses),
-        flagged=len(table.understanding.flagged),
-    )
-    if plan.parcels:
-        ledger = ledger_of_plan(plan, plan_target().target_ha)
-        summary.update(count=ledger.parcel_count, hectares=ledger.total_ha,
-                       by_status=ledger.by_status)
-    return summary
+def _waiting(t: Translate) -> tuple[None, bool]:
+    """The preview is being read: show how far the worker is, and allow no import yet."""
+    if _running(CHECK):
+        _progress(t)
+    return None, False
 
 
 def _preview(
@@ -141,13 +265,17 @@ def _preview(
     """Show what the file holds and how it is understood; return the planner's choices and
     whether the file can be imported."""
     first = _checked(upload, crs, repair, None)
+    if first is None:
+        return _waiting(t)
     if not first["table"]:
-        _problems(first["problems"], lang)
+        _checked_problems(first, t, lang)
         return None, False
     st.markdown(f"**{escape_markdown(t('app.import.preview.rows'))}**")
     st.dataframe(first["head"], hide_index=True, width="stretch")
     choices = _field_choices(first, t)
     words = _word_choices(first, choices, upload, crs, repair, t)
+    if words is None:
+        return _waiting(t)
     mapping = ColumnMapping(
         {name: column for name, column in choices.items()
          if column != first["mapping"].column(name)},
@@ -155,7 +283,9 @@ def _preview(
     )
     mapping = mapping if (mapping.columns or mapping.statuses) else None
     chosen = _checked(upload, crs, repair, mapping) if mapping else first
-    _problems(chosen["problems"], lang)
+    if chosen is None:
+        return _waiting(t)
+    _checked_problems(chosen, t, lang)
     if "count" in chosen:
         _would_give(chosen, t)
     return mapping, chosen["errors"] == 0 and "count" in chosen
@@ -195,8 +325,9 @@ def _basis_help(mapping: ColumnMapping, name: str, t: Translate) -> str | None:
 def _word_choices(
     first: dict, choices: dict[str, str | None], upload: Any, crs: str | None, repair: bool,
     t: Translate,
-) -> dict[str, str]:
-    """A status for each supply-status word the file uses that no list knows."""
+) -> dict[str, str] | None:
+    """A status for each supply-status word the file uses that no list knows; None while
+    the file is read again with another status column."""
     status_column = choices.get("status")
     if status_column is None:
         return {}
@@ -204,6 +335,8 @@ def _word_choices(
     probe = first
     if status_column != first["mapping"].column("status"):
         probe = _checked(upload, crs, repair, ColumnMapping({"status": status_column}))
+        if probe is None:
+            return None
     words = sorted(probe.get("unknown_statuses", {}))
     if not words:
         return {}
@@ -241,6 +374,12 @@ def _would_give(summary: dict, t: Translate) -> None:
     )
 
 
+def _checked_problems(summary: dict, t: Translate, lang: str) -> None:
+    if "failure" in summary:
+        _failure_line(summary, t, "check")
+    _problems(summary["problems"], lang)
+
+
 def _problems(problems: list, lang: str) -> None:
     for problem in problems:
         line = escape_markdown(problem.line(lang))
@@ -253,38 +392,24 @@ def _problems(problems: list, lang: str) -> None:
 # ----------------------------------------------------------------------- import
 
 
-def _run(
+def _start_import(
     upload: Any, user: str, crs: str | None, replace: bool, repair: bool,
     mapping: ColumnMapping | None = None,
-) -> dict:
-    """Import and keep what to show as plain data, so it survives reruns."""
-    try:
-        workspace = _workspace()
-        before = workspace_ledger(workspace).total_ha
-        result = import_upload(
-            workspace, upload.name, upload.getvalue(), user, crs=crs, mapping=mapping,
-            replace=replace, repair=repair,
-        )
-        after = workspace_ledger(workspace)
-    except InputError as exc:
-        return {"problems": [exc.problem], "imported": False}
-    plan, outcome = result.plan, result.outcome
-    return {
-        "problems": summarised(plan.problems),
-        "imported": outcome is not None,
-        "errors": len(plan.errors),
-        "count": len(plan.parcels),
-        "hectares": plan.hectares,
-        "removed": len(outcome.removed) if outcome else 0,
-        "removed_hectares": outcome.hectares_removed if outcome else 0.0,
-        "removed_samples": bool(outcome and outcome.removed_samples),
-        "before": before,
-        "after": after.total_ha,
-        "target": after.target_ha,
-    }
+) -> Job:
+    """The import in a worker; its answer is kept as plain data, so it survives reruns."""
+    return start_import(
+        resolve_data_dir(), upload.name, upload, user, crs=crs, mapping=mapping,
+        replace=replace, repair=repair,
+    )
 
 
 def _show(result: dict, t: Translate, lang: str) -> None:
+    if "failure" in result:
+        if result["imported"]:
+            st.warning(t("app.import.job.import.written"))
+        else:
+            _failure_line(result, t, "import")
+        return
     _problems(result["problems"], lang)
     if not result["imported"]:
         st.error(t("app.import.failed", errors=result.get("errors", 1)))
@@ -300,9 +425,10 @@ def _show(result: dict, t: Translate, lang: str) -> None:
                 hectares=format_hectares(result["removed_hectares"]),
             )
         )
-    st.metric(
-        t("app.import.total"),
-        format_hectares(result["after"]),
-        delta=format_hectares(result["after"] - result["before"]),
-    )
+    if result["after"] is not None:
+        st.metric(
+            t("app.import.total"),
+            format_hectares(result["after"]),
+            delta=format_hectares(result["after"] - result["before"]),
+        )
 

@@ -1,22 +1,27 @@
-"""The land-supply tab's import panel: shown, guarded, and importing into the workspace."""
+"""The land-supply tab's import panel: shown, guarded, and importing into the workspace
+through a worker process."""
 
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import sys
-from dataclasses import dataclass
+import time
 
 import shapely
 from app_harness import assert_clean, new_app, open_tab
 
 from geo_app.geodesy import hectares
 from geo_app.i18n import load_strings
+from geo_app.import_jobs import import_for_page
 from geo_app.ledger import default_ledger
 from geo_app.resources import PROJECT_ROOT
 from geo_app.workspace import DATA_ENV, Workspace
 
 STRINGS = load_strings()
+# Generous bounds on waiting for a worker (it starts in about a second); never a timing test.
+JOB_TIMEOUT_S = 120
 
 
 def _panel():
@@ -29,15 +34,21 @@ def _panel():
 SQUARE = shapely.box(125.55, 43.60, 125.56, 43.607)
 
 
-@dataclass
-class Upload:
-    """What st.file_uploader hands over: a name and the bytes."""
+class Upload(io.BytesIO):
+    """What st.file_uploader hands over: a name and the bytes, readable as a file."""
 
-    name: str
-    data: bytes
+    def __init__(self, name: str, data: bytes) -> None:
+        super().__init__(data)
+        self.name = name
 
-    def getvalue(self) -> bytes:
-        return self.data
+
+def imported(upload: Upload, user: str) -> dict:
+    """The panel's import of ``upload``, waited for, as the page keeps it."""
+    job = _panel()._start_import(upload, user, None, False, False)
+    status = job.wait(JOB_TIMEOUT_S)
+    assert status.outcome == "done", status
+    assert not job.folder.exists()
+    return import_for_page(job.result())
 
 
 def geojson(*features) -> bytes:
@@ -70,7 +81,7 @@ def test_the_panel_is_on_the_land_tab_and_waits_for_a_name_and_a_file(monkeypatc
 def test_an_upload_is_imported_and_the_change_in_hectares_reported(monkeypatch, tmp_path):
     monkeypatch.setenv(DATA_ENV, str(tmp_path / "ws"))
     upload = Upload("../../地块.geojson", geojson(feature(SQUARE, id="u-1", status="planned")))
-    result = _panel()._run(upload, "王工", None, False, False)
+    result = imported(upload, "王工")
     assert result["imported"] and result["count"] == 1
     assert result["before"] == default_ledger().total_ha
     assert result["after"] == float(hectares([SQUARE])[0])
@@ -78,6 +89,43 @@ def test_an_upload_is_imported_and_the_change_in_hectares_reported(monkeypatch, 
     assert [p.parcel_id for p in workspace.parcels()] == ["u-1"]
     assert workspace.imports()[-1]["source"] == "地块.geojson"
     bad = Upload("bad.geojson", b'{"type": "FeatureCollection", "features": [')
-    result = _panel()._run(bad, "王工", None, False, False)
+    result = imported(bad, "王工")
     assert not result["imported"] and result["problems"][0].code == "truncated_json"
     assert workspace.count() == 1
+
+
+def _rerun_until(at, found, what: str):
+    """Run the page again until ``found(at)`` holds: a worker answers between two runs."""
+    deadline = time.monotonic() + JOB_TIMEOUT_S
+    while time.monotonic() < deadline:
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        if found(at):
+            return at
+        time.sleep(0.2)
+    raise AssertionError(f"no {what} after {JOB_TIMEOUT_S} s")
+
+
+def test_the_panel_previews_and_imports_an_upload_in_a_worker(monkeypatch, tmp_path):
+    monkeypatch.setenv(DATA_ENV, str(tmp_path / "ws"))
+    monkeypatch.delenv("GEO_APP_CATALOG", raising=False)
+    panel = _panel()
+    at = new_app().run()
+    open_tab(at, "land")
+    at.text_input(key=panel.USER).input("王工")
+    data = geojson(feature(SQUARE, id="u-1", status="planned"))
+    at.file_uploader(key=f"{panel.UPLOAD}_0").set_value(("地块.geojson", data, "application/json"))
+    would_give = STRINGS.get("app.import.preview.would_give", "zh", count=1, hectares="",
+                             by_status="", flagged=0).split("，")[0]
+    _rerun_until(at, lambda at: any(would_give in i.value for i in at.info), "preview")
+    assert_clean(at)
+    [button] = [b for b in at.button if b.label == STRINGS.get("app.import.run", "zh")]
+    assert not button.disabled
+    button.click()
+    done = STRINGS.get("app.import.done", "zh", count=1, hectares="").split("，")[0]
+    _rerun_until(at, lambda at: any(done in s.value for s in at.success), "import")
+    assert_clean(at)
+    assert [p.parcel_id for p in Workspace.open(tmp_path / "ws").parcels()] == ["u-1"]
+    # The imported file is let go: the uploader starts empty, and nothing is read again.
+    assert [u.value for u in at.file_uploader] == [None]
+    assert panel.JOB not in at.session_state
