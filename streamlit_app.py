@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from branca.element import MacroElement, Template
+from branca.element import MacroElement
 from streamlit_folium import st_folium
 
 from app_parts import (
@@ -44,6 +44,7 @@ from geo_app.mapview import (
     describe_point,
     search_features,
 )
+from geo_app.mapview.elements import template
 from geo_app.mapview.popups import feature_name
 from geo_app.problems import GeoAppError
 from geo_app.progress import MONTHS, YearProgress, year_progress
@@ -345,18 +346,7 @@ class _FocusWithoutScrolling(MacroElement):
     window only. Inside the page's frame the page itself then jumps when the map is partly
     out of view, and the click lands tens of pixels away from where it was aimed."""
 
-    _template = Template(
-        "{% macro script(this, kwargs) %}"
-        "(function (keyboard) {"
-        " if (!keyboard) { return; }"
-        " keyboard.disable();"
-        " keyboard._onMouseDown = function () {"
-        "  if (!this._focused) { this._map.getContainer().focus({preventScroll: true}); }"
-        " };"
-        " keyboard.enable();"
-        "})({{ this._parent.get_name() }}.keyboard);"
-        "{% endmacro %}"
-    )
+    _template = template("focus_without_scrolling.js")
 
 
 def _build(options: MapOptions, page: Page) -> Any:

@@ -16,7 +16,9 @@ as a session whose map has already reported: set ``st.session_state[DONE] = True
 from __future__ import annotations
 
 import streamlit as st
-from branca.element import MacroElement, Template
+from branca.element import MacroElement
+
+from geo_app.mapview.elements import template
 
 # Session-state key: set once the session's first run has been made.
 DONE = "first_paint_done"
@@ -46,13 +48,5 @@ class ReportWhenDrawn(MacroElement):
     the map's script, before the component's own start-up reads the state.
     """
 
-    _template = Template(
-        "{% macro script(this, kwargs) %}"
-        "(function (state) {"
-        " if (state && Array.isArray(state.returned_objects)"
-        "     && state.returned_objects.indexOf(" + f'"{REPORT}"' + ") >= 0) {"
-        "  state.previous_data = null;"
-        " }"
-        "})(window.__GLOBAL_DATA__);"
-        "{% endmacro %}"
-    )
+    _template = template("report_when_drawn.js")
+    report = REPORT

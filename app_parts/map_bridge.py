@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from branca.element import MacroElement, Template
+from branca.element import MacroElement
+
+from geo_app.mapview.elements import template
 
 CLICKS = ("last_object_clicked", "last_clicked")
 
@@ -30,20 +32,4 @@ class LiveReturnedObjects(MacroElement):
     """Follows the returned-objects list of each run; sends the view at once when a panel
     starts asking for it (the user may not move the map again before exporting)."""
 
-    _template = Template(
-        "{% macro script(this, kwargs) %}"
-        "(function (map) {"
-        " window.addEventListener('message', function (event) {"
-        "  var data = event.data;"
-        "  if (!data || data.type !== 'streamlit:render' || !data.args) { return; }"
-        "  var wanted = data.args.returned_objects;"
-        "  var state = window.__GLOBAL_DATA__;"
-        "  if (!state || !Array.isArray(wanted)) { return; }"
-        "  var before = state.returned_objects || [];"
-        "  var gained = wanted.some(function (name) { return before.indexOf(name) < 0; });"
-        "  state.returned_objects = wanted;"
-        "  if (gained) { map.fire('moveend'); }"
-        " });"
-        "})({{ this._parent.get_name() }});"
-        "{% endmacro %}"
-    )
+    _template = template("live_returned_objects.js")

@@ -2,7 +2,7 @@
 workspace; change or delete a parcel; undo the last change.
 
 Streamlit code only: shapes, hectares and towns are worked out in
-:mod:`geo_app.parcel_drawing`, the drawing tools in :mod:`geo_app.draw_control`, and every
+:mod:`geo_app.parcel_drawing`, the drawing tools in :mod:`geo_app.mapview.draw_control`, and every
 change is one transaction of the :class:`~geo_app.workspace.Workspace`, recorded with the
 user's name. An edit made on a version someone has since changed is refused and said so.
 
@@ -25,9 +25,9 @@ from shapely.geometry.base import BaseGeometry
 from app_parts import workspace_source
 from geo_app.appstate import escape_markdown, format_hectares
 from geo_app.catalog import Catalog, load_layer_geojson
-from geo_app.draw_control import DrawingUnavailable, add_draw_control
 from geo_app.i18n import Strings
 from geo_app.ledger import PARCEL_STATUSES, TOWNS
+from geo_app.mapview.draw_control import DrawingUnavailable, add_draw_control
 from geo_app.mapview.features import parcel_layer_ids
 from geo_app.parcel_drawing import (
     DRAWN_FORMAT,

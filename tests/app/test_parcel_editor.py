@@ -89,7 +89,7 @@ def test_the_drawing_tools_and_drawings_are_asked_for_only_while_open(app):
     links = args["js_links"] + args["css_links"]
     assert all(link.startswith("/app/static/vendor/") for link in links)
     # The toolbar speaks the page's language.
-    assert json.dumps(zh("map.draw.rectangle")) in args["script"]
+    assert json.dumps(zh("map.draw.rectangle"), ensure_ascii=False) in args["script"]
 
 
 def test_a_drawn_parcel_is_saved_with_its_form_and_the_page_follows(editor, own_workspace):

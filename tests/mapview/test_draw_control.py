@@ -10,8 +10,8 @@ import folium
 import pytest
 
 from geo_app.assets import AssetMode, AssetSet, asset_urls
-from geo_app.draw_control import DrawingUnavailable, add_draw_control, drawing_texts
 from geo_app.i18n import load_strings
+from geo_app.mapview.draw_control import DrawingUnavailable, add_draw_control, drawing_texts
 
 
 def rendered(lang: str = "zh") -> str:
@@ -40,7 +40,7 @@ def test_only_polygons_and_rectangles_can_be_drawn():
 def test_the_toolbar_speaks_the_page_language(lang):
     page = rendered(lang)
     text = escape(load_strings().get("map.draw.rectangle", lang))
-    assert json.dumps(text)[1:-1] in page
+    assert json.dumps(text, ensure_ascii=False)[1:-1] in page
 
 
 def test_toolbar_words_are_escaped_because_leaflet_draw_writes_html():
@@ -53,3 +53,17 @@ def test_without_the_plugin_the_reason_is_given():
                       unavailable={"draw_js": "npm package not fetched"})
     with pytest.raises(DrawingUnavailable, match="not fetched"):
         add_draw_control(folium.Map(tiles=None), "zh", assets)
+
+
+def test_no_script_is_written_inside_python():
+    """Every map script lives in a template file under geo_app/mapview/templates."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    sources = [root / "streamlit_app.py", *(root / "app_parts").glob("*.py"),
+               *(root / "geo_app").rglob("*.py")]
+    offenders = [
+        str(path.relative_to(root)) for path in sources
+        if "{% macro script" in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []

@@ -10,11 +10,12 @@ from __future__ import annotations
 from html import escape
 
 import folium
-from branca.element import MacroElement, Template
+from branca.element import MacroElement
 from folium.plugins import Draw
 
 from geo_app.assets import AssetMode, AssetSet, asset_urls
 from geo_app.i18n import load_strings
+from geo_app.mapview.elements import template
 
 DRAW_JS = ("draw_js",)
 DRAW_CSS = ("draw_css",)
@@ -56,19 +57,7 @@ class DrawingUnavailable(RuntimeError):
 class _DrawingSetup(MacroElement):
     """Words for the toolbar, set before it is built; one drawn shape at a time."""
 
-    _template = Template(
-        "{% macro script(this, kwargs) %}"
-        "(function (texts, group, map) {"
-        " Object.keys(texts).forEach(function (path) {"
-        "  var keys = path.split('.'), node = L.drawLocal.draw;"
-        "  keys.slice(0, -1).forEach(function (key) { node = node[key] = node[key] || {}; });"
-        "  node[keys[keys.length - 1]] = texts[path];"
-        " });"
-        " map.on('draw:drawstart', function () { group.clearLayers(); });"
-        "})({{ this.texts|tojson }}, {{ this.group.get_name() }},"
-        " {{ this._parent.get_name() }});"
-        "{% endmacro %}"
-    )
+    _template = template("drawing_setup.js")
 
     def __init__(self, texts: dict[str, str], group: folium.FeatureGroup):
         super().__init__()
