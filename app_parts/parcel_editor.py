@@ -38,10 +38,9 @@ from geo_app.parcel_drawing import (
     edited_properties,
     new_parcel_id,
     plan_quarters,
-    town_at,
-    town_layers,
 )
 from geo_app.parcel_labels import USE_PREFIX
+from geo_app.parcel_table.places import town_at, town_layers
 from geo_app.plan import load_plan
 from geo_app.problems import InputError
 from geo_app.workspace import (

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -23,7 +22,7 @@ from geo_app.values import is_missing
 
 TARGET_ITEM_ID = "land_supply_ha"
 # Their names in words are in strings.toml (see geo_app.parcel_labels).
-PARCEL_STATUSES: tuple[str, ...] = ("planned", "in_acquisition", "supplied")
+PARCEL_STATUSES: tuple[str, ...] = vocabulary().statuses
 # The eight towns and sub-districts in National Bureau of Statistics code order, from the
 # one list of them (geo_app/parcel_table/vocabulary.toml, with their other names).
 TOWNS: tuple[str, ...] = tuple(town.name for town in vocabulary().towns)
@@ -221,27 +220,3 @@ def ledger_of_plan(plan: Any, target_ha: float) -> LandSupplyLedger:
     ledger = LandSupplyLedger(frame, target_ha, sample_data=False)
     ledger.problems = list(plan.problems)
     return ledger
-
-
-def ledger_from_file(
-    path: str | Path,
-    target_ha: float | None = None,
-    crs: str | CoordinateSystem | None = None,
-    mapping: Any = None,
-) -> LandSupplyLedger:
-    """A ledger of the parcels in a planner's file, read exactly as ``geo-app import`` reads
-    it; a file with errors raises :class:`ParcelFileError`."""
-    from geo_app.importing import prepare_import
-
-    plan = prepare_import(path, crs, mapping=mapping)
-    if plan.errors or not plan.parcels:
-        raise ParcelFileError(plan.problems)
-    return ledger_of_plan(plan, plan_target().target_ha if target_ha is None else target_ha)
-
-
-class ParcelFileError(LedgerError):
-    """A parcels file that cannot be totalled; ``problems`` say why, feature by feature."""
-
-    def __init__(self, problems: list[Any]):
-        self.problems = problems
-        super().__init__("; ".join(p.line("en") for p in problems if p.is_error)[:500])

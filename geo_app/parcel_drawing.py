@@ -10,25 +10,21 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from geo_app.catalog import Catalog, LayerSpec, load_layer_frame
 from geo_app.display_datum import from_display_datum
 from geo_app.geodesy import hectares
 from geo_app.i18n import load_strings, t
-from geo_app.ledger import TARGET_ITEM_ID, TOWNS
+from geo_app.ledger import TARGET_ITEM_ID
 from geo_app.parcel_labels import USE_PREFIX
 from geo_app.problems import InputError, error
 
-TOWN_FIELD = "town"
-BASE_GROUP = "base"
 # A shape drawn by hand on a web map is never a survey.
 DRAWN_ACCURACY = "approximate"
 DRAWN_FORMAT = "drawing"
@@ -59,47 +55,6 @@ def drawn_geometry(drawing: Mapping[str, Any] | None, datum: str) -> BaseGeometr
 def drawn_hectares(geometry: BaseGeometry) -> float:
     """Ellipsoidal (GRS80) hectares, as every figure of the product."""
     return float(hectares([geometry])[0])
-
-
-def town_layers(catalog: Catalog) -> tuple[LayerSpec, ...]:
-    """Base polygon layers whose features name their town."""
-    found = []
-    for spec in catalog.layers:
-        if spec.group != BASE_GROUP or spec.geometry != "polygon":
-            continue
-        frame = load_layer_frame(spec)
-        if TOWN_FIELD in frame.columns and frame[TOWN_FIELD].isin(TOWNS).any():
-            found.append(spec)
-    return tuple(found)
-
-
-def town_at(geometry: BaseGeometry, catalog: Catalog) -> str | None:
-    """The town whose area holds most of ``geometry``; None when it lies outside them all."""
-    return towns_at([geometry], catalog)[0]
-
-
-def towns_at(geometries: Sequence[BaseGeometry], catalog: Catalog) -> list[str | None]:
-    """For each geometry, the town whose (schematic) area holds most of it; None outside
-    them all. Vectorised over the geometries: one pass per town area."""
-    geoms = np.asarray(list(geometries), dtype=object)
-    best_share = np.zeros(len(geoms))
-    best: list[str | None] = [None] * len(geoms)
-    for spec in town_layers(catalog):
-        frame = load_layer_frame(spec)
-        for town, area in zip(frame[TOWN_FIELD], frame.geometry, strict=True):
-            if town not in TOWNS or area is None:
-                continue
-            shapely.prepare(area)
-            touching = shapely.intersects(area, geoms)
-            if not touching.any():
-                continue
-            shared = np.zeros(len(geoms))
-            shared[touching] = shapely.area(shapely.intersection(geoms[touching], area))
-            better = shared > best_share
-            best_share = np.where(better, shared, best_share)
-            for row in np.flatnonzero(better):
-                best[row] = str(town)
-    return best
 
 
 @dataclass(frozen=True)

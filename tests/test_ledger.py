@@ -7,13 +7,13 @@ import shapely
 from pyproj import Geod
 
 from geo_app.catalog import load_layer_frame
+from geo_app.importing import prepare_import
 from geo_app.ledger import (
     PARCEL_STATUSES,
     TOWNS,
     LandSupplyLedger,
-    ParcelFileError,
     default_ledger,
-    ledger_from_file,
+    ledger_of_plan,
     plan_target,
 )
 from geo_app.plan import load_plan
@@ -146,7 +146,7 @@ def test_default_ledger_uses_the_plan_target_and_the_shipped_parcels():
 def test_ledger_from_a_parcels_file(tmp_path):
     path = tmp_path / "parcels.gpkg"
     parcels().fillna({"status": "planned"}).to_crs(4551).to_file(path)
-    ledger = ledger_from_file(path, target_ha=50)
+    ledger = ledger_of_plan(prepare_import(path), 50)
     assert ledger.parcel_count == 4 and ledger.target_ha == 50
     assert ledger.total_ha == pytest.approx(LandSupplyLedger(parcels(), 50).total_ha, rel=1e-8)
 
@@ -156,7 +156,7 @@ def test_a_parcels_file_with_unknown_words_still_totals_them_as_unknown(tmp_path
     frame = parcels()
     frame.loc[2, "status"] = "done"
     frame.drop(columns="quarter").to_file(path)
-    ledger = ledger_from_file(path, target_ha=200)
+    ledger = ledger_of_plan(prepare_import(path), 200)
     assert ledger.parcel_count == 4
     assert ledger.by_status["unknown"] == pytest.approx(
         sum(geod_ha(g) for g in frame.geometry.iloc[2:]), rel=1e-6
@@ -173,9 +173,9 @@ def test_a_parcels_file_with_broken_geometry_says_why(tmp_path):
         [(125.62, 43.50), (125.63, 43.51), (125.63, 43.50), (125.62, 43.51)]
     )
     frame.to_file(path)
-    with pytest.raises(ParcelFileError) as info:
-        ledger_from_file(path, target_ha=200)
-    assert [(p.feature, p.code) for p in info.value.problems if p.is_error] == [
+    plan = prepare_import(path)
+    assert not plan.parcels
+    assert [(p.feature, p.code) for p in plan.problems if p.is_error] == [
         ("b", "self_intersection")
     ]
 

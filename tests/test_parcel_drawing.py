@@ -19,8 +19,8 @@ from geo_app.parcel_drawing import (
     drawn_properties,
     edited_properties,
     plan_quarters,
-    town_at,
 )
+from geo_app.parcel_table.places import town_at
 from geo_app.problems import InputError
 
 SQUARE = shapely.box(125.55, 43.60, 125.56, 43.607)

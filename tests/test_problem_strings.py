@@ -266,12 +266,12 @@ def test_repeated_feature_problems_are_summed_up_and_errors_come_first():
 
 
 def test_every_error_a_user_meets_is_one_family_said_in_both_languages():
+    from geo_app.atomic import UnsafeTarget
     from geo_app.basemaps import BasemapError
     from geo_app.basemaps.publishing import ApprovalNumberError
     from geo_app.catalog import CatalogError
     from geo_app.coordinates_input import CoordinateInputError
     from geo_app.crs import UnknownCRSError, parse_crs
-    from geo_app.export.atomic import UnsafeTarget
     from geo_app.export.request import ExportOptionError
     from geo_app.fonts import MissingCJKFontError
     from geo_app.ledger import LedgerError

@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from geo_app.atomic import check_target
 from geo_app.cli.support import EXIT_INPUT, EXIT_OK, Command, Console, Translate
 from geo_app.cli.workspace import add_workspace_argument, workspace_ledger_or_none
-from geo_app.export.atomic import check_target
 from geo_app.export.request import (
     ExportOptionError,
     ExportRequest,

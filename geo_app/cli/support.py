@@ -108,7 +108,7 @@ class Console:
         if report:
             from pathlib import Path
 
-            from geo_app.export.atomic import atomic_write_bytes
+            from geo_app.atomic import atomic_write_bytes
 
             ordered = [p for p in problems if p.is_error] + [
                 p for p in problems if not p.is_error
@@ -200,7 +200,7 @@ def table_findings(
     if args.save_mapping:
         from pathlib import Path
 
-        from geo_app.export.atomic import atomic_write_bytes
+        from geo_app.atomic import atomic_write_bytes
 
         atomic_write_bytes(Path(args.save_mapping), mapping_text(table.mapping).encode("utf-8"))
         console.note(console.text("cli.mapping_saved", path=args.save_mapping))

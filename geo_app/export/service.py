@@ -9,9 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from geo_app.atomic import atomic_path
 from geo_app.catalog import Catalog, load_catalog
 from geo_app.export import data
-from geo_app.export.atomic import atomic_path
 from geo_app.export.html import html_bytes
 from geo_app.export.request import SNAPSHOT_FORMATS, ExportRequest
 from geo_app.export.scene import Scene, build_scene

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from geo_app.parcel_table.words import FIELDS, fold
+from geo_app.parcel_table.words import FIELDS, fold, vocabulary
 from geo_app.problems import InputError, error
 
 # How the column of a field was chosen.
@@ -145,10 +145,7 @@ def _check_field(name: str) -> None:
 
 
 def _check_status(code: str) -> str:
-    from geo_app.ledger import PARCEL_STATUSES
-
-    if code not in PARCEL_STATUSES:
-        raise InputError(
-            error("mapping_option.status", code=code, choices=", ".join(PARCEL_STATUSES))
-        )
+    statuses = vocabulary().statuses
+    if code not in statuses:
+        raise InputError(error("mapping_option.status", code=code, choices=", ".join(statuses)))
     return code

@@ -114,7 +114,7 @@ def understand(
     """The ledger properties of each row of ``frame`` (lon/lat ``geometries`` beside it).
 
     ``town_areas``: a catalog whose town areas place parcels of a file without a town
-    column (see :func:`geo_app.parcel_drawing.towns_at`); None leaves their town unknown.
+    column (see :func:`geo_app.parcel_table.places.towns_at`); None leaves their town unknown.
     """
     found = Understanding(mapping=mapping, rows=len(frame), stem=stem)
     records = _original_records(frame)
@@ -241,7 +241,7 @@ def _derive_towns(
     town_areas: Any,
     found: Understanding,
 ) -> None:
-    from geo_app.parcel_drawing import towns_at
+    from geo_app.parcel_table.places import towns_at
 
     # An invalid shape (refused by the checks anyway) cannot be intersected with the areas.
     rows_at = np.flatnonzero(measurable & shapely.is_valid(geoms))

@@ -70,11 +70,10 @@ def status_code(value: Any, extra: Mapping[str, str] | None = None) -> str | Non
 def _status_words() -> dict[str, str]:
     """Every status word, folded: the vocabulary's, then the product's own codes and names
     in every language (which win)."""
-    from geo_app.ledger import PARCEL_STATUSES
     from geo_app.parcel_labels import status_words
 
     words = dict(vocabulary().status_words)
-    for code in PARCEL_STATUSES:
+    for code in vocabulary().statuses:
         words[code] = code
         words.update({fold(w): code for w in status_words(code)})
     return words

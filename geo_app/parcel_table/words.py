@@ -67,6 +67,7 @@ class Vocabulary:
     town_prefixes: tuple[str, ...]  # folded, longest first
     uses: tuple[UseGroup, ...]
     original_suffix: str
+    statuses: tuple[str, ...]  # the status codes, in the order of the work
 
     def column_field(self, column: str) -> str | None:
         """The field a column's name says it holds, if any."""
@@ -135,4 +136,5 @@ def vocabulary() -> Vocabulary:
         town_prefixes=prefixes,
         uses=uses,
         original_suffix=str(raw["columns"]["original_suffix"]),
+        statuses=tuple(raw["status_order"]["codes"]),
     )

@@ -22,8 +22,8 @@ from typing import Any
 
 import shapely.geometry
 
+from geo_app.atomic import atomic_write_bytes
 from geo_app.catalog import ACCURACY_LEVELS, Catalog
-from geo_app.export.atomic import atomic_write_bytes
 from geo_app.ledger import TARGET_ITEM_ID
 from geo_app.workspace import Parcel, Workspace
 

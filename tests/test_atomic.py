@@ -6,9 +6,9 @@ import dataclasses
 
 import pytest
 
+from geo_app.atomic import TEMP_PREFIX, atomic_path, atomic_write_bytes
 from geo_app.export import ExportRequest, export_to_file
 from geo_app.export import service as export_service
-from geo_app.export.atomic import TEMP_PREFIX, atomic_path, atomic_write_bytes
 
 
 class WriterCrash(RuntimeError):
