@@ -26,14 +26,14 @@ from app_parts import (
     first_paint,
     import_panel,
     map_bridge,
+    page_data,
     parcel_editor,
     server_memory,
     workspace_source,
 )
-from geo_app import appstate
 from geo_app.assets import RequiredAssetsMissing, install_static
+from geo_app.basemaps.display_datum import from_display_datum
 from geo_app.catalog import Catalog, LayerSpec, load_layer_geojson
-from geo_app.display_datum import from_display_datum
 from geo_app.i18n import DEFAULT_LANG, LANGS, Strings, load_strings
 from geo_app.ledger import PARCEL_STATUSES, UNKNOWN, LandSupplyLedger, filter_key
 from geo_app.mapview import (
@@ -104,8 +104,8 @@ def _static_assets() -> Any:
     return install_static()
 
 
-def _load_data(catalog_path: Path | None, strings: Strings, lang: str) -> appstate.AppData:
-    version = appstate.data_version(catalog_path)
+def _load_data(catalog_path: Path | None, strings: Strings, lang: str) -> page_data.AppData:
+    version = page_data.data_version(catalog_path)
     # The workspace's parcels; the copy's path changes with every change to the workspace.
     parcels = workspace_source.parcel_file(strings, lang)
     return _cached_app_data(
@@ -116,9 +116,9 @@ def _load_data(catalog_path: Path | None, strings: Strings, lang: str) -> appsta
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _cached_app_data(catalog_path: str | None, version: tuple,
-                     parcels: tuple[str, bool] | None) -> appstate.AppData:
+                     parcels: tuple[str, bool] | None) -> page_data.AppData:
     del version  # part of the cache key only: a changed file means a fresh load
-    return appstate.load_app_data(
+    return page_data.load_app_data(
         Path(catalog_path) if catalog_path else None,
         ParcelLayerFile(Path(parcels[0]), parcels[1]) if parcels else None,
     )
@@ -129,7 +129,7 @@ def _cached_app_data(catalog_path: str | None, version: tuple,
 
 @dataclass(frozen=True)
 class Page:
-    data: appstate.AppData
+    data: page_data.AppData
     strings: Strings
     lang: str
 
@@ -190,11 +190,11 @@ def _settle_choices(page: Page) -> Choices:
         (FILTER_TOWN, choices.towns),
         (FILTER_QUARTER, choices.quarters),
     ):
-        state[key] = appstate.kept_choices(state.get(key), options)
-        values[key] = appstate.as_filter_values(state[key])
+        state[key] = page_data.kept_choices(state.get(key), options)
+        values[key] = page_data.as_filter_values(state[key])
     return Choices(
         basemap=state[BASEMAP],
-        visible=appstate.ordered_visible(page.catalog, chosen),
+        visible=page_data.ordered_visible(page.catalog, chosen),
         parcel_filter=ParcelFilter.of(
             values[FILTER_STATUS], values[FILTER_TOWN], values[FILTER_QUARTER]
         ),
@@ -257,7 +257,7 @@ def _sidebar_layers(page: Page) -> None:
 
 def _plain(text: str) -> str:
     """Data text for a widget label, which Streamlit reads as Markdown."""
-    return appstate.escape_markdown(text)
+    return page_data.escape_markdown(text)
 
 
 # ----------------------------------------------------------------------- map tab
@@ -320,7 +320,7 @@ def _take_click(page: Page, options: MapOptions, returned: dict | None, datum: s
     lon, lat = float(raw["lng"]), float(raw["lat"])
     st.session_state[CLICK] = (lon, lat, datum)
     lon, lat = from_display_datum((lon, lat), datum)
-    hit = appstate.feature_at(lon, lat, _drawn_collections(page, options))
+    hit = page_data.feature_at(lon, lat, _drawn_collections(page, options))
     if hit is not None and hit.feature_id != st.session_state.get(SELECTED):
         _select(hit.feature_id)
         st.session_state[TABLE_LAYER] = hit.layer_id
@@ -419,11 +419,11 @@ def _supply_headline(page: Page, ledger: LandSupplyLedger, filtered: bool) -> No
     move the map, which the browser then draws anew.
     """
     share = ledger.share_of_target
-    target = appstate.format_number(ledger.target_ha, page.lang)
+    target = page_data.format_number(ledger.target_ha, page.lang)
     figures = [
         (page.t("app.land.total_filtered" if filtered else "app.land.total_all"),
-         appstate.format_hectares(ledger.total_ha)),
-        (page.t("app.headline.gap"), appstate.format_hectares(ledger.gap_ha)),
+         page_data.format_hectares(ledger.total_ha)),
+        (page.t("app.headline.gap"), page_data.format_hectares(ledger.gap_ha)),
         # No target (0 ha) has no share; a dash says so rather than a made-up 0 %.
         (page.t("app.headline.share", target=target),
          "—" if math.isnan(share) else f"{share * 100:.1f}%"),
@@ -431,7 +431,7 @@ def _supply_headline(page: Page, ledger: LandSupplyLedger, filtered: bool) -> No
     # The three statuses always, so the row keeps its shape; others only when they hold land.
     figures += [
         (page.t("app.headline.status", status=page.choice("parcel.status", status)),
-         appstate.format_hectares(hectares))
+         page_data.format_hectares(hectares))
         for status, hectares in ledger.by_status.items()
         if status in PARCEL_STATUSES or hectares > 0
     ]
@@ -506,19 +506,19 @@ def _land_tab(page: Page, ledger: LandSupplyLedger, filtered: bool) -> None:
         st.info(page.t("app.filter.active"))
     current, target, whole_column = st.columns(3)
     gap = (
-        page.t("app.land.gap", value=appstate.format_hectares(ledger.gap_ha))
+        page.t("app.land.gap", value=page_data.format_hectares(ledger.gap_ha))
         if ledger.gap_ha > 0
         else page.t("app.land.reached")
     )
     current.metric(
         page.t("app.land.total_filtered" if filtered else "app.land.total_all"),
-        appstate.format_hectares(ledger.total_ha),
+        page_data.format_hectares(ledger.total_ha),
         delta=gap,
         delta_color="inverse" if ledger.gap_ha > 0 else "normal",
     )
-    target.metric(page.t("app.land.target"), appstate.format_hectares(ledger.target_ha))
+    target.metric(page.t("app.land.target"), page_data.format_hectares(ledger.target_ha))
     if filtered:
-        whole_column.metric(page.t("app.land.total_all"), appstate.format_hectares(whole.total_ha))
+        whole_column.metric(page.t("app.land.total_all"), page_data.format_hectares(whole.total_ha))
     else:
         whole_column.metric(page.t("app.land.count"), whole.parcel_count)
     share = ledger.total_ha / ledger.target_ha if ledger.target_ha > 0 else 0.0
@@ -542,7 +542,7 @@ def _land_tab(page: Page, ledger: LandSupplyLedger, filtered: bool) -> None:
         for column, (title, totals, label) in zip(st.columns(2), row, strict=True):
             with column:
                 st.markdown(f"**{page.t(title)}**")
-                frame = appstate.breakdown_frame(totals, label, category, hectares)
+                frame = page_data.breakdown_frame(totals, label, category, hectares)
                 st.bar_chart(frame, horizontal=True, height=220)
                 st.dataframe(frame, width="stretch", column_config={
                     hectares: st.column_config.NumberColumn(format="%.2f")
@@ -562,7 +562,7 @@ def _progress_section(page: Page, ledger: LandSupplyLedger) -> None:
     progress = year_progress(ledger.parcels, ledger.target_ha)
     if not progress.has_dates:
         st.info(page.t("app.progress.empty", count=progress.undated_count,
-                       hectares=appstate.format_hectares(progress.undated_ha)))
+                       hectares=page_data.format_hectares(progress.undated_ha)))
         return
     if len(progress.years) > 1:
         # A year kept from before that the filters or an edit have since emptied falls back
@@ -574,23 +574,23 @@ def _progress_section(page: Page, ledger: LandSupplyLedger) -> None:
         if year != progress.year:
             progress = year_progress(ledger.parcels, ledger.target_ha, year)
     st.altair_chart(_progress_chart(page, progress), width="stretch")
-    target = appstate.format_number(progress.target_ha, page.lang)
-    total = appstate.format_hectares(progress.total_ha)
+    target = page_data.format_number(progress.target_ha, page.lang)
+    total = page_data.format_hectares(progress.total_ha)
     if progress.reached_month is not None:
         summary = page.t("app.progress.reached", year=progress.year, target=target, total=total,
                          month=page.t(f"app.progress.month.{progress.reached_month}"))
     else:
         summary = page.t("app.progress.not_reached", year=progress.year, target=target,
-                         total=total, gap=appstate.format_hectares(progress.gap_ha))
+                         total=total, gap=page_data.format_hectares(progress.gap_ha))
     supplied_only = page.t("app.progress.supplied_only",
                            supplied=page.choice("parcel.status", "supplied"))
     st.caption(f"{summary} {supplied_only}")
     if progress.undated_count:
         st.caption(page.t(
             "app.progress.undated", count=progress.undated_count,
-            hectares=appstate.format_hectares(progress.undated_ha),
+            hectares=page_data.format_hectares(progress.undated_ha),
             supplied=progress.undated_supplied_count,
-            supplied_ha=appstate.format_hectares(progress.undated_supplied_ha),
+            supplied_ha=page_data.format_hectares(progress.undated_supplied_ha),
         ))
 
 
@@ -604,7 +604,7 @@ def _progress_chart(page: Page, progress: YearProgress) -> Any:
     monthly = page.t("app.progress.series.monthly")
     cumulative = page.t("app.progress.series.cumulative")
     target = page.t("app.progress.series.target",
-                    target=appstate.format_number(progress.target_ha, page.lang))
+                    target=page_data.format_number(progress.target_ha, page.lang))
     month_title, hectares_title = page.t("app.progress.axis.month"), page.t(
         "app.progress.axis.hectares")
     frame = progress.frame()
@@ -682,14 +682,14 @@ def _targets_tab(page: Page) -> None:
     """Measured targets, targets our drawings only sketch, and those no map can measure:
     a count of our own drawings is never shown as progress (no outcome share)."""
     measurements = page.data.targets
-    groups = appstate.target_groups(measurements)
+    groups = page_data.target_groups(measurements)
     st.caption(page.t("app.targets.intro_honest", total=len(measurements),
                       measured=len(groups.measured), drawn=len(groups.drawn),
                       others=len(groups.others)))
     column = lambda name: page.t(f"app.targets.column.{name}")  # noqa: E731
     if groups.measured:
         st.markdown(f"**{page.t('app.targets.measured_title')}**")
-        frame = appstate.target_rows(groups.measured, page.catalog, page.strings, page.lang)
+        frame = page_data.target_rows(groups.measured, page.catalog, page.strings, page.lang)
         st.dataframe(
             frame, width="stretch", hide_index=True, height=_table_height(len(frame)),
             column_config={column("share"): st.column_config.ProgressColumn(
@@ -698,12 +698,12 @@ def _targets_tab(page: Page) -> None:
         )
     if groups.drawn:
         st.markdown(f"**{page.t('app.targets.drawn_title')}**")
-        frame = appstate.target_rows(groups.drawn, page.catalog, page.strings, page.lang)
+        frame = page_data.target_rows(groups.drawn, page.catalog, page.strings, page.lang)
         frame = frame.drop(columns=[column("share")])
         st.dataframe(frame, width="stretch", hide_index=True, height=_table_height(len(frame)))
     if groups.others:
         st.markdown(f"**{page.t('app.targets.others_title')}**")
-        frame = appstate.target_rows(groups.others, page.catalog, page.strings, page.lang)
+        frame = page_data.target_rows(groups.others, page.catalog, page.strings, page.lang)
         frame = frame.drop(columns=[column("measured"), column("share"), column("outcome")])
         frame = frame.rename(columns={column("method"): column("why_not")})
         st.dataframe(frame, width="stretch", hide_index=True)
@@ -737,12 +737,12 @@ def _table_tab(page: Page, parcel_filter: ParcelFilter) -> None:
         collection["features"] = [
             f for f in collection["features"] if parcel_filter.matches(f["properties"])
         ]
-    table = appstate.feature_table(collection)
+    table = page_data.feature_table(collection)
     text = st.text_input(page.t("app.table.filter"), key=TABLE_FILTER)
-    shown = appstate.filter_table(table, text).reset_index(drop=True)
+    shown = page_data.filter_table(table, text).reset_index(drop=True)
     st.caption(page.t("app.table.count", shown=len(shown), total=len(table)))
     st.session_state[TABLE_IDS] = list(shown["id"]) if "id" in shown.columns else []
-    selected_row = appstate.row_of_feature(shown, st.session_state.get(SELECTED))
+    selected_row = page_data.row_of_feature(shown, st.session_state.get(SELECTED))
     styled: Any = shown
     if selected_row is not None:
         styled = shown.style.apply(
@@ -783,7 +783,7 @@ def _render() -> None:
         st.error(strings.get("app.error.assets", lang, reason=str(exc)))
         st.stop()
     try:
-        data = _load_data(appstate.catalog_path_from_env(), strings, lang)
+        data = _load_data(page_data.catalog_path_from_env(), strings, lang)
     except DATA_ERRORS as exc:
         st.sidebar.radio(strings.get("app.language", lang), LANGS, key=LANG,
                          format_func=LANGUAGE_NAMES.get, horizontal=True)

@@ -14,8 +14,8 @@ from typing import Any
 
 import streamlit as st
 
-from geo_app.appstate import escape_markdown
-from geo_app.display_datum import from_display_datum
+from app_parts.page_data import escape_markdown
+from geo_app.basemaps.display_datum import from_display_datum
 from geo_app.export.request import (
     FORMATS,
     MAX_DPI,

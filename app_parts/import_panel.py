@@ -27,7 +27,7 @@ from typing import Any
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from geo_app.appstate import escape_markdown, format_hectares
+from app_parts.page_data import escape_markdown, format_hectares
 from geo_app.i18n import Strings
 from geo_app.import_jobs import (
     CHECK,

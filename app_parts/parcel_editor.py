@@ -23,7 +23,7 @@ import streamlit as st
 from shapely.geometry.base import BaseGeometry
 
 from app_parts import workspace_source
-from geo_app.appstate import escape_markdown, format_hectares
+from app_parts.page_data import escape_markdown, format_hectares
 from geo_app.catalog import Catalog, load_layer_geojson
 from geo_app.i18n import Strings
 from geo_app.ledger import PARCEL_STATUSES, TOWNS

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from geo_app.appstate import escape_markdown
+from app_parts.page_data import escape_markdown
 from geo_app.i18n import Strings
 from geo_app.workspace import Workspace, WorkspaceError, resolve_data_dir
 from geo_app.workspace.layer_file import ParcelLayerFile, parcel_layer_file

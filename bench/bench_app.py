@@ -236,7 +236,7 @@ def rerun_times(script: Path, repeats: int) -> dict[str, list[float]]:
     """Server seconds for reruns of the real page, measured in-process with AppTest."""
     from streamlit.testing.v1 import AppTest
 
-    from geo_app.appstate import default_visible_layers
+    from app_parts.page_data import default_visible_layers
 
     at = AppTest.from_file(str(script), default_timeout=120).run()
     if at.exception or at.error:

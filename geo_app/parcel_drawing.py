@@ -18,7 +18,7 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from geo_app.display_datum import from_display_datum
+from geo_app.basemaps.display_datum import from_display_datum
 from geo_app.geodesy import hectares
 from geo_app.i18n import load_strings, t
 from geo_app.ledger import TARGET_ITEM_ID

@@ -1,9 +1,11 @@
 """Shared by every test folder: the tests' own helpers (such as ``bureau_files``) import
-from anywhere under tests/."""
+from anywhere under tests/, and the app's side (``app_parts``, beside streamlit_app.py and
+outside the installed package) imports as the app itself imports it."""
 
 import sys
 from pathlib import Path
 
-TESTS = str(Path(__file__).resolve().parent)
-if TESTS not in sys.path:
-    sys.path.insert(0, TESTS)
+TESTS = Path(__file__).resolve().parent
+for folder in (str(TESTS), str(TESTS.parent)):
+    if folder not in sys.path:
+        sys.path.insert(0, folder)

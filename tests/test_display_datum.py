@@ -9,8 +9,8 @@ from pyproj import Geod
 from shapely.geometry import Polygon, mapping, shape
 
 from geo_app.basemaps import load_basemaps
+from geo_app.basemaps.display_datum import display_datum, from_display_datum, to_display_datum
 from geo_app.catalog import load_layer_geojson
-from geo_app.display_datum import display_datum, from_display_datum, to_display_datum
 from geo_app.gcj02 import wgs84_to_gcj02
 from geo_app.geodesy import hectares
 

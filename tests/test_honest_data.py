@@ -16,7 +16,7 @@ import shapely
 from pyproj import Geod
 from shapely.geometry import shape
 
-from geo_app.appstate import load_app_data, target_groups, target_rows
+from app_parts.page_data import load_app_data, target_groups, target_rows
 from geo_app.catalog import ACCURACY_LEVELS, load_catalog, load_layer_geojson
 from geo_app.i18n import load_strings
 from geo_app.plan import load_plan

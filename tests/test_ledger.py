@@ -182,7 +182,7 @@ def test_a_parcels_file_with_broken_geometry_says_why(tmp_path):
 
 
 def test_the_map_filter_and_the_ledger_keep_the_same_parcels():
-    from geo_app.appstate import filter_choices
+    from app_parts.page_data import filter_choices
     from geo_app.mapview.options import ParcelFilter
 
     frame = parcels()

@@ -8,8 +8,8 @@ import pytest
 import shapely
 from shapely.geometry import mapping
 
+from geo_app.basemaps.display_datum import to_display_datum
 from geo_app.catalog import load_catalog, load_layer_frame
-from geo_app.display_datum import to_display_datum
 from geo_app.geodesy import hectares
 from geo_app.parcel_drawing import (
     DRAWN_ACCURACY,

@@ -43,8 +43,8 @@ from geo_app.export.scene import Scene
 from geo_app.export.written import check_written
 from geo_app.geodesy import hectares, plane_hectares
 from geo_app.i18n import load_strings
-from geo_app.parcel_columns import free_name, is_planner_column, planner_columns
 from geo_app.parcel_labels import STATUS_PREFIX, use_name
+from geo_app.parcel_table.planner_columns import free_name, is_planner_column, planner_columns
 from geo_app.values import is_missing
 
 # Stored hectares keep 6 decimals (0.01 m²) in geodata files; tables print 4.

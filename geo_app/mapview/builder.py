@@ -12,9 +12,9 @@ from folium.plugins import Fullscreen, MeasureControl
 
 from geo_app.assets import AssetMode, AssetSet, asset_urls
 from geo_app.basemaps import Basemap, BasemapError, BasemapRegistry
+from geo_app.basemaps.display_datum import to_display_datum
 from geo_app.basemaps.settings import BasemapChoice, configured_basemaps, resolve_basemap
 from geo_app.catalog import Catalog, LayerSpec, load_catalog
-from geo_app.display_datum import to_display_datum
 from geo_app.i18n import Strings, check_lang, load_strings
 from geo_app.mapview.display import DisplayRules, display_rules
 from geo_app.mapview.elements import (

@@ -17,8 +17,8 @@ import numpy as np
 import shapely
 from shapely.geometry import mapping, shape
 
+from geo_app.basemaps.display_datum import to_display_datum
 from geo_app.catalog import Catalog, LayerSpec, load_layer_geojson
-from geo_app.display_datum import to_display_datum
 from geo_app.geodesy import hectares
 from geo_app.mapview.options import Bounds
 from geo_app.plan import Plan

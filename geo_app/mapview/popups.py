@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from geo_app.catalog import LayerSpec
 from geo_app.i18n import Strings
-from geo_app.parcel_columns import free_name, planner_columns
+from geo_app.parcel_table.planner_columns import free_name, planner_columns
 from geo_app.parcel_table.understand import AREA_MISMATCH
 from geo_app.plan import Plan, PlanItem
 from geo_app.values import is_missing

@@ -158,7 +158,7 @@ def _panel_module():
 
 
 def test_the_view_of_a_map_on_gcj02_tiles_is_exported_in_wgs84():
-    from geo_app.display_datum import to_display_datum
+    from geo_app.basemaps.display_datum import to_display_datum
 
     view = (125.40, 43.35, 125.90, 43.70)
     south_west = to_display_datum((view[0], view[1]), "gcj02")

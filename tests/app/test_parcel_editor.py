@@ -13,9 +13,9 @@ import shapely
 from app_harness import assert_clean, map_args, metric, new_app, open_tab
 from shapely.geometry import shape
 
-from geo_app.appstate import escape_markdown
+from app_parts.page_data import escape_markdown
+from geo_app.basemaps.display_datum import to_display_datum
 from geo_app.catalog import load_layer_frame
-from geo_app.display_datum import to_display_datum
 from geo_app.geodesy import hectares
 from geo_app.i18n import load_strings
 from geo_app.ledger import default_ledger

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from app_harness import assert_clean, map_args, metric, new_app, open_filters, open_tab
 
-from geo_app import appstate
+from app_parts import page_data
 from geo_app.catalog import load_catalog, load_layer_geojson
 from geo_app.i18n import load_strings
 from geo_app.ledger import default_ledger
@@ -261,7 +261,7 @@ def test_an_unusable_workspace_is_said_and_the_sample_parcels_are_shown(tmp_path
     monkeypatch.setenv("GEO_APP_DATA", str(not_a_folder))
     at = new_app().run()
     assert not at.exception
-    assert len(at.error) == 1 and appstate.escape_markdown(str(not_a_folder)) in at.error[0].value
+    assert len(at.error) == 1 and page_data.escape_markdown(str(not_a_folder)) in at.error[0].value
     assert at.error[0].value.startswith(STRINGS.get("app.workspace.unusable", "zh", reason=""))
     at.session_state["open_tab"] = zh("app.tab.land")
     at.run()

@@ -23,7 +23,7 @@ from geo_app.export.data import AREA_COLUMNS, KML_RESERVED, PARCEL_COLUMNS
 from geo_app.i18n import t
 from geo_app.importing import prepare_import
 from geo_app.ledger import LandSupplyLedger, ledger_of_plan
-from geo_app.parcel_columns import planner_columns
+from geo_app.parcel_table.planner_columns import planner_columns
 from geo_app.parcel_table.understand import ORIGINAL_SUFFIX
 
 KML_NS = {"kml": "http://www.opengis.net/kml/2.2"}

@@ -17,7 +17,7 @@ from geo_app.importing import prepare_import
 from geo_app.mapview import MapOptions, layer_display_data, render_html
 from geo_app.mapview.elements import pack_popups
 from geo_app.mapview.popups import MORE_CLASS, PLANNER_ROWS, WARN_CLASS
-from geo_app.parcel_columns import planner_columns
+from geo_app.parcel_table.planner_columns import planner_columns
 from geo_app.parcel_table.understand import ORIGINAL_SUFFIX
 
 PARCEL_LAYER = "land_parcels"

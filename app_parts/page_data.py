@@ -1,7 +1,9 @@
-"""Pure helpers behind the Streamlit page: where the data comes from, filter choices, tables.
+"""What the page shows, prepared without Streamlit: where the data comes from, filter
+choices, tables, text for people.
 
-The page itself only composes widgets; everything it decides about data lives here so it
-can be tested without a browser or a Streamlit runtime.
+The app's own side (it lives beside streamlit_app.py, not in the core package): the page
+only composes widgets, and everything it decides about data is here, testable without a
+browser or a Streamlit runtime. The core it builds on is :mod:`geo_app`.
 """
 
 from __future__ import annotations

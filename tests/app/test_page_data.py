@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from geo_app.appstate import (
+from app_parts.page_data import (
     CATALOG_ENV,
     as_filter_values,
     catalog_path_from_env,
@@ -135,7 +135,7 @@ def test_click_picks_the_smallest_polygon_and_prefers_near_points_and_lines():
 
 
 def test_escape_markdown_leaves_no_markup():
-    from geo_app.appstate import escape_markdown
+    from app_parts.page_data import escape_markdown
 
     assert escape_markdown("a*b*_c_ [x](javascript:y) <b>") == (
         "a\\*b\\*\\_c\\_ \\[x\\]\\(javascript\\:y\\) \\<b\\>"
@@ -153,7 +153,7 @@ def _copy_layers(tmp_path: Path) -> Path:
 
 
 def test_app_data_matches_the_default_ledger_and_measures_every_target():
-    from geo_app.appstate import load_app_data
+    from app_parts.page_data import load_app_data
     from geo_app.ledger import default_ledger
     from geo_app.plan import load_plan
 
@@ -167,7 +167,7 @@ def test_app_data_matches_the_default_ledger_and_measures_every_target():
 
 
 def test_a_broken_layer_is_left_out_and_explained(tmp_path):
-    from geo_app.appstate import load_app_data
+    from app_parts.page_data import load_app_data
 
     catalog_path = _copy_layers(tmp_path)
     spec = load_catalog().layers[0]
@@ -180,7 +180,7 @@ def test_a_broken_layer_is_left_out_and_explained(tmp_path):
 
 
 def test_data_version_changes_when_a_layer_file_changes(tmp_path):
-    from geo_app.appstate import data_version
+    from app_parts.page_data import data_version
 
     catalog_path = _copy_layers(tmp_path)
     before = data_version(catalog_path)
@@ -190,7 +190,7 @@ def test_data_version_changes_when_a_layer_file_changes(tmp_path):
 
 
 def test_breakdown_and_target_tables_are_worded_per_language():
-    from geo_app.appstate import breakdown_frame, load_app_data, target_rows
+    from app_parts.page_data import breakdown_frame, load_app_data, target_rows
     from geo_app.i18n import load_strings
 
     frame = breakdown_frame({"a": 1.234, "b": 2.0}, str.upper, "cat", "ha")
