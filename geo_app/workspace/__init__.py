@@ -20,7 +20,8 @@ The modules, one concern each: :mod:`~geo_app.workspace.location` (where it live
 :mod:`~geo_app.workspace.checks` (what is stored, what may be), :mod:`~geo_app.workspace.parcels`
 (parcel rows with versions), :mod:`~geo_app.workspace.history` and
 :mod:`~geo_app.workspace.restore` (the change log and going back),
-:mod:`~geo_app.workspace.batches` (imports), :mod:`~geo_app.workspace.seeding` (sample
+:mod:`~geo_app.workspace.batches` (imports), :mod:`~geo_app.workspace.undo` (taking an
+import back), :mod:`~geo_app.workspace.seeding` (sample
 parcels) and :mod:`~geo_app.workspace.store` (the :class:`Workspace` callers use).
 """
 
@@ -40,7 +41,14 @@ from geo_app.workspace.location import (
     default_data_dir,
     resolve_data_dir,
 )
-from geo_app.workspace.records import HistoryEntry, ImportOutcome, NewParcel, Parcel, State
+from geo_app.workspace.records import (
+    HistoryEntry,
+    ImportOutcome,
+    NewParcel,
+    Parcel,
+    State,
+    UndoOutcome,
+)
 from geo_app.workspace.schema import (
     ACTIONS,
     HISTORY_TABLE,
@@ -76,6 +84,7 @@ __all__ = [
     "SeedLoader",
     "StaleEditError",
     "State",
+    "UndoOutcome",
     "Workspace",
     "WorkspaceError",
     "clean_properties",

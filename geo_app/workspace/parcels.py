@@ -131,6 +131,7 @@ def change_parcel(
     geometry: BaseGeometry,
     user: str,
     action: str,
+    batch: int | None = None,
 ) -> None:
     """Store the next version of a parcel, recording it and the version it replaces."""
     version = now.version + 1
@@ -140,7 +141,7 @@ def change_parcel(
         user,
         action,
         now.parcel_id,
-        None,
+        batch,
         (now.version, now.properties, now.geometry),
         (version, properties, geometry),
     )

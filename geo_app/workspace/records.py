@@ -58,6 +58,20 @@ class ImportOutcome:
     hectares_removed: float
 
 
+@dataclass(frozen=True)
+class UndoOutcome:
+    """An import batch taken back: the undo's own batch and what it did."""
+
+    batch_id: int
+    undone_batch: int
+    source: str
+    # Parcels the import had added, now gone; parcels it had removed (or changed), back.
+    removed: tuple[str, ...]
+    restored: tuple[str, ...]
+    hectares_removed: float
+    hectares_restored: float
+
+
 # A parcel as the history records it: version, properties, geometry.
 State = tuple[int, dict[str, Any], BaseGeometry]
 

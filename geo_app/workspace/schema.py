@@ -13,7 +13,7 @@ from geo_app.workspace import gpkg
 from geo_app.workspace.errors import refusal
 from geo_app.workspace.records import utc_now
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 PARCELS_TABLE = "parcels"
 HISTORY_TABLE = "parcel_history"
 IMPORTS_TABLE = "import_batches"
@@ -60,9 +60,22 @@ _SCHEMA = (
         parcel_count INTEGER NOT NULL,
         removed_count INTEGER NOT NULL,
         hectares REAL NOT NULL,
-        sample INTEGER NOT NULL)""",
+        sample INTEGER NOT NULL,
+        undoes INTEGER,
+        undone_by INTEGER)""",
     f"CREATE TABLE {META_TABLE} (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)",
 )
+
+
+# Version 2: an import batch can be undone in one step. The undo is a batch of its own
+# (``undoes`` names the batch it took back) and the batch it took back says so
+# (``undone_by``). Only columns are added, so a version-1 workspace keeps every row.
+_MIGRATIONS = {
+    "1": (
+        f"ALTER TABLE {IMPORTS_TABLE} ADD COLUMN undoes INTEGER",
+        f"ALTER TABLE {IMPORTS_TABLE} ADD COLUMN undone_by INTEGER",
+    ),
+}
 
 
 def _stored_version(connection: sqlite3.Connection) -> str | None:
@@ -88,7 +101,10 @@ def create_if_new(connection: sqlite3.Connection, path: Path) -> bool:
     tables = {row[0] for row in connection.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table'")}
     if META_TABLE in tables:
-        if _stored_version(connection) != SCHEMA_VERSION:
+        stored = _stored_version(connection)
+        if stored in _MIGRATIONS:
+            _migrate(connection, stored)
+        elif stored != SCHEMA_VERSION:
             raise refusal("workspace_version", path=path)
         return False
     if tables:
@@ -107,3 +123,13 @@ def create_if_new(connection: sqlite3.Connection, path: Path) -> bool:
         [("schema_version", SCHEMA_VERSION), ("created_at", utc_now())],
     )
     return True
+
+
+def _migrate(connection: sqlite3.Connection, stored: str) -> None:
+    """Bring an older workspace up to this version inside the caller's transaction, so a
+    failed migration leaves the file as it was."""
+    for statement in _MIGRATIONS[stored]:
+        connection.execute(statement)
+    connection.execute(
+        f"UPDATE {META_TABLE} SET value = ? WHERE key = 'schema_version'", (SCHEMA_VERSION,)
+    )

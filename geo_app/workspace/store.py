@@ -34,7 +34,13 @@ from geo_app.workspace.parcels import (
     parcel_row,
     touch,
 )
-from geo_app.workspace.records import HistoryEntry, ImportOutcome, NewParcel, Parcel
+from geo_app.workspace.records import (
+    HistoryEntry,
+    ImportOutcome,
+    NewParcel,
+    Parcel,
+    UndoOutcome,
+)
 from geo_app.workspace.restore import restore_version, undo_latest
 from geo_app.workspace.schema import (
     IMPORTS_TABLE,
@@ -44,6 +50,7 @@ from geo_app.workspace.schema import (
     create_if_new,
 )
 from geo_app.workspace.seeding import SeedLoader, sample_parcels, seed
+from geo_app.workspace.undo import undo_batch
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -170,6 +177,8 @@ class Workspace:
             return history.entries(connection, parcel_id, limit)
 
     def imports(self) -> list[dict[str, Any]]:
+        """Every batch, oldest first: imports, and undos (``undoes`` names the batch an undo
+        took back; ``undone_by`` the undo that took a batch back, or None)."""
         with self._file.connected() as connection:
             connection.row_factory = sqlite3.Row
             rows = connection.execute(f"SELECT * FROM {IMPORTS_TABLE} ORDER BY id").fetchall()
@@ -269,6 +278,25 @@ class Workspace:
             )
             touch(connection, [p.geometry for p in checked])
         return outcome
+
+    def undo_import(self, batch_id: int, user: str) -> UndoOutcome:
+        """Put the workspace back as it was before import ``batch_id``, in one transaction.
+
+        The parcels the import added are removed and those it removed (or replaced) come
+        back at their last version, all recorded in the history under a batch of its own.
+        Refused, with nothing changed, when the batch is unknown or already undone, or when
+        any parcel of it has changed since (someone's later edit is never overwritten).
+        """
+        user = checked_user(user)
+        with self._file.transaction() as connection:
+            outcome = undo_batch(connection, int(batch_id), user)
+            restored = [self._geometry(connection, p) for p in outcome.restored]
+            touch(connection, restored)
+        return outcome
+
+    @staticmethod
+    def _geometry(connection: sqlite3.Connection, parcel_id: str) -> BaseGeometry:
+        return parcel_from_row(parcel_row(connection, parcel_id)).geometry
 
     # -- remembered settings
 
