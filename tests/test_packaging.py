@@ -36,6 +36,9 @@ def test_the_wheel_carries_the_shipped_data(wheel):
                    "geo_app/parcel_table/vocabulary.toml", "geo_app/basemaps/basemaps.toml",
                    "geo_app/mapview/templates/click.js", "geo_app/assets/vendor.toml"):
         assert needed in names, needed
+    # Every subpackage is listed in pyproject.toml; one forgotten would be left out silently.
+    for init in (ROOT / "geo_app").rglob("__init__.py"):
+        assert init.relative_to(ROOT).as_posix() in names, init
 
 
 def test_the_installed_package_totals_outside_the_source_tree(wheel, tmp_path):
