@@ -55,41 +55,18 @@ def understanding_problems(found: Understanding) -> list[Problem]:
         problems.append(warning("field_not_found.when", count=found.rows))
     if found.numbered_ids:
         problems.append(warning("ids_assigned", count=found.numbered_ids, stem=found.stem))
-    if found.unknown_statuses:
-        problems.append(
-            warning(
-                "status_not_understood",
-                count=sum(found.unknown_statuses.values()),
-                words=_listed_words(found.unknown_statuses),
-                column=mapping.column("status"),
-            )
-        )
-    if found.unknown_towns:
-        problems.append(
-            warning(
-                "town_not_understood",
-                count=sum(found.unknown_towns.values()),
-                words=_listed_words(found.unknown_towns),
-                column=mapping.column("town"),
-            )
-        )
-    if found.unreadable_dates:
-        problems.append(
-            warning(
-                "date_not_understood",
-                count=sum(found.unreadable_dates.values()),
-                words=_listed_words(found.unreadable_dates),
-                column=mapping.column("date"),
-            )
-        )
+    # Words a column holds that could not be placed: each kind said once, with its words.
+    for name, words, column in (
+        ("status_not_understood", found.unknown_statuses, mapping.column("status")),
+        ("town_not_understood", found.unknown_towns, mapping.column("town")),
+        ("date_not_understood", found.unreadable_dates, mapping.column("date")),
+    ):
+        if words:
+            problems.append(warning(name, count=sum(words.values()),
+                                    words=_listed_words(words), column=column))
     if found.unplaced_uses:
-        problems.append(
-            warning(
-                "use_not_placed",
-                count=sum(found.unplaced_uses.values()),
-                words=_listed_words(found.unplaced_uses),
-            )
-        )
+        problems.append(warning("use_not_placed", count=sum(found.unplaced_uses.values()),
+                                words=_listed_words(found.unplaced_uses)))
     if found.towns_derived:
         problems.append(warning("towns_from_location", count=found.towns_derived))
     if mapping.column("declared_area") is not None and found.area_unit is None:
