@@ -1,4 +1,5 @@
-"""``geo-app import``, ``history`` and ``restore``: the workspace on the command line.
+"""``geo-app import``, ``history``, ``restore`` and ``undo-import``: the workspace on the
+command line.
 
 Also the ``--workspace`` option that ``totals`` and ``export`` share: given (or set with
 ``GEO_APP_DATA``), their parcels come from the workspace; otherwise the shipped sample
@@ -30,6 +31,7 @@ from geo_app.problems import Problem
 from geo_app.workspace import (
     DATA_ENV,
     HistoryEntry,
+    UndoOutcome,
     Workspace,
     configured_data_dir,
     resolve_data_dir,
@@ -218,6 +220,7 @@ def _history_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
     parser.add_argument(
         "--limit", type=int, default=50, metavar="N", help=tr("cli.history.limit")
     )
+    parser.add_argument("--imports", action="store_true", help=tr("cli.history.imports"))
     add_workspace_argument(parser, tr)
     add_json_argument(parser, tr)
 
@@ -239,6 +242,8 @@ def _entry_json(entry: HistoryEntry) -> dict[str, Any]:
 
 def _run_history(args: argparse.Namespace, console: Console) -> int:
     workspace = Workspace.open(resolve_data_dir(args.workspace))
+    if args.imports:
+        return _show_imports(workspace, args, console)
     entries = workspace.history(args.parcel, limit=max(args.limit, 1))
     if args.json:
         console.json([_entry_json(e) for e in entries])
@@ -247,14 +252,52 @@ def _run_history(args: argparse.Namespace, console: Console) -> int:
     if not entries:
         console.print(tr("cli.history.empty"))
         return EXIT_OK
-    columns = ("number", "time", "user", "action", "parcel", "version")
+    # An undo is a batch of its own: name the import it took back, not just its number.
+    undoes = {b["id"]: b["undoes"] for b in workspace.imports()}
+    columns = ("number", "time", "user", "action", "parcel", "version", "batch")
     rows = [[tr(f"cli.history.column.{column}") for column in columns]]
     for e in entries:
         versions = f"{e.version_before or '—'} → {e.version_after or '—'}"
         # One string per action the schema allows (workspace.schema.ACTIONS).
         action = tr(f"cli.history.action.{e.action}")
-        rows.append([str(e.id), e.at, e.user, action, e.parcel_id, versions])
+        rows.append([str(e.id), e.at, e.user, action, e.parcel_id, versions,
+                     _batch_label(e.batch_id, undoes, tr)])
     for line in table_lines(rows):
+        console.print(line)
+    return EXIT_OK
+
+
+def _batch_label(batch: int | None, undoes: Mapping[int, int | None], tr: Translate) -> str:
+    if batch is None:
+        return ""
+    undone = undoes.get(batch)
+    if undone is None:
+        return tr("cli.history.batch.import", batch=batch)
+    return tr("cli.history.batch.undo", batch=batch, undone=undone)
+
+
+def _show_imports(workspace: Workspace, args: argparse.Namespace, console: Console) -> int:
+    """The import batches, newest first, with which were undone and by which batch."""
+    batches = list(reversed(workspace.imports()))[: max(args.limit, 1)]
+    if args.json:
+        console.json(batches)
+        return EXIT_OK
+    tr = console.text
+    if not batches:
+        console.print(tr("cli.imports.empty"))
+        return EXIT_OK
+    columns = ("batch", "time", "user", "file", "parcels", "removed", "hectares", "state")
+    rows = [[tr(f"cli.imports.column.{column}") for column in columns]]
+    for b in batches:
+        if b["undoes"] is not None:
+            state = tr("cli.imports.state.undo", batch=b["undoes"])
+        elif b["undone_by"] is not None:
+            state = tr("cli.imports.state.undone", undo=b["undone_by"])
+        else:
+            state = tr("cli.imports.state.done")
+        rows.append([str(b["id"]), b["at"], b["user"], b["source"], str(b["parcel_count"]),
+                     str(b["removed_count"]), f"{b['hectares']:,.4f}", state])
+    for line in table_lines(rows, right_columns=(0, 4, 5, 6)):
         console.print(line)
     return EXIT_OK
 
@@ -286,10 +329,61 @@ def _run_restore(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+# --- undo an import -----------------------------------------------------------------------
+
+
+def _undo_import_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
+    parser.add_argument("batch", type=int, metavar="BATCH", help=tr("cli.undo_import.batch"))
+    add_workspace_argument(parser, tr)
+    _add_user(parser, tr)
+    add_json_argument(parser, tr)
+
+
+def _run_undo_import(args: argparse.Namespace, console: Console) -> int:
+    workspace = Workspace.open(resolve_data_dir(args.workspace))
+    outcome = workspace.undo_import(args.batch, _user(args))
+    ledger = workspace_ledger(workspace)
+    if args.json:
+        console.json(
+            {
+                "workspace": str(workspace.path),
+                "undone_batch": outcome.undone_batch,
+                "batch_id": outcome.batch_id,
+                "file": outcome.source,
+                "removed": list(outcome.removed),
+                "restored": list(outcome.restored),
+                "hectares_removed": outcome.hectares_removed,
+                "hectares_restored": outcome.hectares_restored,
+                "workspace_total_ha": ledger.total_ha,
+            }
+        )
+        return EXIT_OK
+    for line in _undo_summary(outcome, ledger, workspace, console.text):
+        console.print(line)
+    return EXIT_OK
+
+
+def _undo_summary(
+    outcome: UndoOutcome, ledger: Any, workspace: Workspace, tr: Translate
+) -> list[str]:
+    return [
+        tr("cli.undo_import.done", batch=outcome.undone_batch, file=outcome.source,
+           undo=outcome.batch_id),
+        tr("cli.undo_import.removed", count=len(outcome.removed),
+           hectares=f"{outcome.hectares_removed:,.4f}"),
+        tr("cli.undo_import.restored", count=len(outcome.restored),
+           hectares=f"{outcome.hectares_restored:,.4f}"),
+        tr("cli.import.workspace_total", total=f"{ledger.total_ha:,.2f}",
+           target=f"{ledger.target_ha:g}", gap=f"{ledger.gap_ha:,.2f}"),
+        tr("cli.import.workspace", path=workspace.path),
+    ]
+
+
 def workspace_commands() -> list[Command]:
     """The entries for the ``geo-app`` command registry."""
     return [
         Command("import", "cli.import.help", _import_arguments, _run_import),
         Command("history", "cli.history.help", _history_arguments, _run_history),
         Command("restore", "cli.restore.help", _restore_arguments, _run_restore),
+        Command("undo-import", "cli.undo_import.help", _undo_import_arguments, _run_undo_import),
     ]
