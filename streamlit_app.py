@@ -24,6 +24,7 @@ from app_parts import (
     basemap_panel,
     export_panel,
     first_paint,
+    import_history,
     import_panel,
     map_bridge,
     page_data,
@@ -502,6 +503,7 @@ def _land_tab(page: Page, ledger: LandSupplyLedger, filtered: bool) -> None:
     if whole.sample_data:
         st.warning(page.t("app.land.sample"))
     import_panel.render(page.strings, page.lang)
+    import_history.render(page.strings, page.lang)
     if filtered:
         st.info(page.t("app.filter.active"))
     current, target, whole_column = st.columns(3)
