@@ -1,7 +1,7 @@
 """A worker for tests/test_import_jobs.py: the real import task, its workspace transaction
 held at its commit, every row written and none committed, to be ended there by the job's
-memory cap, its time cap, a cancel or a crash; and a task that reports the caps it runs
-under. Run as ``python tests/import_job_worker.py FOLDER`` by :class:`geo_app.jobs.Job`."""
+memory cap, its time cap, a cancel or a crash; a task that outgrows any memory cap; and
+a task that reports the caps it runs under. Run as ``python tests/import_job_worker.py FOLDER`` by :class:`geo_app.jobs.Job`."""
 
 from __future__ import annotations
 
@@ -68,6 +68,10 @@ def held_import(arguments: Mapping[str, Any], inputs: Path) -> Any:
     return import_jobs.import_summary(arguments, inputs)
 
 
+def allocate(arguments: Mapping[str, Any], inputs: Path) -> Any:
+    _hold("allocate")
+
+
 def caps(arguments: Mapping[str, Any], inputs: Path) -> Any:
     return {
         "memory_bytes": resource.getrlimit(resource.RLIMIT_AS)[0],
@@ -79,4 +83,4 @@ def caps(arguments: Mapping[str, Any], inputs: Path) -> Any:
 
 
 if __name__ == "__main__":
-    run_worker({"held_import": held_import, "caps": caps})
+    run_worker({"held_import": held_import, "allocate": allocate, "caps": caps})

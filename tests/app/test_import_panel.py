@@ -129,3 +129,29 @@ def test_the_panel_previews_and_imports_an_upload_in_a_worker(monkeypatch, tmp_p
     # The imported file is let go: the uploader starts empty, and nothing is read again.
     assert [u.value for u in at.file_uploader] == [None]
     assert panel.JOB not in at.session_state
+
+
+def test_a_preview_out_of_memory_is_said_and_nothing_can_be_imported(monkeypatch, tmp_path):
+    from geo_app.jobs import Job, JobLimits
+
+    monkeypatch.setenv(DATA_ENV, str(tmp_path / "ws"))
+    monkeypatch.delenv("GEO_APP_CATALOG", raising=False)
+    panel = _panel()
+    worker = (sys.executable, str(PROJECT_ROOT / "tests" / "import_job_worker.py"))
+    limits = JobLimits(memory_bytes=768 * 2**20)
+
+    def outgrowing(*args, **kwargs):
+        return Job.start("allocate", {}, {}, limits, worker=worker)
+
+    monkeypatch.setattr(panel, "start_check", outgrowing)
+    at = new_app().run()
+    open_tab(at, "land")
+    at.text_input(key=panel.USER).input("王工")
+    data = geojson(feature(SQUARE, id="u-1", status="planned"))
+    at.file_uploader(key=f"{panel.UPLOAD}_0").set_value(("地块.geojson", data, "application/json"))
+    said = STRINGS.get("app.import.job.check.memory", "zh", memory=768)
+    _rerun_until(at, lambda at: any(e.value == said for e in at.error), "memory message")
+    [button] = [b for b in at.button if b.label == STRINGS.get("app.import.run", "zh")]
+    assert button.disabled
+    assert panel.JOB not in at.session_state
+    assert Workspace.open(tmp_path / "ws").holds_only_samples()
