@@ -9,11 +9,11 @@ asked (a print sheet takes about half a second). Problems are shown as one trans
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 
+from app_parts.page import Texts
 from app_parts.page_data import escape_markdown
 from geo_app.basemaps.display_datum import from_display_datum
 from geo_app.export.request import (
@@ -86,15 +86,6 @@ def take_view(returned: Mapping[str, Any] | None, datum: str) -> None:
         st.session_state[VIEW] = bbox
 
 
-@dataclass(frozen=True)
-class _Texts:
-    strings: Strings
-    lang: str
-
-    def __call__(self, name: str, **values: Any) -> str:
-        return self.strings.get(name, self.lang, **values)
-
-
 def _settle_state(visible: tuple[str, ...], selected: str | None) -> None:
     state = st.session_state
     if state.get(FORMAT) not in FORMATS:
@@ -122,7 +113,7 @@ def render(
 ) -> None:
     """The panel. ``options`` are the map's (catalog, visible layers, parcel filter);
     ``ledger`` is the page's whole ledger, filtered here as the map is."""
-    t = _Texts(strings, lang)
+    t = Texts(strings, lang)
     panel = st.expander(t("export.panel.heading"), key=OPEN, on_change="rerun")
     if not panel.open:
         return
@@ -153,7 +144,7 @@ def render(
         _offer(t, _wish(options, shown, visible, selected))
 
 
-def _layer_choice(t: _Texts, catalog: Any, visible: tuple[str, ...]) -> None:
+def _layer_choice(t: Texts, catalog: Any, visible: tuple[str, ...]) -> None:
     same = st.checkbox(t("app.export.same_layers"), key=SAME_LAYERS)
     if same:
         return
@@ -165,7 +156,7 @@ def _layer_choice(t: _Texts, catalog: Any, visible: tuple[str, ...]) -> None:
     )
 
 
-def _extent_choice(t: _Texts, selected: str | None) -> None:
+def _extent_choice(t: Texts, selected: str | None) -> None:
     choices = EXTENTS if selected else EXTENTS[:2]
     choice = st.radio(
         t("export.panel.extent"), choices, key=EXTENT, horizontal=True,
@@ -179,7 +170,7 @@ def _extent_choice(t: _Texts, selected: str | None) -> None:
         st.caption(t("app.export.view_box", west=west, south=south, east=east, north=north))
 
 
-def _title_choice(t: _Texts) -> None:
+def _title_choice(t: Texts) -> None:
     st.text_input(t("export.panel.title"), key=TITLE, max_chars=120,
                   placeholder=t("export.title.default"))
     default_subtitle = str(load_plan().meta.get(f"title_{t.lang}") or "")
@@ -187,7 +178,7 @@ def _title_choice(t: _Texts) -> None:
                   placeholder=default_subtitle)
 
 
-def _paper_choice(t: _Texts, fmt: str) -> None:
+def _paper_choice(t: Texts, fmt: str) -> None:
     paper, orientation = st.columns(2)
     paper.selectbox(t("export.panel.paper"), list(PAPER_MM), key=PAPER)
     orientation.selectbox(
@@ -222,7 +213,7 @@ def _extent(selected: str | None) -> Extent:
     return Extent()
 
 
-def _request(t: _Texts, visible: tuple[str, ...], selected: str | None) -> ExportRequest:
+def _request(t: Texts, visible: tuple[str, ...], selected: str | None) -> ExportRequest:
     state = st.session_state
     layers = visible if state.get(SAME_LAYERS) else tuple(state.get(LAYERS) or ())
     return ExportRequest(
@@ -250,7 +241,7 @@ def _wish(options: MapOptions, ledger: LandSupplyLedger, visible: tuple[str, ...
     )
 
 
-def _make(t: _Texts, options: MapOptions, ledger: LandSupplyLedger,
+def _make(t: Texts, options: MapOptions, ledger: LandSupplyLedger,
           visible: tuple[str, ...], selected: str | None) -> dict[str, Any]:
     """Render the file; keep it (or the reason it failed) as plain data across reruns."""
     # Loaded on first use: plotting and GDAL are not needed until something is exported.
@@ -269,7 +260,7 @@ def _make(t: _Texts, options: MapOptions, ledger: LandSupplyLedger,
     return {"wish": wish, "data": made.data, "filename": made.filename, "mime": made.mime}
 
 
-def _offer(t: _Texts, wish: tuple) -> None:
+def _offer(t: Texts, wish: tuple) -> None:
     result = st.session_state.get(RESULT)
     if not result:
         return

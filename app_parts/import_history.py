@@ -14,6 +14,7 @@ from typing import Any
 
 import streamlit as st
 
+from app_parts.page import Texts
 from app_parts.page_data import escape_markdown, format_hectares
 from geo_app.i18n import Strings
 from geo_app.problems import InputError
@@ -41,8 +42,7 @@ def _batches() -> dict[int, dict[str, Any]] | None:
 
 
 def render(strings: Strings, lang: str) -> None:
-    def t(name: str, **values: Any) -> str:
-        return strings.get(name, lang, **values)
+    t = Texts(strings, lang)
 
     batches = _batches()
     if batches is None:

@@ -23,6 +23,7 @@ import streamlit as st
 from shapely.geometry.base import BaseGeometry
 
 from app_parts import workspace_source
+from app_parts.page import Texts
 from app_parts.page_data import escape_markdown, format_hectares
 from geo_app.catalog import Catalog, load_layer_geojson
 from geo_app.i18n import Strings
@@ -129,11 +130,12 @@ class _Editor:
     datum: str
     select: Callable[[str | None], None]
 
-    def t(self, name: str, **values: Any) -> str:
-        return self.strings.get(name, self.lang, **values)
+    @property
+    def t(self) -> Texts:
+        return Texts(self.strings, self.lang)
 
     def choice(self, prefix: str, code: str) -> str:
-        return self.strings.choice(prefix, code, self.lang)
+        return self.t.choice(prefix, code)
 
 
 def render(

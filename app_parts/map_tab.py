@@ -1,0 +1,279 @@
+"""The map tab: the map, the land-supply headline under it, search, selection, clicks."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+import streamlit as st
+from branca.element import MacroElement
+from streamlit_folium import st_folium
+
+from app_parts import (
+    basemap_panel,
+    export_panel,
+    first_paint,
+    map_bridge,
+    page_data,
+    parcel_editor,
+)
+from app_parts.page import (
+    CLICK,
+    CLICK_SEEN,
+    DATA_ERRORS,
+    MAP_KEY,
+    SEARCH,
+    SEARCH_PICK,
+    SELECTED,
+    TABLE_LAYER,
+    Page,
+    reason,
+    select,
+)
+
+# The map is built through the package (not a name bound at import), so a test can stand
+# in a failing builder.
+from geo_app import mapview
+from geo_app.basemaps.display_datum import from_display_datum
+from geo_app.catalog import LayerSpec, load_layer_geojson
+from geo_app.ledger import PARCEL_STATUSES, LandSupplyLedger
+from geo_app.mapview import (
+    MapOptions,
+    MapOptionsError,
+    ParcelFilter,
+    describe_point,
+    search_features,
+)
+from geo_app.mapview.elements import template
+from geo_app.mapview.popups import feature_name
+
+
+def _on_search_pick() -> None:
+    select(st.session_state.get(SEARCH_PICK))
+
+
+def _search_box(page: Page) -> None:
+    query = st.text_input(
+        page.t("app.search.label"), key=SEARCH, placeholder=page.t("app.search.placeholder")
+    )
+    if not query.strip():
+        return
+    matches = search_features(query, page.lang, page.catalog)
+    if not matches:
+        st.info(page.t("search.no_match", query=query.strip()))
+        return
+    labels = {match.id: f"{match.name} · {match.layer_name} · {match.id}" for match in matches}
+    st.selectbox(
+        page.t("app.search.choose", count=len(matches)),
+        list(labels),
+        index=None,
+        key=SEARCH_PICK,
+        format_func=labels.get,
+        placeholder=page.t("app.search.none_chosen"),
+        on_change=_on_search_pick,
+    )
+
+
+def _drawn_collections(page: Page, options: MapOptions) -> dict[str, dict]:
+    """The visible layers' features as drawn (parcels filtered), for hit-testing clicks."""
+    catalog = page.catalog
+    collections = {}
+    for layer_id in options.visible_layers or ():
+        collection = load_layer_geojson(catalog.layer(layer_id))
+        if layer_id == page.data.parcel_layer and not options.parcel_filter.is_empty:
+            collection["features"] = [
+                feature
+                for feature in collection["features"]
+                if options.parcel_filter.matches(feature.get("properties") or {})
+            ]
+        collections[layer_id] = collection
+    return collections
+
+
+def _take_click(page: Page, options: MapOptions, returned: dict | None, datum: str) -> None:
+    """Remember a new click, and select the feature under it."""
+    if not returned:
+        return
+    raw = returned.get("last_object_clicked") or returned.get("last_clicked")
+    if not raw or raw == st.session_state.get(CLICK_SEEN):
+        return
+    st.session_state[CLICK_SEEN] = raw
+    lon, lat = float(raw["lng"]), float(raw["lat"])
+    st.session_state[CLICK] = (lon, lat, datum)
+    lon, lat = from_display_datum((lon, lat), datum)
+    hit = page_data.feature_at(lon, lat, _drawn_collections(page, options))
+    if hit is not None and hit.feature_id != st.session_state.get(SELECTED):
+        select(hit.feature_id)
+        st.session_state[TABLE_LAYER] = hit.layer_id
+        st.rerun()
+
+
+def map_options(page: Page, visible: tuple[str, ...], basemap: str,
+                 parcel_filter: ParcelFilter) -> MapOptions:
+    return MapOptions(
+        catalog=page.catalog,
+        plan=page.data.plan,
+        visible_layers=visible,
+        lang=page.lang,
+        basemap=basemap,
+        parcel_filter=parcel_filter,
+        highlight_id=st.session_state.get(SELECTED),
+        **basemap_panel.map_options_extra(),
+    )
+
+
+class _FocusWithoutScrolling(MacroElement):
+    """Leaflet focuses the map on the first mouse press and undoes the scroll of its own
+    window only. Inside the page's frame the page itself then jumps when the map is partly
+    out of view, and the click lands tens of pixels away from where it was aimed."""
+
+    _template = template("focus_without_scrolling.js")
+
+
+def _build(options: MapOptions, page: Page) -> Any:
+    try:
+        folium_map = mapview.build_map(options)
+    except MapOptionsError:
+        if options.highlight_id is None:
+            raise
+        # The selected feature has been filtered out (or its file changed): draw without it.
+        st.info(page.t("app.selection.hidden"))
+        folium_map = mapview.build_map(dataclasses.replace(options, highlight_id=None))
+    _FocusWithoutScrolling().add_to(folium_map)
+    return folium_map
+
+
+def draw(page: Page, options: MapOptions, ledger: LandSupplyLedger, filtered: bool,
+             waiting: bool = False) -> bool:
+    """The map and the panels under it. ``ledger``: the parcels the filters leave, for the
+    land-supply headline. ``waiting``: a new visitor's first run, which draws only the map;
+    True if it did (the map's report reruns the script for the rest)."""
+    # The map comes first: the browser then starts loading it before any other widget.
+    try:
+        folium_map = _build(options, page)
+    except DATA_ERRORS as exc:
+        st.error(page.t("app.error.map", reason=reason(exc, page.lang)))
+        return False
+    map_bridge.LiveReturnedObjects().add_to(folium_map)
+    first_paint.ReportWhenDrawn().add_to(folium_map)
+    parcel_editor.add_tools(folium_map, page.lang)
+    returned = st_folium(
+        folium_map,
+        key=MAP_KEY,
+        height=620,
+        use_container_width=True,
+        # The component renders the map itself; rendering the whole page first as well
+        # would only repeat that work (same arguments, measured ~15 ms more per run).
+        render=False,
+        returned_objects=map_bridge.returned_objects(
+            export_panel.wanted_objects(), parcel_editor.wanted_objects(),
+            first_paint.returned_objects(waiting), clicks=parcel_editor.wants_clicks(),
+        ),
+    )
+    if waiting:
+        return True
+    _supply_headline(page, ledger, filtered)
+    datum = basemap_panel.display_datum_of(options.basemap)
+    export_panel.take_view(returned, datum)
+    parcel_editor.take_drawing(returned)
+    _take_click(page, options, returned, datum)
+    left, right = st.columns(2)
+    with left:
+        _search_box(page)
+        _selection_panel(page)
+    with right:
+        _click_panel(page)
+    parcel_editor.render(page.strings, page.lang, page.catalog, datum,
+                         st.session_state.get(SELECTED), select)
+    export_panel.render(page.strings, page.lang, options, page.data.ledger,
+                        st.session_state.get(SELECTED))
+    st.caption(page.t("app.accuracy_note"))
+    _attribution(page, options)
+    return False
+
+
+def _supply_headline(page: Page, ledger: LandSupplyLedger, filtered: bool) -> None:
+    """The land supply against the yearly target at a glance, directly under the map.
+
+    Under the map, never above it: a new visitor's first run draws the map alone
+    (app_parts/first_paint.py), and anything that appeared above it on the next run would
+    move the map, which the browser then draws anew.
+    """
+    share = ledger.share_of_target
+    target = page_data.format_number(ledger.target_ha, page.lang)
+    figures = [
+        (page.t("app.land.total_filtered" if filtered else "app.land.total_all"),
+         page_data.format_hectares(ledger.total_ha)),
+        (page.t("app.headline.gap"), page_data.format_hectares(ledger.gap_ha)),
+        # No target (0 ha) has no share; a dash says so rather than a made-up 0 %.
+        (page.t("app.headline.share", target=target),
+         "—" if math.isnan(share) else f"{share * 100:.1f}%"),
+    ]
+    # The three statuses always, so the row keeps its shape; others only when they hold land.
+    figures += [
+        (page.t("app.headline.status", status=page.choice("parcel.status", status)),
+         page_data.format_hectares(hectares))
+        for status, hectares in ledger.by_status.items()
+        if status in PARCEL_STATUSES or hectares > 0
+    ]
+    for column, (label, value) in zip(st.columns(len(figures)), figures, strict=True):
+        column.metric(label, value)
+    notes = [page.t("app.headline.note", tab=page.t("app.tab.land"))]
+    if page.data.ledger.sample_data:
+        notes.insert(0, page.t("app.headline.sample"))
+    st.caption(" ".join(notes))
+
+
+def _selection_panel(page: Page) -> None:
+    feature_id = st.session_state.get(SELECTED)
+    if not feature_id:
+        return
+    found = _find_feature(page, feature_id)
+    if found is None:
+        select(None)
+        return
+    spec, properties = found
+    st.markdown(f"**{page.t('app.selection.title')}**")
+    st.text(f"{feature_name(properties, page.lang)}\n{page.t('app.selection.layer')}: "
+            f"{spec.name(page.lang)}\nid: {feature_id}")
+    st.button(page.t("app.selection.clear"), on_click=select, args=(None,))
+
+
+def _find_feature(page: Page, feature_id: str) -> tuple[LayerSpec, dict] | None:
+    for spec in page.catalog.layers:
+        for feature in load_layer_geojson(spec)["features"]:
+            properties = feature.get("properties") or {}
+            if properties.get("id") == feature_id:
+                return spec, properties
+    return None
+
+
+def _click_panel(page: Page) -> None:
+    clicked = st.session_state.get(CLICK)
+    if clicked is None:
+        st.caption(page.t("app.click.hint"))
+        return
+    lon, lat, datum = clicked
+    rows = describe_point(lon, lat, page.lang, datum)
+    st.markdown(f"**{page.t('app.click.title')}**")
+    st.text("\n".join(f"{label}: {text}" for label, text in rows))
+
+
+def _attribution(page: Page, options: MapOptions) -> None:
+    catalog = page.catalog
+    lines = []
+    for layer_id in options.visible_layers or ():
+        spec = catalog.layer(layer_id)
+        text = spec.attribution(page.lang)
+        if text:
+            licence = f" ({spec.licence})" if spec.licence else ""
+            lines.append(f"{spec.name(page.lang)}: {text}{licence}")
+    basemap = basemap_panel.shown_basemap(options.basemap)
+    if basemap.attribution_zh or basemap.attribution_en:
+        lines.append(f"{basemap.name(page.lang)}: {basemap.attribution(page.lang)}")
+    with st.expander(page.t("app.attribution")):
+        st.text("\n".join(lines))
+
+
+# ----------------------------------------------------------------------- land-supply tab
