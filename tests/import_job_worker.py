@@ -1,7 +1,8 @@
 """A worker for tests/test_import_jobs.py: the real import task, its workspace transaction
 held at its commit, every row written and none committed, to be ended there by the job's
 memory cap, its time cap, a cancel or a crash; a task that outgrows any memory cap; and
-a task that reports the caps it runs under. Run as ``python tests/import_job_worker.py FOLDER`` by :class:`geo_app.jobs.Job`."""
+a task that reports the caps it runs under. Run as ``python tests/import_job_worker.py
+FOLDER`` by :class:`geo_app.jobs.Job`."""
 
 from __future__ import annotations
 
