@@ -19,9 +19,9 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"reading", "validation", "plan", "catalog", "basemaps", "assets",
                "coordinates_input", "parcel_labels", "parcel_table",
                "targets", "progress"}),
-    # the land-supply ledger and the planners' workspace
+    # the land-supply ledger, the planners' workspace and the control-line check
     frozenset({"ledger", "workspace", "importing", "parcel_drawing", "jobs",
-               "import_jobs"}),
+               "import_jobs", "control"}),
     # what is shown and handed out: the map, the exports
     frozenset({"mapview", "export"}),
     # the edges: the command line (the app's own side lives outside the package)

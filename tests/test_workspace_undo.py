@@ -17,6 +17,7 @@ from geo_app.workspace import (
     WorkspaceError,
     workspace_ledger,
 )
+from geo_app.workspace.schema import REFERENCE_FEATURES_TABLE, REFERENCE_LAYERS_TABLE
 
 
 def square(x=125.60, y=43.50, size=0.01):
@@ -153,10 +154,14 @@ def test_a_version_1_workspace_is_brought_up_to_date_and_keeps_its_rows(tmp_path
     workspace = Workspace.open(tmp_path / "ws", seed=None)
     outcome = workspace.import_parcels([parcel("a")], "ann", "one.geojson")
     path = tmp_path / "ws" / FILE_NAME
-    # Make it a workspace as version 1 wrote it: no undo columns.
+    # Make it a workspace as version 1 wrote it: no undo columns, no reference layers.
     with sqlite3.connect(path) as connection:
         connection.execute(f"ALTER TABLE {IMPORTS_TABLE} DROP COLUMN undoes")
         connection.execute(f"ALTER TABLE {IMPORTS_TABLE} DROP COLUMN undone_by")
+        for table in (REFERENCE_FEATURES_TABLE, REFERENCE_LAYERS_TABLE):
+            connection.execute(f"DROP TABLE {table}")
+            connection.execute("DELETE FROM gpkg_geometry_columns WHERE table_name = ?", (table,))
+            connection.execute("DELETE FROM gpkg_contents WHERE table_name = ?", (table,))
         connection.execute(f"UPDATE {META_TABLE} SET value = '1' WHERE key = 'schema_version'")
     connection.close()
 
@@ -169,7 +174,8 @@ def test_a_version_1_workspace_is_brought_up_to_date_and_keeps_its_rows(tmp_path
             f"SELECT value FROM {META_TABLE} WHERE key = 'schema_version'"
         ).fetchone()[0]
     connection.close()
-    assert stored == SCHEMA_VERSION == "2"
+    assert stored == SCHEMA_VERSION == "3"
+    assert reopened.reference_layers() == []
 
 
 def test_a_workspace_of_an_unknown_version_is_still_refused(tmp_path):

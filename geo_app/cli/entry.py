@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from geo_app.cli import convert, parcels
+from geo_app.cli.control import control_commands
 from geo_app.cli.export import export_command
 from geo_app.cli.support import (
     EXIT_INPUT,
@@ -56,7 +57,8 @@ def register(command: Command) -> Command:
 
 
 for _command in (
-    *parcels.commands(), *convert.commands(), export_command(), *workspace_commands()
+    *parcels.commands(), *convert.commands(), export_command(), *workspace_commands(),
+    *control_commands(),
 ):
     register(_command)
 

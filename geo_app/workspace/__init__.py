@@ -21,7 +21,8 @@ The modules, one concern each: :mod:`~geo_app.workspace.location` (where it live
 (parcel rows with versions), :mod:`~geo_app.workspace.history` and
 :mod:`~geo_app.workspace.restore` (the change log and going back),
 :mod:`~geo_app.workspace.batches` (imports), :mod:`~geo_app.workspace.undo` (taking an
-import back), :mod:`~geo_app.workspace.seeding` (sample
+import back), :mod:`~geo_app.workspace.references` (control-line and land-use layers, loaded
+whole and replaceable), :mod:`~geo_app.workspace.seeding` (sample
 parcels) and :mod:`~geo_app.workspace.store` (the :class:`Workspace` callers use).
 """
 
@@ -49,6 +50,7 @@ from geo_app.workspace.records import (
     State,
     UndoOutcome,
 )
+from geo_app.workspace.references import ReferenceFeatures, ReferenceLayer
 from geo_app.workspace.schema import (
     ACTIONS,
     HISTORY_TABLE,
@@ -81,6 +83,8 @@ __all__ = [
     "NewParcel",
     "Parcel",
     "ParcelNotFoundError",
+    "ReferenceFeatures",
+    "ReferenceLayer",
     "SeedLoader",
     "StaleEditError",
     "State",

@@ -156,3 +156,31 @@ def touch_contents(
         (*values, table),
     )
 
+
+
+def geometry_blobs(geometries: Sequence[BaseGeometry], srs_id: int = LONLAT_SRS_ID) -> list[
+    bytes
+]:
+    """:func:`geometry_blob` of many non-empty geometries at once (WKB and envelopes are
+    computed for the whole array: a reference layer holds a hundred thousand polygons)."""
+    wkbs = shapely.to_wkb(geometries, byte_order=1)
+    bounds = shapely.bounds(geometries)
+    prefix = _MAGIC + bytes((0, 0b0000_0011)) + struct.pack("<i", srs_id)
+    pack = struct.Struct("<4d").pack
+    return [
+        prefix + pack(minx, maxx, miny, maxy) + wkb
+        for (minx, miny, maxx, maxy), wkb in zip(bounds.tolist(), wkbs, strict=True)
+    ]
+
+
+def geometries_from_blobs(blobs: Sequence[bytes]) -> list[BaseGeometry]:
+    """:func:`geometry_from_blob` of many blobs, the WKB parsed in one call."""
+    bodies = []
+    for blob in blobs:
+        if len(blob) < 8 or blob[:2] != _MAGIC:
+            raise GeoPackageBlobError("not a GeoPackage geometry")
+        envelope = (blob[3] >> 1) & 0b111
+        if envelope not in _ENVELOPE_BYTES:
+            raise GeoPackageBlobError(f"unknown envelope indicator {envelope}")
+        bodies.append(bytes(blob[8 + _ENVELOPE_BYTES[envelope]:]))
+    return list(shapely.from_wkb(bodies)) if bodies else []

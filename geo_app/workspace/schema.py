@@ -7,17 +7,20 @@ refused rather than changed.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from geo_app.workspace import gpkg
 from geo_app.workspace.errors import refusal
 from geo_app.workspace.records import utc_now
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 PARCELS_TABLE = "parcels"
 HISTORY_TABLE = "parcel_history"
 IMPORTS_TABLE = "import_batches"
 META_TABLE = "workspace_meta"
+REFERENCE_LAYERS_TABLE = "reference_layers"
+REFERENCE_FEATURES_TABLE = "reference_features"
 # Parcel properties copied into their own columns so that QGIS users see them directly;
 # the ``properties`` JSON stays the authority.
 PROMOTED_FIELDS = ("name_zh", "name_en", "status", "use", "use_zh", "town", "quarter")
@@ -66,15 +69,66 @@ _SCHEMA = (
     f"CREATE TABLE {META_TABLE} (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)",
 )
 
+# Version 3: reference layers (control lines and land use). A layer's features never change
+# once loaded; a new file of the same name is a new layer that ``replaces`` the old one,
+# which stays stored (``active`` 0) so it can be restored.
+_REFERENCE_SCHEMA = (
+    f"""CREATE TABLE {REFERENCE_LAYERS_TABLE} (
+        id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        source TEXT NOT NULL,
+        format TEXT,
+        crs TEXT,
+        class_field TEXT,
+        feature_count INTEGER NOT NULL,
+        hectares REAL NOT NULL,
+        loaded_at TEXT NOT NULL,
+        loaded_by TEXT NOT NULL,
+        active INTEGER NOT NULL CHECK (active IN (0, 1)),
+        replaces INTEGER,
+        ended_at TEXT,
+        ended_by TEXT)""",
+    f"""CREATE TABLE {REFERENCE_FEATURES_TABLE} (
+        fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+        geom MULTIPOLYGON NOT NULL,
+        layer_id INTEGER NOT NULL REFERENCES {REFERENCE_LAYERS_TABLE} (id),
+        class TEXT,
+        hectares REAL NOT NULL,
+        min_x REAL NOT NULL, max_x REAL NOT NULL, min_y REAL NOT NULL, max_y REAL NOT NULL,
+        properties TEXT NOT NULL)""",
+    f"CREATE INDEX {REFERENCE_FEATURES_TABLE}_by_layer ON {REFERENCE_FEATURES_TABLE} "
+    "(layer_id, min_x)",
+)
 
-# Version 2: an import batch can be undone in one step. The undo is a batch of its own
-# (``undoes`` names the batch it took back) and the batch it took back says so
-# (``undone_by``). Only columns are added, so a version-1 workspace keeps every row.
-_MIGRATIONS = {
-    "1": (
-        f"ALTER TABLE {IMPORTS_TABLE} ADD COLUMN undoes INTEGER",
-        f"ALTER TABLE {IMPORTS_TABLE} ADD COLUMN undone_by INTEGER",
-    ),
+
+# Each step brings a workspace of one version to the next, inside the caller's transaction.
+# Only tables and columns are added, so an older workspace keeps every row.
+
+
+def _add_undo_columns(connection: sqlite3.Connection) -> None:
+    """Version 2: an import batch can be undone in one step. The undo is a batch of its own
+    (``undoes`` names the batch it took back) and the batch it took back says so
+    (``undone_by``)."""
+    connection.execute(f"ALTER TABLE {IMPORTS_TABLE} ADD COLUMN undoes INTEGER")
+    connection.execute(f"ALTER TABLE {IMPORTS_TABLE} ADD COLUMN undone_by INTEGER")
+
+
+def _create_references(connection: sqlite3.Connection) -> None:
+    """Version 3: the reference-layer tables."""
+    for statement in _REFERENCE_SCHEMA:
+        connection.execute(statement)
+    gpkg.register_features(
+        connection, REFERENCE_FEATURES_TABLE, "geom", "MULTIPOLYGON",
+        "reference layers: control lines and land use (layer_id names the layer)",
+    )
+    gpkg.register_attributes(connection, REFERENCE_LAYERS_TABLE, "loaded reference layers")
+
+
+# Stored version -> (the step, the version it gives).
+_MIGRATIONS: dict[str, tuple[Callable[[sqlite3.Connection], None], str]] = {
+    "1": (_add_undo_columns, "2"),
+    "2": (_create_references, "3"),
 }
 
 
@@ -115,6 +169,7 @@ def create_if_new(connection: sqlite3.Connection, path: Path) -> bool:
     gpkg.register_features(
         connection, PARCELS_TABLE, "geom", "MULTIPOLYGON", "land-supply parcels"
     )
+    _create_references(connection)
     gpkg.register_attributes(connection, HISTORY_TABLE, "every change to a parcel")
     gpkg.register_attributes(connection, IMPORTS_TABLE, "imported files")
     gpkg.register_attributes(connection, META_TABLE, "workspace settings")
@@ -128,8 +183,10 @@ def create_if_new(connection: sqlite3.Connection, path: Path) -> bool:
 def _migrate(connection: sqlite3.Connection, stored: str) -> None:
     """Bring an older workspace up to this version inside the caller's transaction, so a
     failed migration leaves the file as it was."""
-    for statement in _MIGRATIONS[stored]:
-        connection.execute(statement)
+    while stored != SCHEMA_VERSION:
+        step, stored = _MIGRATIONS[stored]
+        step(connection)
     connection.execute(
         f"UPDATE {META_TABLE} SET value = ? WHERE key = 'schema_version'", (SCHEMA_VERSION,)
     )
+

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from shapely.geometry.base import BaseGeometry
 
-from geo_app.workspace import history
+from geo_app.workspace import history, references
 from geo_app.workspace.batches import import_batch
 from geo_app.workspace.checks import (
     checked_geometry,
@@ -41,12 +41,14 @@ from geo_app.workspace.records import (
     Parcel,
     UndoOutcome,
 )
+from geo_app.workspace.references import NewReference, ReferenceFeatures, ReferenceLayer
 from geo_app.workspace.restore import restore_version, undo_latest
 from geo_app.workspace.schema import (
     IMPORTS_TABLE,
     META_TABLE,
     PARCELS_TABLE,
     PROMOTED_FIELDS,
+    REFERENCE_FEATURES_TABLE,
     create_if_new,
 )
 from geo_app.workspace.seeding import SeedLoader, sample_parcels, seed
@@ -297,6 +299,49 @@ class Workspace:
     @staticmethod
     def _geometry(connection: sqlite3.Connection, parcel_id: str) -> BaseGeometry:
         return parcel_from_row(parcel_row(connection, parcel_id)).geometry
+
+    # -- reference layers (control lines, land use)
+
+    def import_reference(self, new: NewReference, user: str) -> ReferenceLayer:
+        """Store a reference layer whole, in one transaction; a layer of the same name is
+        replaced and kept, restorable."""
+        user = checked_user(user)
+        with self._file.transaction() as connection:
+            return references.add_layer(connection, new, user)
+
+    def reference_layers(self, include_inactive: bool = False) -> list[ReferenceLayer]:
+        """The layers on the map and in the check, oldest first (all stored ones if asked)."""
+        with self._file.connected() as connection:
+            return references.layers(connection, include_inactive)
+
+    def reference_features(
+        self,
+        layer_id: int,
+        bounds: tuple[float, float, float, float] | None = None,
+        *,
+        with_properties: bool = False,
+    ) -> ReferenceFeatures:
+        with self._file.connected() as connection:
+            return references.features(connection, layer_id, bounds, with_properties)
+
+    def remove_reference(self, name_or_id: str, user: str) -> ReferenceLayer:
+        user = checked_user(user)
+        with self._file.transaction() as connection:
+            return references.remove(connection, name_or_id, user)
+
+    def restore_reference(self, layer_id: int, user: str) -> ReferenceLayer:
+        user = checked_user(user)
+        with self._file.transaction() as connection:
+            return references.restore(connection, int(layer_id), user)
+
+    def references_changed_at(self) -> str:
+        """When the reference layers last changed: a new value means draw them again."""
+        with self._file.connected() as connection:
+            row = connection.execute(
+                "SELECT last_change FROM gpkg_contents WHERE table_name = ?",
+                (REFERENCE_FEATURES_TABLE,),
+            ).fetchone()
+        return "" if row is None else str(row[0])
 
     # -- remembered settings
 
