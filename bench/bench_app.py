@@ -39,6 +39,7 @@ from app_server import (  # noqa: E402
     StreamlitServer,
     launch_chromium,
 )
+from benchmarks_page import write_section  # noqa: E402
 
 from geo_app.assets import asset_urls  # noqa: E402
 from geo_app.assets.urls import SERVED_PREFIX  # noqa: E402
@@ -46,7 +47,7 @@ from geo_app.catalog import load_catalog, load_layer_geojson  # noqa: E402
 from geo_app.resources import STATIC_DIR  # noqa: E402
 
 APP = PROJECT_ROOT / "streamlit_app.py"
-BENCHMARKS_MD = PROJECT_ROOT / "docs" / "benchmarks.md"
+
 SECTION = "## App"
 PATHS = ".leaflet-container path"
 VIEWPORT = {"width": 1400, "height": 1000}
@@ -292,22 +293,6 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
 
-def write_section(text: str) -> None:
-    existing = BENCHMARKS_MD.read_text(encoding="utf-8") if BENCHMARKS_MD.exists() else ""
-    lines = existing.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == SECTION), None)
-    if start is None:
-        body = existing.rstrip("\n") + "\n\n" if existing.strip() else "# Benchmarks\n\n"
-        BENCHMARKS_MD.write_text(body + text, encoding="utf-8")
-        return
-    end = next(
-        (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines)
-    )
-    tail = "".join(lines[end:])
-    new = "".join(lines[:start]) + text + ("\n" + tail if tail else "")
-    BENCHMARKS_MD.write_text(new, encoding="utf-8")
-
-
 def round_line(cold: Loads, cached: Loads, app_url: str, plain_url: str) -> str:
     """One round's medians, app / plain, and the load average when it ended."""
     def pair(loads: Loads) -> str:
@@ -454,7 +439,7 @@ Map drawn, median of each round, app / plain: {"; ".join(rounds)}.
 """
     print(text)
     if not args.no_write:
-        write_section(text)
+        write_section(text, SECTION)
     return 0
 
 

@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import statistics
 import subprocess
 import sys
@@ -33,11 +32,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "export"))
 
+from benchmarks_page import write_section  # noqa: E402
 from export_helpers import FileOnlyRoute, launch_chromium  # noqa: E402
 
 from geo_app.export import ExportRequest, export_to_file, render  # noqa: E402
 
-DOCS = ROOT / "docs" / "benchmarks.md"
 HEADING = "## Exports"
 BUDGET_S = 1.5
 PAPER = {"paper": "A4", "orientation": "landscape", "dpi": 150, "lang": "zh"}
@@ -156,16 +155,6 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
-def write_section(section: str, path: Path = DOCS) -> None:
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.DOTALL | re.MULTILINE)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
@@ -174,7 +163,7 @@ def main() -> None:
     section = table(measure(max(args.repeat, 1)))
     print(section)
     if not args.no_write:
-        write_section(section)
+        write_section(section, HEADING)
 
 
 if __name__ == "__main__":

@@ -19,22 +19,20 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import re
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import shapely
+from benchmarks_page import write_section
 from numpy.typing import NDArray
 from pyproj import Geod
 
 from geo_app.geodesy import hectares
 
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 HEADING = "## Hectares"
 SEED = 20220
 CENTRE_LON, CENTRE_LAT = 125.7, 43.5
@@ -136,18 +134,6 @@ def markdown(results: list[Result], speed_up: float, count: int, truth: NDArray)
     return "\n".join(lines)
 
 
-def write_section(section: str, path: Path = DOCS) -> None:
-    """Replace the "## Hectares" section of the benchmarks page, or append it."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
-    pattern = re.compile(rf"^{re.escape(HEADING)}\n.*?(?=^## |\Z)", re.DOTALL | re.MULTILINE)
-    if pattern.search(text):
-        text = pattern.sub(lambda _match: section + "\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--parcels", type=int, default=100_000)
@@ -157,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     section = markdown(results, speed_up, args.parcels, truth)
     print(section)
     if not args.no_write:
-        write_section(section)
+        write_section(section, HEADING)
     return 0
 
 
