@@ -9,13 +9,12 @@ was dropped would report a parcel as clear when it is not.
 
 from __future__ import annotations
 
-import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
@@ -51,7 +50,7 @@ class ReferenceFile:
     class_field: str | None
     geometries: np.ndarray
     classes: list[str | None]
-    properties: list[dict[str, Any]]
+    properties_json: list[str]
     problems: list[Problem] = field(default_factory=list)
 
     def __len__(self) -> int:
@@ -101,11 +100,8 @@ def read_reference(
         errors.append(error("reference_empty", name=path.name))
     if errors:
         raise ReferenceRefused(summarised(problems))
-    records = frame.drop(columns=frame.geometry.name).to_dict("records")
-    properties = [_json_safe(row) for row in records]
-    classes = (
-        [_class_text(row.get(chosen)) for row in properties] if chosen else [None] * len(frame)
-    )
+    attributes = frame.drop(columns=frame.geometry.name)
+    classes = [_class_text(v) for v in attributes[chosen]] if chosen else [None] * len(frame)
     return ReferenceFile(
         kind=the_kind.key,
         name=checked_name(name, the_kind),
@@ -115,7 +111,7 @@ def read_reference(
         class_field=chosen,
         geometries=geometries,
         classes=classes,
-        properties=properties,
+        properties_json=_json_rows(attributes),
         problems=[p for p in problems if not p.is_error],
     )
 
@@ -151,31 +147,33 @@ def _polygons(
     geometries: np.ndarray, labels: list[str], unreadable: frozenset[int]
 ) -> tuple[np.ndarray, list[Problem]]:
     """Every geometry as a valid multipolygon: invalid rings repaired (said once, with
-    how many), anything without an area refused."""
+    how many), anything without an area refused. Checked for the whole array at once; only
+    the few bad features are looked at one by one."""
     problems: list[Problem] = []
-    out = np.empty(len(geometries), dtype=object)
     types = shapely.get_type_id(geometries)
-    polygonal = np.isin(types, (3, 6))
+    polygonal = np.isin(types, (3, 6)) & ~shapely.is_empty(geometries)
+    usable = polygonal.copy()
+    usable[list(unreadable)] = True  # their problem is already said
+    for i in np.flatnonzero(~usable):
+        kind = "—" if geometries[i] is None else geometries[i].geom_type
+        problems.append(error("reference_not_polygon", feature=labels[i], kind=kind))
+    out = np.empty(len(geometries), dtype=object)
     valid = np.zeros(len(geometries), dtype=bool)
     valid[polygonal] = shapely.is_valid(geometries[polygonal])
     repaired = 0
-    for i, geometry in enumerate(geometries):
-        if i in unreadable:
+    for i in np.flatnonzero(polygonal & ~valid):
+        fixed = _made_valid(geometries[i])
+        if fixed is None:
+            problems.append(error("reference_unrepairable", feature=labels[i]))
             continue
-        if geometry is None or not polygonal[i] or shapely.is_empty(geometry):
-            kind = "—" if geometry is None else geometry.geom_type
-            problems.append(error("reference_not_polygon", feature=labels[i], kind=kind))
-            continue
-        if not valid[i]:
-            geometry = _made_valid(geometry)
-            if geometry is None:
-                problems.append(error("reference_unrepairable", feature=labels[i]))
-                continue
-            repaired += 1
-        out[i] = geometry if geometry.geom_type == "MultiPolygon" else shapely.MultiPolygon(
-            [geometry])
+        geometries[i] = fixed
+        repaired += 1
     if repaired:
         problems.append(warning("reference_repaired", count=f"{repaired:,}"))
+    good = np.flatnonzero(polygonal)
+    # Polygons become one-part multipolygons, all in one call.
+    parts, owner = shapely.get_parts(geometries[good], return_index=True)
+    out[good] = shapely.multipolygons(parts, indices=owner)
     return out, problems
 
 
@@ -191,23 +189,21 @@ def _made_valid(geometry: BaseGeometry) -> BaseGeometry | None:
     return multi if multi is not None and multi.is_valid and not multi.is_empty else None
 
 
-def _json_safe(row: dict[str, Any]) -> dict[str, Any]:
-    """A row of the file as JSON-safe values: dates as ISO text, NaN as null, the rest as is."""
-    flat = {str(k): None if isinstance(v, float) and not math.isfinite(v) else v
-            for k, v in row.items()}
-    return json.loads(json.dumps(flat, ensure_ascii=False, default=_text))
-
-
-def _text(value: Any) -> Any:
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, np.generic):
-        return value.item()
-    return str(value)
+def _json_rows(attributes: pd.DataFrame) -> list[str]:
+    """Each row as a JSON object (dates as ISO text, missing values as null), written for
+    the whole table at once: a district layer has a hundred thousand rows."""
+    if not len(attributes):
+        return []
+    if attributes.columns.empty:
+        return ["{}"] * len(attributes)
+    attributes = attributes.set_axis([str(c) for c in attributes.columns], axis=1)
+    text = attributes.to_json(orient="records", lines=True, force_ascii=False,
+                              date_format="iso", default_handler=str)
+    return text.rstrip("\n").split("\n")
 
 
 def _class_text(value: Any) -> str | None:
-    if value is None:
+    if value is None or (np.ndim(value) == 0 and pd.isna(value)):
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)

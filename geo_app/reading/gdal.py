@@ -63,19 +63,42 @@ def read_with_gdal(path: Path, content: ContentKind, limits: ReadLimits) -> RawL
     check_feature_count(len(frame), limits)
     geometries = list(frame.geometry.array)
     VertexBudget(limits.max_vertices).spend(int(shapely.get_num_coordinates(geometries).sum()))
-    properties = frame.drop(columns=frame.geometry.name).to_dict("records")
+    properties = _plain_records(frame.drop(columns=frame.geometry.name))
     declared = _declared_gdal_crs(frames[0].crs)
     if declared is None and content != "zip" and format_name in ("KML", "KMZ"):
         declared = WGS84  # KML is lon/lat WGS84 by definition.
     return RawLayer(
         geometries=geometries,
-        properties=[{k: plain(v) for k, v in row.items()} for row in properties],
+        properties=properties,
         fids=[int(i) for i in frame.index],
         declared_crs=declared,
         format_name=_gdal_format_name(format_name, content),
         lonlat_by_default=False,
         problems=[encoding.problem] if encoding.problem is not None else [],
     )
+
+
+def _plain_records(attributes: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows as dicts of plain values (see :func:`plain`), converted column by column: a
+    district layer has a hundred thousand rows, and text columns, the most common, need
+    nothing at all."""
+    columns = {}
+    for name in attributes.columns:
+        column = attributes[name]
+        dtype = column.dtype
+        text = isinstance(dtype, pd.StringDtype) or (
+            dtype.kind == "O" and pd.api.types.infer_dtype(column, skipna=True) in (
+                "string", "empty")
+        )
+        if text or dtype.kind == "f":
+            # Text stays text and numbers numbers; only the missing become None.
+            columns[name] = column.astype(object).where(column.notna(), None)
+        elif dtype.kind in "iub":
+            columns[name] = column  # to_dict gives Python ints and bools
+        else:
+            columns[name] = column.astype(object).map(plain)
+    plain_frame = pd.DataFrame(columns, index=attributes.index).astype(object)
+    return plain_frame.to_dict("records")
 
 
 def _gdal_format_name(format_name: str, content: ContentKind) -> str:

@@ -37,7 +37,8 @@ class NewReference(Protocol):
     class_field: str | None
     geometries: np.ndarray
     classes: list[str | None]
-    properties: list[dict[str, Any]]
+    # Every column of the file, one JSON object per feature.
+    properties_json: list[str]
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,7 @@ def add_layer(connection: sqlite3.Connection, new: NewReference, user: str) -> R
     geometries = np.asarray(new.geometries, dtype=object)
     if not len(geometries):
         raise refusal("reference_empty", name=new.source)
-    if len(new.classes) != len(geometries) or len(new.properties) != len(geometries):
+    if len(new.classes) != len(geometries) or len(new.properties_json) != len(geometries):
         raise ValueError("classes and properties must match the geometries one to one")
     areas = hectares(geometries)
     bounds = shapely.bounds(geometries)
@@ -151,10 +152,9 @@ def add_layer(connection: sqlite3.Connection, new: NewReference, user: str) -> R
         f"INSERT INTO {REFERENCE_FEATURES_TABLE} (geom, layer_id, class, hectares, min_x, "
         "max_x, min_y, max_y, properties) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            (blob, layer_id, cls, area, minx, maxx, miny, maxy,
-             json.dumps(props, ensure_ascii=False))
+            (blob, layer_id, cls, area, minx, maxx, miny, maxy, props)
             for blob, cls, area, (minx, miny, maxx, maxy), props in zip(
-                blobs, new.classes, areas.tolist(), bounds.tolist(), new.properties,
+                blobs, new.classes, areas.tolist(), bounds.tolist(), new.properties_json,
                 strict=True,
             )
         ),

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import zipfile
 
 import geopandas as gpd
@@ -67,7 +68,7 @@ def test_a_gbk_shapefile_without_cpg_keeps_its_chinese_classes(tmp_path):
     assert read.class_field == "DLMC"
     assert read.classes == ["旱地", "乔木林地"]
     # Every column of the file is kept, in its own words.
-    assert read.properties[0]["QSDWMC"] == "奢岭街道新立城村"
+    assert json.loads(read.properties_json[0])["QSDWMC"] == "奢岭街道新立城村"
 
 
 def test_the_class_field_can_be_named_and_a_wrong_name_lists_the_columns(tmp_path):
