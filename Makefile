@@ -26,6 +26,8 @@ bench: $(STAMP_TEST) $(ASSETS_STAMP)
 	$(BIN)/python bench/bench_hectares.py
 	$(BIN)/python bench/bench_export.py
 	$(BIN)/python bench/bench_app.py
+	$(BIN)/python bench/bench_check.py
+	$(BIN)/python bench/bench_upload.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
