@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP_RUN  := $(VENV)/.stamp-run
 STAMP_TEST := $(VENV)/.stamp-test
 ASSETS_STAMP := .assets-cache/.stamp
-APT_PACKAGES := chromium fonts-noto-cjk poppler-utils
+APT_PACKAGES := chromium fonts-noto-cjk poppler-utils python3-gdal
 
 .PHONY: run test lint bench system-deps assets clean
 
@@ -47,7 +47,8 @@ $(ASSETS_STAMP): geo_app/assets/vendor.toml | $(BIN)/python
 	$(BIN)/python -m geo_app.assets.fetch
 	touch $@
 
-# The browser tests drive Debian's Chromium; exports need a CJK font and pdftotext.
+# The browser tests drive Debian's Chromium; exports need a CJK font and pdftotext; the
+# workspace is checked with GDAL's GeoPackage validator (validate_gpkg.py, python3-gdal).
 system-deps:
 	@missing=""; \
 	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -174,7 +174,7 @@ def test_a_version_1_workspace_is_brought_up_to_date_and_keeps_its_rows(tmp_path
             f"SELECT value FROM {META_TABLE} WHERE key = 'schema_version'"
         ).fetchone()[0]
     connection.close()
-    assert stored == SCHEMA_VERSION == "3"
+    assert stored == SCHEMA_VERSION == "4"
     assert reopened.reference_layers() == []
 
 

@@ -14,7 +14,7 @@ from geo_app.workspace import gpkg
 from geo_app.workspace.errors import refusal
 from geo_app.workspace.records import utc_now
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 PARCELS_TABLE = "parcels"
 HISTORY_TABLE = "parcel_history"
 IMPORTS_TABLE = "import_batches"
@@ -25,6 +25,12 @@ REFERENCE_FEATURES_TABLE = "reference_features"
 # the ``properties`` JSON stays the authority.
 PROMOTED_FIELDS = ("name_zh", "name_en", "status", "use", "use_zh", "town", "quarter")
 ACTIONS = ("insert", "update", "delete", "import", "restore")
+
+# GeoPackage attribute tables need an INTEGER primary key (Req 119); the key is unique.
+_META_SCHEMA = f"""CREATE TABLE {META_TABLE} (
+    id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    key TEXT NOT NULL UNIQUE,
+    value TEXT NOT NULL)"""
 
 _SCHEMA = (
     f"""CREATE TABLE {PARCELS_TABLE} (
@@ -66,7 +72,7 @@ _SCHEMA = (
         sample INTEGER NOT NULL,
         undoes INTEGER,
         undone_by INTEGER)""",
-    f"CREATE TABLE {META_TABLE} (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)",
+    _META_SCHEMA,
 )
 
 # Version 3: reference layers (control lines and land use). A layer's features never change
@@ -125,10 +131,23 @@ def _create_references(connection: sqlite3.Connection) -> None:
     gpkg.register_attributes(connection, REFERENCE_LAYERS_TABLE, "loaded reference layers")
 
 
+def _meta_with_integer_key(connection: sqlite3.Connection) -> None:
+    """Version 4: the settings table gets an INTEGER primary key, as the GeoPackage standard
+    requires of attribute tables (versions up to 3 keyed it by TEXT and failed GDAL's
+    validator); its rows are copied over unchanged."""
+    connection.execute(f"ALTER TABLE {META_TABLE} RENAME TO {META_TABLE}_old")
+    connection.execute(_META_SCHEMA)
+    connection.execute(
+        f"INSERT INTO {META_TABLE} (key, value) SELECT key, value FROM {META_TABLE}_old"
+    )
+    connection.execute(f"DROP TABLE {META_TABLE}_old")
+
+
 # Stored version -> (the step, the version it gives).
 _MIGRATIONS: dict[str, tuple[Callable[[sqlite3.Connection], None], str]] = {
     "1": (_add_undo_columns, "2"),
     "2": (_create_references, "3"),
+    "3": (_meta_with_integer_key, "4"),
 }
 
 
@@ -174,7 +193,7 @@ def create_if_new(connection: sqlite3.Connection, path: Path) -> bool:
     gpkg.register_attributes(connection, IMPORTS_TABLE, "imported files")
     gpkg.register_attributes(connection, META_TABLE, "workspace settings")
     connection.executemany(
-        f"INSERT INTO {META_TABLE} VALUES (?, ?)",
+        f"INSERT INTO {META_TABLE} (key, value) VALUES (?, ?)",
         [("schema_version", SCHEMA_VERSION), ("created_at", utc_now())],
     )
     return True
