@@ -4,7 +4,9 @@
 a legend, a grouped layer control, a scale bar, full-screen and measuring controls and a
 coordinate readout, all from vendored JS/CSS (served or inlined, never a CDN).
 ``standalone_html`` is the same map as one offline HTML file. ``search_features``,
-``search_features`` and ``describe_point`` serve the app's side panel.
+``search_features`` and ``describe_point`` serve the app's side panel. ``control_overlay``
+prepares the workspace's control lines (reference layers near the parcels, the check's
+conflict pieces) for ``build_map(options, control)``.
 """
 
 from geo_app.mapview.builder import (
@@ -17,15 +19,18 @@ from geo_app.mapview.builder import (
 )
 from geo_app.mapview.options import Bounds, MapOptions, ParcelFilter
 from geo_app.mapview.points import describe_point
+from geo_app.mapview.references import ControlOverlay, control_overlay
 from geo_app.mapview.search import FeatureMatch, search_features
 
 __all__ = [
     "Bounds",
+    "ControlOverlay",
     "FeatureMatch",
     "MapOptions",
     "MapOptionsError",
     "ParcelFilter",
     "build_map",
+    "control_overlay",
     "describe_point",
     "layer_display_data",
     "render_html",

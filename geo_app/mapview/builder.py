@@ -46,6 +46,7 @@ from geo_app.mapview.online import (
 )
 from geo_app.mapview.options import Bounds, MapOptions
 from geo_app.mapview.popups import popup_html, tooltip_html
+from geo_app.mapview.references import ControlOverlay, add_control_overlay, add_control_panes
 from geo_app.plan import Plan, load_plan
 from geo_app.problems import SettingsError
 
@@ -118,6 +119,8 @@ class _Context:
     fallback: Basemap | None
     rules: DisplayRules
     parcel_ids: frozenset[str]
+    # The pane parcels and the selection are drawn in (None: the overlay pane, as always).
+    parcel_pane: str | None = None
 
     @property
     def basemap(self) -> Basemap:
@@ -233,6 +236,7 @@ def _layer_rules(ctx: _Context, spec: LayerSpec) -> dict[str, Any]:
     }
     if style.dash_array:
         base["dashArray"] = style.dash_array
+    pane = ctx.parcel_pane if spec.id in ctx.parcel_ids else None
     if point:
         base["radius"] = style.radius or ctx.rules.points["radius"]
         if not style.fill_color:
@@ -245,7 +249,7 @@ def _layer_rules(ctx: _Context, spec: LayerSpec) -> dict[str, Any]:
         }
         for level, values in ctx.rules.accuracy.items()
     }
-    return {
+    rules = {
         "base": base,
         "colorBy": style.color_by,
         "palette": dict(style.palette),
@@ -253,6 +257,9 @@ def _layer_rules(ctx: _Context, spec: LayerSpec) -> dict[str, Any]:
         "interactive": True,
         "attribution": _attribution(spec, ctx.lang),
     }
+    if pane:
+        rules["pane"] = pane
+    return rules
 
 
 def _plain_rules(colour: str, weight: float, opacity: float, fill_colour: str,
@@ -352,7 +359,7 @@ def _add_marker(ctx: _Context, m: folium.Map, lon: float, lat: float) -> tuple[f
     look = ctx.rules.highlight
     rules = _plain_rules(
         look["color"], look["weight"], look["opacity"], look["color"], look["fill_opacity"],
-        interactive=True, radius=look["radius"],
+        interactive=True, radius=look["radius"], pane=ctx.parcel_pane,
     )
     data = {
         "type": "FeatureCollection",
@@ -381,7 +388,7 @@ def _add_highlight(ctx: _Context, m: folium.Map, feature_id: str) -> Bounds:
     look = ctx.rules.highlight
     rules = _plain_rules(
         look["color"], look["weight"], look["opacity"], look["color"], look["fill_opacity"],
-        interactive=True, radius=look["radius"],
+        interactive=True, radius=look["radius"], pane=ctx.parcel_pane,
     )
     data = _collection(ctx, spec, [feature])
     group = folium.FeatureGroup(
@@ -445,8 +452,13 @@ def _initial_view(ctx: _Context, layer_bounds: Bounds | None, highlight: Bounds 
     return (y, x), options.zoom or 10, None
 
 
-def build_map(options: MapOptions | None = None) -> folium.Map:
-    """The map for ``options``: plan layers, legend, controls; no outside JS or CSS."""
+def build_map(options: MapOptions | None = None,
+              control: ControlOverlay | None = None) -> folium.Map:
+    """The map for ``options``: plan layers, legend, controls; no outside JS or CSS.
+
+    ``control``: the workspace's control lines (reference layers near the parcels, drawn
+    under them, and the check's conflict pieces, over them), prepared once per change by
+    :func:`geo_app.mapview.references.control_overlay`."""
     options = options or MapOptions()
     ctx = _context(options)
     page = _Page(asset_urls(options.asset_mode))
@@ -466,6 +478,8 @@ def build_map(options: MapOptions | None = None) -> folium.Map:
     backdrop_shown = _add_backdrop(ctx, m, visible_ids)
     if tile_layers:
         _add_tile_fallback(ctx, m, tile_layers, visible_ids)
+    if control is not None:
+        ctx = dataclasses.replace(ctx, parcel_pane=add_control_panes(m, control))
 
     bounds = []
     for spec in layers:
@@ -478,6 +492,9 @@ def build_map(options: MapOptions | None = None) -> folium.Map:
             _collection(ctx, spec, features), _layer_rules(ctx, spec), layer_bounds
         ).add_to(group)
         group.add_to(m)
+    control_legend = (
+        add_control_overlay(m, control, ctx.strings, ctx.lang) if control is not None else []
+    )
 
     highlight = _add_highlight(ctx, m, options.highlight_id) if options.highlight_id else None
     marker = _add_marker(ctx, m, *options.marker_lonlat) if options.marker_lonlat else None
@@ -486,7 +503,7 @@ def build_map(options: MapOptions | None = None) -> folium.Map:
     )
     Legend(
         legend_html(ctx.catalog, layers, ctx.basemap, ctx.rules, ctx.strings, ctx.lang,
-                    backdrop_shown, datum_note)
+                    backdrop_shown, datum_note, control_legend)
     ).add_to(m)
     _add_controls(ctx, m, page)
     page.add_late_plugins(m)

@@ -59,7 +59,11 @@ def legend_html(
     lang: str,
     backdrop_shown: bool,
     datum_note: str | None = None,
+    extra_groups: Sequence[dict[str, Any]] = (),
 ) -> str:
+    """The legend's HTML; ``extra_groups`` (the control lines, see
+    :mod:`geo_app.mapview.references`) come after the catalog's groups, each entry and
+    group with optional ``notes`` lines."""
     visible_ids = {spec.id for spec in visible}
     groups = []
     for group_id, specs in catalog.by_group().items():
@@ -71,6 +75,7 @@ def legend_html(
         ]
         if entries:
             groups.append({"name": catalog.groups[group_id].name(lang), "entries": entries})
+    groups.extend(extra_groups)
     neutral = LayerStyle(color="#555555", weight=2.5)
     accuracy = [
         {
