@@ -63,6 +63,7 @@ DRAWN_TOWN = "editor_drawing_town"
 UNAVAILABLE = "editor_unavailable"
 PICK = "editor_pick"
 PICK_SYNCED = "editor_pick_synced"
+PICK_SHOWN = "editor_pick_shown"
 BASE = "editor_base"
 STALE = "editor_stale"
 LAST = "editor_last_change"
@@ -360,6 +361,30 @@ def _parcel_names(editor: _Editor) -> dict[str, str]:
     return names
 
 
+def _pick_box(editor: _Editor, parcels: dict[str, str]) -> str | None:
+    """The box choosing the parcel edited, each parcel by its current name and id.
+
+    The browser answers a select box with the label of the option chosen, not the option.
+    When the chosen parcel's label changes (renamed by anyone), the choice is set again so
+    that the browser is sent the new label: it would otherwise answer the next press with
+    the old one, which names no parcel, and the choice would be lost.
+    """
+    state = st.session_state
+
+    def label(parcel_id: str) -> str:
+        name = parcels[parcel_id]
+        return parcel_id if name == parcel_id else f"{name} · {parcel_id}"
+
+    pick = state.get(PICK)
+    shown = state.get(PICK_SHOWN)
+    if pick is not None and shown is not None and shown[0] == pick and shown[1] != label(pick):
+        state[PICK] = pick
+    pick = st.selectbox(editor.t("app.editor.pick"), list(parcels), key=PICK,
+                        format_func=label, placeholder=editor.t("app.editor.pick_none"))
+    state[PICK_SHOWN] = None if pick is None else (pick, label(pick))
+    return pick
+
+
 def _existing_parcel(editor: _Editor, workspace: Workspace, selected: str | None) -> None:
     parcels = _parcel_names(editor)
     state = st.session_state
@@ -370,13 +395,7 @@ def _existing_parcel(editor: _Editor, workspace: Workspace, selected: str | None
             state[PICK] = selected
     if state.get(PICK) not in parcels:
         state[PICK] = None
-
-    def label(parcel_id: str) -> str:
-        name = parcels[parcel_id]
-        return parcel_id if name == parcel_id else f"{name} · {parcel_id}"
-
-    pick = st.selectbox(editor.t("app.editor.pick"), list(parcels), key=PICK,
-                        format_func=label, placeholder=editor.t("app.editor.pick_none"))
+    pick = _pick_box(editor, parcels)
     if pick is None:
         return
     base = state.get(BASE)

@@ -195,3 +195,20 @@ def test_an_edit_on_a_version_changed_meanwhile_is_refused_and_said(editor, own_
     assert_clean(editor)
     saved = workspace.parcel(parcel.parcel_id)
     assert (saved.properties["status"], saved.properties["quarter"]) == ("supplied", "2022Q4")
+
+
+def test_a_parcel_renamed_meanwhile_is_sent_to_the_browser_by_its_new_name(editor,
+                                                                            own_workspace):
+    """The browser answers the parcel box with the label it was last sent, not the parcel's
+    id: a rename it is not told of would leave it an answer that names no parcel."""
+    workspace = Workspace.open(own_workspace)
+    parcel = workspace.parcels()[0]
+    editor.selectbox(key="editor_pick").set_value(parcel.parcel_id).run()
+    editor.run()
+    assert not editor.selectbox(key="editor_pick").proto.set_value
+    workspace.update(parcel.parcel_id, parcel.version, "李工",
+                     properties={**parcel.properties, "name_zh": "更名的地块"})
+    editor.run()
+    box = editor.selectbox(key="editor_pick")
+    assert box.value == parcel.parcel_id
+    assert box.proto.set_value and box.proto.raw_value == f"更名的地块 · {parcel.parcel_id}"
