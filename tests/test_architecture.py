@@ -21,7 +21,7 @@ LAYERS: tuple[frozenset[str], ...] = (
                "targets", "progress"}),
     # the land-supply ledger, the planners' workspace and the control-line check
     frozenset({"ledger", "workspace", "importing", "parcel_drawing", "jobs",
-               "import_jobs", "control"}),
+               "import_jobs", "control", "accounts"}),
     # what is shown and handed out: the map, the exports
     frozenset({"mapview", "export"}),
     # the edges: the command line (the app's own side lives outside the package)

@@ -15,6 +15,7 @@ from control_files import FARMLAND, feature_collection, landuse_collection, writ
 
 from geo_app.control import read_reference
 from geo_app.workspace import FILE_NAME, META_TABLE, NewParcel, Workspace
+from geo_app.workspace.schema import ACCOUNTS_TABLE, SIGN_INS_TABLE
 
 # Debian's python3-gdal: the validator and the interpreter that has its osgeo module.
 VALIDATOR = Path("/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py")
@@ -59,8 +60,12 @@ def test_a_workspace_migrated_from_version_3_passes_too(tmp_path):
     workspace.import_parcels([NewParcel("a", {}, square(125.6))], "王工", "a.geojson")
     workspace.remember("column_mapping:kept", "{\"fields\": {}}")
     path = tmp_path / "ws" / FILE_NAME
-    # As version 3 wrote it: the settings keyed by TEXT, which the validator refuses.
+    # As version 3 wrote it: the settings keyed by TEXT, which the validator refuses, and
+    # no accounts yet.
     with sqlite3.connect(path) as connection:
+        for table in (ACCOUNTS_TABLE, SIGN_INS_TABLE):
+            connection.execute(f"DROP TABLE {table}")
+            connection.execute("DELETE FROM gpkg_contents WHERE table_name = ?", (table,))
         rows = connection.execute(f"SELECT key, value FROM {META_TABLE}").fetchall()
         connection.execute(f"DROP TABLE {META_TABLE}")
         connection.execute(

@@ -17,7 +17,12 @@ from geo_app.workspace import (
     WorkspaceError,
     workspace_ledger,
 )
-from geo_app.workspace.schema import REFERENCE_FEATURES_TABLE, REFERENCE_LAYERS_TABLE
+from geo_app.workspace.schema import (
+    ACCOUNTS_TABLE,
+    REFERENCE_FEATURES_TABLE,
+    REFERENCE_LAYERS_TABLE,
+    SIGN_INS_TABLE,
+)
 
 
 def square(x=125.60, y=43.50, size=0.01):
@@ -158,7 +163,8 @@ def test_a_version_1_workspace_is_brought_up_to_date_and_keeps_its_rows(tmp_path
     with sqlite3.connect(path) as connection:
         connection.execute(f"ALTER TABLE {IMPORTS_TABLE} DROP COLUMN undoes")
         connection.execute(f"ALTER TABLE {IMPORTS_TABLE} DROP COLUMN undone_by")
-        for table in (REFERENCE_FEATURES_TABLE, REFERENCE_LAYERS_TABLE):
+        for table in (REFERENCE_FEATURES_TABLE, REFERENCE_LAYERS_TABLE, ACCOUNTS_TABLE,
+                      SIGN_INS_TABLE):
             connection.execute(f"DROP TABLE {table}")
             connection.execute("DELETE FROM gpkg_geometry_columns WHERE table_name = ?", (table,))
             connection.execute("DELETE FROM gpkg_contents WHERE table_name = ?", (table,))
@@ -174,7 +180,7 @@ def test_a_version_1_workspace_is_brought_up_to_date_and_keeps_its_rows(tmp_path
             f"SELECT value FROM {META_TABLE} WHERE key = 'schema_version'"
         ).fetchone()[0]
     connection.close()
-    assert stored == SCHEMA_VERSION == "4"
+    assert stored == SCHEMA_VERSION == "5"
     assert reopened.reference_layers() == []
 
 

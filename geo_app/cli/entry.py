@@ -28,6 +28,7 @@ from geo_app.cli.support import (
     Console,
     translator,
 )
+from geo_app.cli.users import users_commands
 from geo_app.cli.workspace import workspace_commands
 from geo_app.problems import LANGS, GeoAppError, Lang
 
@@ -58,7 +59,7 @@ def register(command: Command) -> Command:
 
 for _command in (
     *parcels.commands(), *convert.commands(), export_command(), *workspace_commands(),
-    *control_commands(),
+    *control_commands(), *users_commands(),
 ):
     register(_command)
 

@@ -14,13 +14,15 @@ from geo_app.workspace import gpkg
 from geo_app.workspace.errors import refusal
 from geo_app.workspace.records import utc_now
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 PARCELS_TABLE = "parcels"
 HISTORY_TABLE = "parcel_history"
 IMPORTS_TABLE = "import_batches"
 META_TABLE = "workspace_meta"
 REFERENCE_LAYERS_TABLE = "reference_layers"
 REFERENCE_FEATURES_TABLE = "reference_features"
+ACCOUNTS_TABLE = "accounts"
+SIGN_INS_TABLE = "sign_ins"
 # Parcel properties copied into their own columns so that QGIS users see them directly;
 # the ``properties`` JSON stays the authority.
 PROMOTED_FIELDS = ("name_zh", "name_en", "status", "use", "use_zh", "town", "quarter")
@@ -108,6 +110,29 @@ _REFERENCE_SCHEMA = (
 )
 
 
+# Version 5: accounts for a shared workspace (sign-in and roles) and every sign-in attempt,
+# kept in the workspace so that every app server on it shares them.
+_ACCOUNT_SCHEMA = (
+    f"""CREATE TABLE {ACCOUNTS_TABLE} (
+        id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+        name TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL,
+        password_hash TEXT,
+        disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        changed_at TEXT NOT NULL,
+        changed_by TEXT NOT NULL)""",
+    f"""CREATE TABLE {SIGN_INS_TABLE} (
+        id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+        at TEXT NOT NULL,
+        name TEXT NOT NULL,
+        source TEXT NOT NULL,
+        outcome TEXT NOT NULL)""",
+    f"CREATE INDEX {SIGN_INS_TABLE}_by_name ON {SIGN_INS_TABLE} (name, at)",
+)
+
+
 # Each step brings a workspace of one version to the next, inside the caller's transaction.
 # Only tables and columns are added, so an older workspace keeps every row.
 
@@ -143,11 +168,20 @@ def _meta_with_integer_key(connection: sqlite3.Connection) -> None:
     connection.execute(f"DROP TABLE {META_TABLE}_old")
 
 
+def _create_accounts(connection: sqlite3.Connection) -> None:
+    """Version 5: accounts and sign-in attempts."""
+    for statement in _ACCOUNT_SCHEMA:
+        connection.execute(statement)
+    gpkg.register_attributes(connection, ACCOUNTS_TABLE, "accounts and their roles")
+    gpkg.register_attributes(connection, SIGN_INS_TABLE, "sign-in attempts")
+
+
 # Stored version -> (the step, the version it gives).
 _MIGRATIONS: dict[str, tuple[Callable[[sqlite3.Connection], None], str]] = {
     "1": (_add_undo_columns, "2"),
     "2": (_create_references, "3"),
     "3": (_meta_with_integer_key, "4"),
+    "4": (_create_accounts, "5"),
 }
 
 
@@ -189,6 +223,7 @@ def create_if_new(connection: sqlite3.Connection, path: Path) -> bool:
         connection, PARCELS_TABLE, "geom", "MULTIPOLYGON", "land-supply parcels"
     )
     _create_references(connection)
+    _create_accounts(connection)
     gpkg.register_attributes(connection, HISTORY_TABLE, "every change to a parcel")
     gpkg.register_attributes(connection, IMPORTS_TABLE, "imported files")
     gpkg.register_attributes(connection, META_TABLE, "workspace settings")

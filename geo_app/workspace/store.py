@@ -3,6 +3,7 @@ call. The pieces it is made of are in the sibling modules; this is what callers 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 import sqlite3
@@ -12,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from shapely.geometry.base import BaseGeometry
 
-from geo_app.workspace import history, references
+from geo_app.workspace import accounts, history, references
+from geo_app.workspace.accounts import Account
+from geo_app.workspace.actors import OWNER, Actor
 from geo_app.workspace.batches import import_batch
 from geo_app.workspace.checks import (
     checked_geometry,
@@ -65,8 +68,19 @@ class Workspace:
     threads, and any number of processes may use the same file at once.
     """
 
-    def __init__(self, path: Path, busy_timeout_s: float = BUSY_TIMEOUT_S):
+    def __init__(self, path: Path, busy_timeout_s: float = BUSY_TIMEOUT_S, actor: Actor = OWNER):
         self._file = WorkspaceFile(path, busy_timeout_s)
+        self.actor = actor
+
+    def acting_as(self, actor: Actor) -> Workspace:
+        """The same workspace, its changes checked against ``actor``'s role and recorded
+        under ``actor``'s name (whatever name a caller passes)."""
+        return Workspace(self.path, self.busy_timeout_s, actor)
+
+    def _by(self, action: str, user: str) -> str:
+        """The name a change is recorded under, once the actor may do ``action``."""
+        self.actor.require(action)
+        return checked_user(user) if self.actor is OWNER else self.actor.name
 
     @property
     def path(self) -> Path:
@@ -191,7 +205,7 @@ class Workspace:
     def insert(
         self, parcel_id: str, properties: Mapping[str, Any], geometry: BaseGeometry, user: str
     ) -> Parcel:
-        parcel_id, user = checked_id(parcel_id), checked_user(user)
+        parcel_id, user = checked_id(parcel_id), self._by("draw", user)
         props = clean_properties(properties, parcel_id)
         geometry = checked_geometry(geometry, parcel_id)
         with self._file.transaction() as connection:
@@ -211,7 +225,7 @@ class Workspace:
         geometry: BaseGeometry | None = None,
     ) -> Parcel:
         """Replace the properties and/or geometry of the parcel at ``expected_version``."""
-        user = checked_user(user)
+        user = self._by("edit", user)
         if geometry is not None:
             geometry = checked_geometry(geometry, parcel_id)
         with self._file.transaction() as connection:
@@ -227,7 +241,7 @@ class Workspace:
         return self.parcel(parcel_id)
 
     def delete(self, parcel_id: str, expected_version: int, user: str) -> None:
-        user = checked_user(user)
+        user = self._by("delete", user)
         with self._file.transaction() as connection:
             delete_parcel(connection, current(connection, parcel_id, expected_version), user, None)
             touch(connection)
@@ -240,7 +254,7 @@ class Workspace:
         When the parcel exists and ``expected_version`` is given, the parcel must still be
         at that version; a deleted parcel comes back.
         """
-        user = checked_user(user)
+        user = self._by("restore", user)
         with self._file.transaction() as connection:
             geom = restore_version(connection, parcel_id, version, user, expected_version)
             touch(connection, [geom])
@@ -250,7 +264,7 @@ class Workspace:
         Parcel | None
     ):
         """Undo the parcel's latest change: back to the state before it (None: removed)."""
-        user = checked_user(user)
+        user = self._by("edit", user)
         with self._file.transaction() as connection:
             geom = undo_latest(connection, parcel_id, user, expected_version)
             touch(connection, [] if geom is None else [geom])
@@ -272,7 +286,7 @@ class Workspace:
         it, the workspace's parcels are replaced by the file's. Either way every removal is
         in the history and can be restored.
         """
-        user = checked_user(user)
+        user = self._by("import", user)
         checked = [checked_new(p) for p in parcels]
         with self._file.transaction() as connection:
             outcome = import_batch(
@@ -289,7 +303,7 @@ class Workspace:
         Refused, with nothing changed, when the batch is unknown or already undone, or when
         any parcel of it has changed since (someone's later edit is never overwritten).
         """
-        user = checked_user(user)
+        user = self._by("undo_import", user)
         with self._file.transaction() as connection:
             outcome = undo_batch(connection, int(batch_id), user)
             restored = [self._geometry(connection, p) for p in outcome.restored]
@@ -305,7 +319,7 @@ class Workspace:
     def import_reference(self, new: NewReference, user: str) -> ReferenceLayer:
         """Store a reference layer whole, in one transaction; a layer of the same name is
         replaced and kept, restorable."""
-        user = checked_user(user)
+        user = self._by("reference", user)
         with self._file.transaction() as connection:
             return references.add_layer(connection, new, user)
 
@@ -325,12 +339,12 @@ class Workspace:
             return references.features(connection, layer_id, bounds, with_properties)
 
     def remove_reference(self, name_or_id: str, user: str) -> ReferenceLayer:
-        user = checked_user(user)
+        user = self._by("reference", user)
         with self._file.transaction() as connection:
             return references.remove(connection, name_or_id, user)
 
     def restore_reference(self, layer_id: int, user: str) -> ReferenceLayer:
-        user = checked_user(user)
+        user = self._by("reference", user)
         with self._file.transaction() as connection:
             return references.restore(connection, int(layer_id), user)
 
@@ -354,12 +368,52 @@ class Workspace:
         return None if row is None else str(row[0])
 
     def remember(self, key: str, value: str) -> None:
+        """Store a setting; remembered column mappings come with imports."""
+        self.actor.require("import")
         with self._file.transaction() as connection:
             connection.execute(
                 f"INSERT INTO {META_TABLE} (key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
+
+    # -- accounts (sign-in for a shared workspace)
+
+    def accounts(self) -> list[Account]:
+        with self._file.connected() as connection:
+            return accounts.every(connection)
+
+    def account(self, name: str) -> Account | None:
+        with self._file.connected() as connection:
+            return accounts.find(connection, name)
+
+    def add_account(self, name: str, role: str, password_hash: str | None, user: str
+                    ) -> Account:
+        user = self._by("users", user)
+        with self._file.transaction() as connection:
+            return accounts.add(connection, name, role, password_hash, user)
+
+    def change_account(self, name: str, user: str, *, role: str | None = None,
+                       password_hash: str | None = None, disabled: bool | None = None
+                       ) -> Account:
+        user = self._by("users", user)
+        with self._file.transaction() as connection:
+            return accounts.change(connection, name, user, role=role,
+                                   password_hash=password_hash, disabled=disabled)
+
+    def record_sign_in(self, name: str, source: str, outcome: str) -> None:
+        """Every attempt is recorded, whoever makes it: the throttle counts them."""
+        with self._file.transaction() as connection:
+            accounts.record_sign_in(connection, name, source, outcome)
+
+    def failed_sign_ins(self, name: str, since: dt.datetime) -> int:
+        with self._file.connected() as connection:
+            return accounts.failures_since(connection, name, since)
+
+    def sign_in_attempts(self, limit: int = 100) -> list[tuple[str, str, str, str]]:
+        self.actor.require("users")
+        with self._file.connected() as connection:
+            return accounts.attempts(connection, limit)
 
     # -- health
 
