@@ -14,7 +14,12 @@ other address without sign-in it refuses to start unless told to run open.
 
 from geo_app.accounts.passwords import hash_password, verify_password
 from geo_app.accounts.settings import AuthSettings, auth_settings, check_exposure
-from geo_app.accounts.sign_in import SignInError, sign_in_with_header, sign_in_with_password
+from geo_app.accounts.sign_in import (
+    SignInError,
+    sign_in_vouched,
+    sign_in_with_header,
+    sign_in_with_password,
+)
 
 __all__ = [
     "AuthSettings",
@@ -22,6 +27,7 @@ __all__ = [
     "auth_settings",
     "check_exposure",
     "hash_password",
+    "sign_in_vouched",
     "sign_in_with_header",
     "sign_in_with_password",
     "verify_password",

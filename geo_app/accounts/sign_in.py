@@ -58,7 +58,7 @@ def sign_in_with_password(workspace: Workspace, name: str, password: str, source
 
 
 def sign_in_with_header(workspace: Workspace, headers: dict[str, str], address: str | None,
-                        settings: AuthSettings, via: str = "header") -> Actor:
+                        settings: AuthSettings) -> Actor:
     """The account named by the proxy's header, when the request came from a trusted proxy
     and the account exists and is enabled (the bureau's admin gives each person a role)."""
     if not settings.trusts(address):
@@ -66,11 +66,16 @@ def sign_in_with_header(workspace: Workspace, headers: dict[str, str], address: 
         raise SignInError("error.sign_in_untrusted")
     wanted = settings.header.lower()
     name = next((v for k, v in headers.items() if k.lower() == wanted), "")
-    name = " ".join(str(name).split())
+    return sign_in_vouched(workspace, str(name), address or "—", via="header")
+
+
+def sign_in_vouched(workspace: Workspace, name: str, source: str, via: str) -> Actor:
+    """The account of a name someone trusted has vouched for (the proxy, or the identity
+    provider of ``st.login``): it must exist and be enabled here."""
+    name = " ".join(name.split())
     account = workspace.account(name) if name else None
     if account is None or account.disabled:
-        workspace.record_sign_in(name or "—", address or "—",
-                                 "disabled" if account else "unknown")
+        workspace.record_sign_in(name or "—", source, "disabled" if account else "unknown")
         raise SignInError("error.sign_in_no_account", name=name or "—")
-    workspace.record_sign_in(name, address or "—", "ok")
+    workspace.record_sign_in(name, source, "ok")
     return Actor(account.name, account.role, via=via)
