@@ -3,7 +3,8 @@
 Every option is checked by :class:`ExportRequest` rather than by argparse, so a wrong
 value gives one line in the user's language and exit code 2, never a usage dump.
 With only ``--out``, the export is a PDF (or the format of the suffix) of the whole
-district with every layer, in Chinese, A4 landscape.
+district with every layer, in Chinese, A4 landscape. ``--sheet compliance`` makes the
+compliance sheet instead: the workspace's parcels over its control-line layers.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from geo_app.export.request import (
     parse_layers,
 )
 from geo_app.i18n import t
-from geo_app.workspace import FILE_NAME, configured_data_dir, default_data_dir
+from geo_app.workspace import FILE_NAME, Workspace, configured_data_dir, default_data_dir
 
 
 def add_export_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
@@ -37,6 +38,7 @@ def add_export_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None
         ("paper", "A4|A3"),
         ("orientation", "landscape|portrait"),
         ("dpi", "N"),
+        ("sheet", "map|compliance"),
     ):
         parser.add_argument(f"--{option}", metavar=metavar, help=tr(f"export.cli.{option}"))
     parser.add_argument("--force", action="store_true", help=tr("export.cli.force"))
@@ -55,6 +57,7 @@ def request_from_args(args: argparse.Namespace, lang: str) -> ExportRequest:
     except ValueError:
         raise ExportOptionError("export.error.dpi_number", value=dpi_text) from None
     return ExportRequest(
+        sheet=(args.sheet or "map").strip().lower(),
         format=fmt,
         layers=parse_layers(args.layers),
         extent=parse_extent(args.extent),
@@ -78,13 +81,20 @@ def run_export(args: argparse.Namespace, console: Console) -> int:
             args.out, protected=_workspace_files(args), replace=bool(args.force)
         )
         ledger = workspace_ledger_or_none(getattr(args, "workspace", None))
-        path = export_to_file(request, target, ledger=ledger)
+        path = export_to_file(request, target, ledger=ledger, workspace=_workspace_or_none(args))
     except OSError as exc:
         reason = exc.strerror or str(exc)
         console.note(t("export.error.write", lang, path=args.out, reason=reason))
         return EXIT_INPUT
     console.print(t("export.cli.done", lang, format=request.format.upper(), path=path))
     return EXIT_OK
+
+
+def _workspace_or_none(args: argparse.Namespace) -> Workspace | None:
+    """The workspace given or configured, else None: the shipped parcels, checked against no
+    control line (the compliance sheet then says every kind was not checked)."""
+    directory = configured_data_dir(getattr(args, "workspace", None))
+    return None if directory is None else Workspace.open(directory)
 
 
 def _workspace_files(args: argparse.Namespace) -> list[Path]:

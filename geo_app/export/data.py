@@ -19,6 +19,9 @@ names ignore case and ``fid``/``geom`` are its own; GDAL's KML readers take ``na
 
 CSV and XLSX cells are values only: text that a spreadsheet would run as a formula is
 quoted (:mod:`geo_app.export.cells`).
+
+When the workspace has control-line layers, the parcels carry the compliance check's
+overlap columns in every format (see :mod:`geo_app.export.compliance`).
 """
 
 from __future__ import annotations
@@ -355,12 +358,25 @@ AREA_COLUMNS: tuple[tuple[str, str], ...] = (
     ("area_check", "export.table.area_check"),
 )
 AREA_CHECK_PREFIX = "parcel.area_check"
+# The compliance check's figures, when the workspace has reference layers (see
+# :mod:`geo_app.export.compliance`: only the kinds checked have a column).
+OVERLAP_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("farmland_ha", "export.table.farmland_ha"),
+    ("eco_redline_ha", "export.table.eco_redline_ha"),
+    ("outside_dev_boundary_ha", "export.table.outside_dev_boundary_ha"),
+    ("cultivated_ha", "export.table.cultivated_ha"),
+    ("conflicts", "export.table.conflicts"),
+)
 # Cell formats of the number columns in the XLSX table.
 NUMBER_FORMATS = {
     "hectares": "0.0000",
     "gk_plane_hectares": "0.0000",
     "declared_ha": "0.0000",
     "area_diff_pct": "0.00",
+    "farmland_ha": "0.0000",
+    "eco_redline_ha": "0.0000",
+    "outside_dev_boundary_ha": "0.0000",
+    "cultivated_ha": "0.0000",
 }
 
 
@@ -378,10 +394,16 @@ def _has_values(parcels: pd.DataFrame, name: str) -> bool:
     return name in parcels.columns and bool(parcels[name].notna().any())
 
 
-def parcel_table(parcels: gpd.GeoDataFrame, lang: str, sample_data: bool) -> pd.DataFrame:
+def parcel_table(
+    parcels: gpd.GeoDataFrame,
+    lang: str,
+    sample_data: bool,
+    overlaps: Mapping[str, Sequence[Any]] | None = None,
+) -> pd.DataFrame:
     """One row per parcel: the columns of :data:`PARCEL_COLUMNS` headed in ``lang``, then,
-    when any parcel declares an area, :data:`AREA_COLUMNS`, then every column of the
-    planner's own under its own name (in the order the columns first appear).
+    when any parcel declares an area, :data:`AREA_COLUMNS`, then the compliance check's
+    ``overlaps`` (those of :data:`OVERLAP_COLUMNS` given, one value per parcel), then every
+    column of the planner's own under its own name (in the order the columns first appear).
 
     ``parcels`` is the ledger's frame (lon/lat, with its ``hectares`` column); the plane
     area is added here from the same, unsimplified geometry. A planner's column whose name
@@ -428,6 +450,14 @@ def parcel_table(parcels: gpd.GeoDataFrame, lang: str, sample_data: bool) -> pd.
             "area_check": [_words(AREA_CHECK_PREFIX, v, lang) for v in column("area_check")],
         }
         table.update({strings.get(label, lang): area[key] for key, label in AREA_COLUMNS})
+    for key, label in OVERLAP_COLUMNS:
+        if overlaps and key in overlaps:
+            values_of = overlaps[key]
+            table[strings.get(label, lang)] = (
+                list(values_of) if key == "conflicts"
+                else [None if v is None else round(float(v), TABLE_HECTARE_DECIMALS)
+                      for v in values_of]
+            )
     for name in planner_columns(parcels.columns):
         table[free_name(name, table.__contains__)] = column(name)
     return pd.DataFrame(table)
@@ -437,7 +467,8 @@ def _number_formats(lang: str) -> dict[str, str]:
     """The XLSX cell format of each number column, by its header in ``lang``."""
     strings = load_strings()
     return {strings.get(label, lang): NUMBER_FORMATS[key]
-            for key, label in (*PARCEL_COLUMNS, *AREA_COLUMNS) if key in NUMBER_FORMATS}
+            for key, label in (*PARCEL_COLUMNS, *AREA_COLUMNS, *OVERLAP_COLUMNS)
+            if key in NUMBER_FORMATS}
 
 
 def csv_bytes(table: pd.DataFrame) -> bytes:

@@ -26,6 +26,10 @@ FORMATS: dict[str, tuple[str, str]] = {
     "xlsx": (".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 }
 SNAPSHOT_FORMATS = ("pdf", "png", "svg")
+# The print sheets: the development-layout map, or the compliance check of the parcels over
+# the control lines (:mod:`geo_app.export.compliance_sheet`), which fits its own map to the
+# parcels it checks and so takes no layers and no extent.
+SHEETS = ("map", "compliance")
 _SUFFIX_ALIASES = {".json": "geojson", ".htm": "html"}
 
 # Paper sizes in millimetres, portrait (width, height).
@@ -126,6 +130,7 @@ class ExportRequest:
     dpi: int = 150
     lang: str = "zh"
     date: dt.date = field(default_factory=dt.date.today)
+    sheet: str = "map"
 
     def __post_init__(self) -> None:
         # Accept the text forms and any sequence of ids; store the canonical ones.
@@ -146,6 +151,17 @@ class ExportRequest:
             raise ExportOptionError("export.error.dpi", value=self.dpi, low=MIN_DPI, high=MAX_DPI)
         if self.layers is not None and not self.layers:
             raise ExportOptionError("export.error.no_layers")
+        if self.sheet not in SHEETS:
+            raise ExportOptionError("export.error.sheet", value=self.sheet)
+        if self.compliance and self.format not in SNAPSHOT_FORMATS:
+            raise ExportOptionError("export.error.sheet_format", format=self.format)
+        if self.compliance and (self.layers is not None or self.extent != DISTRICT):
+            raise ExportOptionError("export.error.sheet_options")
+
+    @property
+    def compliance(self) -> bool:
+        """The compliance sheet rather than the layout map."""
+        return self.sheet == "compliance"
 
     @property
     def suffix(self) -> str:
@@ -167,5 +183,7 @@ class ExportRequest:
         width, height = self.paper_inches
         return round(width * self.dpi), round(height * self.dpi)
 
-    def filename(self, stem: str = "shuangyang") -> str:
+    def filename(self, stem: str | None = None) -> str:
+        if stem is None:
+            stem = "shuangyang-compliance" if self.compliance else "shuangyang"
         return f"{stem}-{self.date.isoformat()}{self.suffix}"

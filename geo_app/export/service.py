@@ -1,5 +1,9 @@
 """One entry point per use: ``render`` gives bytes (for a download button), ``export_to_file``
 writes a file atomically (for the command line). Both take an ``ExportRequest``.
+
+Given the workspace, the parcel tables and geodata files carry the compliance check's
+overlap columns and the compliance sheet checks the parcels against its reference layers;
+the check runs once per export, on the parcels exported (:mod:`geo_app.export.compliance`).
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ from pathlib import Path
 
 from geo_app.atomic import atomic_path
 from geo_app.catalog import Catalog, load_catalog
-from geo_app.export import data
+from geo_app.control import CheckResult
+from geo_app.export import compliance, data
 from geo_app.export.html import html_bytes
 from geo_app.export.request import SNAPSHOT_FORMATS, ExportRequest
 from geo_app.export.scene import Scene, build_scene
@@ -22,6 +27,7 @@ from geo_app.i18n import load_strings
 from geo_app.ledger import LandSupplyLedger, default_ledger
 from geo_app.mapview.features import parcel_layer_ids
 from geo_app.plan import load_plan
+from geo_app.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -39,18 +45,25 @@ def _supply_lines(ledger: LandSupplyLedger, lang: str) -> list[str]:
     return lines
 
 
-def _parcel_table(ledger: LandSupplyLedger, lang: str):
-    return data.parcel_table(ledger.parcels, lang, ledger.sample_data)
+def _parcel_table(ledger: LandSupplyLedger, lang: str, check: CheckResult | None):
+    overlaps = compliance.overlap_columns(check, lang)
+    return data.parcel_table(ledger.parcels, lang, ledger.sample_data, overlaps)
 
 
-def _table_notes(request: ExportRequest, ledger: LandSupplyLedger) -> list[str]:
+def _table_notes(
+    request: ExportRequest, ledger: LandSupplyLedger, check: CheckResult | None
+) -> list[str]:
     strings = load_strings()
-    return [
+    notes = [
         sheet_title(request),
         strings.get("export.page.date", request.lang, date=request.date.isoformat()),
         *_supply_lines(ledger, request.lang),
         strings.get("export.table.area_note", request.lang),
     ]
+    if check is not None and check.layers:
+        notes.append(strings.get("export.compliance.table_note", request.lang))
+        notes += compliance.source_lines(check, request.lang)
+    return notes
 
 
 # Formats whose writer needs a real file (GDAL drivers); the rest produce bytes.
@@ -60,8 +73,25 @@ _FILE_WRITERS: dict[str, Callable[[Scene, str, Path], None]] = {
 }
 
 
-def _bytes_for(request: ExportRequest, scene: Scene | None, ledger: LandSupplyLedger) -> bytes:
+@dataclass(frozen=True)
+class _Inputs:
+    scene: Scene | None
+    ledger: LandSupplyLedger
+    # The compliance check of the ledger's parcels, when the export needs it.
+    check: CheckResult | None
+    catalog: Catalog | None
+    workspace: Workspace | None
+
+
+def _bytes_for(request: ExportRequest, inputs: _Inputs) -> bytes:
     fmt = request.format
+    scene, ledger, check = inputs.scene, inputs.ledger, inputs.check
+    if request.compliance:
+        # Loaded here: the layout sheet and the data files need none of it.
+        from geo_app.export.compliance_sheet import render_compliance
+
+        assert check is not None
+        return render_compliance(check, ledger, request, inputs.catalog, inputs.workspace)
     if fmt in SNAPSHOT_FORMATS:
         assert scene is not None
         return render_snapshot(scene, summary_from_ledger(ledger), request)
@@ -72,32 +102,50 @@ def _bytes_for(request: ExportRequest, scene: Scene | None, ledger: LandSupplyLe
         assert scene is not None
         return data.geojson_bytes(scene, request.lang)
     if fmt == "csv":
-        return data.csv_bytes(_parcel_table(ledger, request.lang))
+        return data.csv_bytes(_parcel_table(ledger, request.lang, check))
     if fmt == "xlsx":
         return data.xlsx_bytes(
-            _parcel_table(ledger, request.lang), _table_notes(request, ledger), request.lang
+            _parcel_table(ledger, request.lang, check), _table_notes(request, ledger, check),
+            request.lang,
         )
     raise ValueError(f"no byte writer for {fmt}")
 
 
+# Formats whose parcels carry the compliance check's overlap columns.
+_OVERLAP_FORMATS = ("csv", "xlsx", "gpkg", "geojson", "kml")
+
+
 def _inputs(
-    request: ExportRequest, catalog: Catalog | None, ledger: LandSupplyLedger | None
-) -> tuple[Scene | None, LandSupplyLedger]:
-    """The scene to draw and the ledger to total.
+    request: ExportRequest,
+    catalog: Catalog | None,
+    ledger: LandSupplyLedger | None,
+    workspace: Workspace | None,
+) -> _Inputs:
+    """The scene to draw, the ledger to total and, when the export needs it, the check.
 
     Without a ledger, the shipped parcels and the plan target. With one (a workspace's,
     or the app's), its parcels also replace the parcel layer, so what is drawn and what is
-    totalled are the same parcels.
+    totalled are the same parcels; with the workspace too, they are the parcels checked.
     """
-    # The parcel tables are the ledger's; they do not depend on layers or extent.
-    scene = None if request.format in ("csv", "xlsx") else build_scene(request, catalog)
-    if ledger is None:
-        return scene, default_ledger()
-    if scene is not None:
-        parcel_layers = parcel_layer_ids(scene.catalog or load_catalog(), load_plan())
-        parcels = ledger.parcels.drop(columns="hectares", errors="ignore")
-        scene = scene.with_parcels(parcel_layers, parcels, ledger.sample_data)
-    return scene, ledger
+    given = ledger is not None
+    ledger = ledger if ledger is not None else default_ledger()
+    check = None
+    if request.compliance or (workspace is not None and request.format in _OVERLAP_FORMATS):
+        check = compliance.check_ledger(ledger, workspace)
+    # The parcel tables are the ledger's; they do not depend on layers or extent. The
+    # compliance sheet draws its own map.
+    if request.format in ("csv", "xlsx") or request.compliance:
+        return _Inputs(None, ledger, check, catalog, workspace)
+    scene = build_scene(request, catalog)
+    if not given:
+        return _Inputs(scene, ledger, check, catalog, workspace)
+    parcels = ledger.parcels.drop(columns="hectares", errors="ignore")
+    if check is not None:
+        parcels = compliance.with_overlap_columns(
+            parcels, check, request.lang, data.GEODATA_HECTARE_DECIMALS)
+    parcel_layers = parcel_layer_ids(scene.catalog or load_catalog(), load_plan())
+    scene = scene.with_parcels(parcel_layers, parcels, ledger.sample_data)
+    return _Inputs(scene, ledger, check, catalog, workspace)
 
 
 def export_to_file(
@@ -105,15 +153,19 @@ def export_to_file(
     path: str | Path,
     catalog: Catalog | None = None,
     ledger: LandSupplyLedger | None = None,
+    workspace: Workspace | None = None,
 ) -> Path:
-    """Write the export to ``path`` atomically: a failed save leaves any old file intact."""
-    scene, ledger = _inputs(request, catalog, ledger)
+    """Write the export to ``path`` atomically: a failed save leaves any old file intact.
+
+    ``workspace``: the one whose reference layers the parcels are checked against (the
+    compliance sheet and the overlap columns); ``ledger`` should then be its parcels."""
+    inputs = _inputs(request, catalog, ledger, workspace)
     with atomic_path(path) as temp:
         if request.format in _FILE_WRITERS:
-            assert scene is not None
-            _FILE_WRITERS[request.format](scene, request.lang, temp)
+            assert inputs.scene is not None
+            _FILE_WRITERS[request.format](inputs.scene, request.lang, temp)
         else:
-            temp.write_bytes(_bytes_for(request, scene, ledger))
+            temp.write_bytes(_bytes_for(request, inputs))
     return Path(path)
 
 
@@ -121,15 +173,16 @@ def render(
     request: ExportRequest,
     catalog: Catalog | None = None,
     ledger: LandSupplyLedger | None = None,
+    workspace: Workspace | None = None,
 ) -> ExportResult:
     """The export as bytes with a file name and MIME type, e.g. for a download button."""
-    scene, ledger = _inputs(request, catalog, ledger)
+    inputs = _inputs(request, catalog, ledger, workspace)
     if request.format in _FILE_WRITERS:
-        assert scene is not None
+        assert inputs.scene is not None
         with tempfile.TemporaryDirectory(prefix="geo-app-export-") as folder:
             target = Path(folder) / request.filename()
-            _FILE_WRITERS[request.format](scene, request.lang, target)
+            _FILE_WRITERS[request.format](inputs.scene, request.lang, target)
             payload = target.read_bytes()
     else:
-        payload = _bytes_for(request, scene, ledger)
+        payload = _bytes_for(request, inputs)
     return ExportResult(payload, request.filename(), request.mime)

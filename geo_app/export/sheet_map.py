@@ -56,19 +56,7 @@ def draw_map(
     figure: Figure, rect: Rect, scene: Scene, request: ExportRequest, font: CJKFont
 ) -> list[mapdraw.DrawnLayer]:
     """Draw the map frame; returns what was drawn, for the legend."""
-    ax = figure.add_axes(rect.fraction(figure.get_figwidth(), figure.get_figheight()))
-    ax.set_facecolor(MAP_BACKGROUND)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    for spine in ax.spines.values():
-        spine.set_linewidth(0.8)
-        spine.set_color(INK)
-    xmin, xmax, ymin, ymax = fit_limits(mapdraw.plane_box(scene.bbox), rect.h / rect.w)
-    ax.set_xlim(xmin, xmax)
-    ax.set_ylim(ymin, ymax)
-    # The limits already fill the box at equal scale; this records it for the scale bar.
-    ax.set_aspect("equal", adjustable="datalim")
-    tolerance = (xmax - xmin) / rect.w * DRAW_TOLERANCE_INCH
+    ax, tolerance = map_axes(figure, rect, scene.bbox)
     drawn: list[mapdraw.DrawnLayer] = []
     labels: list[tuple[float, float, str]] = []
     for order, layer in enumerate(scene.layers):
@@ -84,12 +72,32 @@ def draw_map(
         )
         if layer.spec.geometry == "point":
             labels.extend(_point_labels(geometries, properties, request.lang))
-    _place_labels(ax, labels, font.properties(LABEL_FONT_PT))
-    _scale_bar(ax, font)
-    _north_arrow(ax, scene, request.lang, font, rect)
+    place_labels(ax, labels, font.properties(LABEL_FONT_PT))
+    scale_bar(ax, font)
+    north_arrow(ax, scene.bbox, request.lang, font, rect)
     if any(layer.spec.sample_data for layer in drawn):
-        _sample_stamp(ax, request.lang, font)
+        sample_stamp(ax, request.lang, font)
     return drawn
+
+
+def map_axes(
+    figure: Figure, rect: Rect, bbox: tuple[float, float, float, float]
+) -> tuple[Axes, float]:
+    """The map frame in the plane, fitted to the lon/lat ``bbox``; with the tolerance (in
+    metres) outlines are simplified to for drawing."""
+    ax = figure.add_axes(rect.fraction(figure.get_figwidth(), figure.get_figheight()))
+    ax.set_facecolor(MAP_BACKGROUND)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    for spine in ax.spines.values():
+        spine.set_linewidth(0.8)
+        spine.set_color(INK)
+    xmin, xmax, ymin, ymax = fit_limits(mapdraw.plane_box(bbox), rect.h / rect.w)
+    ax.set_xlim(xmin, xmax)
+    ax.set_ylim(ymin, ymax)
+    # The limits already fill the box at equal scale; this records it for the scale bar.
+    ax.set_aspect("equal", adjustable="datalim")
+    return ax, (xmax - xmin) / rect.w * DRAW_TOLERANCE_INCH
 
 
 def _point_labels(
@@ -104,10 +112,11 @@ def _point_labels(
     return labels
 
 
-def _place_labels(
+def place_labels(
     ax: Axes, labels: Sequence[tuple[float, float, str]], label_font: FontProperties
 ) -> None:
-    """Put each label at the first spot that overlaps no earlier label; else leave it out."""
+    """Put each label at the first spot that overlaps no earlier label; else leave it out.
+    Labels are plain text (a ``$`` in a name is never read as mathematics)."""
     renderer = ax.figure.canvas.get_renderer()
     frame = ax.get_window_extent(renderer)
     placed: list[Bbox] = []
@@ -115,7 +124,7 @@ def _place_labels(
         for offset, ha, va in LABEL_SPOTS:
             text = ax.annotate(name, (x, y), xytext=offset, textcoords="offset points",
                                ha=ha, va=va, fontproperties=label_font, color=INK, zorder=50,
-                               annotation_clip=True)
+                               annotation_clip=True, parse_math=False)
             box = text.get_window_extent(renderer)
             inside = frame.contains(box.x0, box.y0) and frame.contains(box.x1, box.y1)
             if inside and not any(box.overlaps(other) for other in placed):
@@ -124,7 +133,7 @@ def _place_labels(
             text.remove()
 
 
-def _scale_bar(ax: Axes, font: CJKFont) -> None:
+def scale_bar(ax: Axes, font: CJKFont) -> None:
     ax.add_artist(
         ScaleBar(
             1.0,
@@ -138,9 +147,11 @@ def _scale_bar(ax: Axes, font: CJKFont) -> None:
     )
 
 
-def _north_arrow(ax: Axes, scene: Scene, lang: str, font: CJKFont, rect: Rect) -> None:
-    centre_lon = (scene.bbox[0] + scene.bbox[2]) / 2
-    centre_lat = (scene.bbox[1] + scene.bbox[3]) / 2
+def north_arrow(
+    ax: Axes, bbox: tuple[float, float, float, float], lang: str, font: CJKFont, rect: Rect
+) -> None:
+    centre_lon = (bbox[0] + bbox[2]) / 2
+    centre_lat = (bbox[1] + bbox[3]) / 2
     angle = math.radians(mapdraw.grid_north_angle(centre_lon, centre_lat))
     length_in = 0.45
     base = (1.0 - 0.35 / rect.w, 1.0 - 0.75 / rect.h)
@@ -161,7 +172,7 @@ def _north_arrow(ax: Axes, scene: Scene, lang: str, font: CJKFont, rect: Rect) -
             fontproperties=font.properties(10, "bold"), zorder=60)
 
 
-def _sample_stamp(ax: Axes, lang: str, font: CJKFont) -> None:
+def sample_stamp(ax: Axes, lang: str, font: CJKFont) -> None:
     ax.text(0.012, 0.985, load_strings().get("export.page.sample_stamp", lang),
             transform=ax.transAxes, ha="left", va="top", color=SAMPLE_RED, zorder=60,
             fontproperties=font.properties(9, "bold"),

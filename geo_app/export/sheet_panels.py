@@ -100,7 +100,17 @@ def draw_legend(
     font: CJKFont,
 ) -> None:
     """The legend at the largest font size that fits its box, in as few columns as that allows."""
-    entries = legend_entries_with_accuracy(drawn, lang)
+    draw_legend_entries(figure, rect, legend_entries_with_accuracy(drawn, lang), lang, font)
+
+
+def draw_legend_entries(
+    figure: Figure,
+    rect: Rect,
+    entries: Sequence[mapdraw.LegendEntry],
+    lang: str,
+    font: CJKFont,
+) -> None:
+    """:func:`draw_legend` for entries of any kind (labels are plain text)."""
     if not entries:
         return
     ax = figure.add_axes(rect.fraction(figure.get_figwidth(), figure.get_figheight()))
@@ -158,6 +168,8 @@ def _legend(ax, entries, size: float, columns: int, width_in: float, lang: str, 
     )
     legend.get_frame().set_linewidth(0.6)
     for entry, text in zip(entries, legend.get_texts(), strict=True):
+        # Layer and class names come from files: a "$" in them is text, not mathematics.
+        text.set_parse_math(False)
         if entry.is_heading:
             text.set_fontproperties(font.properties(size, "bold"))
     return legend
@@ -184,9 +196,8 @@ def supply_height(supply: SupplySummary, lang: str, width_in: float) -> float:
     )
 
 
-def draw_supply(
-    figure: Figure, rect: Rect, supply: SupplySummary, lang: str, font: CJKFont
-) -> None:
+def boxed_axes(figure: Figure, rect: Rect):
+    """Axes over ``rect`` in inches from its lower-left corner, with a thin frame."""
     ax = figure.add_axes(rect.fraction(figure.get_figwidth(), figure.get_figheight()))
     ax.set_xlim(0, rect.w)
     ax.set_ylim(0, rect.h)
@@ -195,6 +206,13 @@ def draw_supply(
     for spine in ax.spines.values():
         spine.set_color(FRAME)
         spine.set_linewidth(0.6)
+    return ax
+
+
+def draw_supply(
+    figure: Figure, rect: Rect, supply: SupplySummary, lang: str, font: CJKFont
+) -> None:
+    ax = boxed_axes(figure, rect)
     heading, total, gap, *statuses = supply.lines(lang)
     pad = SUPPLY_PAD_IN
     y = rect.h - pad
@@ -268,6 +286,7 @@ def draw_notes(
     note_font = font.properties(NOTE_FONT_PT)
     y = rect.y + rect.h
     for line, colour in lines:
+        # Notes name layers and files: a "$" in them is text, not mathematics.
         figure.text(rect.x / page_w, y / page_h, line, va="top", ha="left", color=colour,
-                    fontproperties=note_font)
+                    fontproperties=note_font, parse_math=False)
         y -= line_h

@@ -32,13 +32,13 @@ from geo_app.export.supply import SupplySummary
 from geo_app.fonts import CJKFont, find_cjk_font
 
 SOFTWARE = "geo-app"
-_RENDER_LOCK = threading.Lock()
+RENDER_LOCK = threading.Lock()
 # Type 3 PDF fonts: a CJK font embedded as Type 42 took 0.8 s to subset and made poppler
 # warn about a font-type mismatch. svg.hashsalt makes SVG ids repeatable.
-_SAVE_SETTINGS = {"pdf.fonttype": 3, "svg.fonttype": "path", "svg.hashsalt": SOFTWARE}
+SAVE_SETTINGS = {"pdf.fonttype": 3, "svg.fonttype": "path", "svg.hashsalt": SOFTWARE}
 
 
-def _figure_size(request: ExportRequest) -> tuple[float, float]:
+def figure_size(request: ExportRequest) -> tuple[float, float]:
     if request.format != "png":
         return request.paper_inches
     # Agg truncates inches × dpi to whole pixels; aim half a pixel past the rounded paper
@@ -49,7 +49,7 @@ def _figure_size(request: ExportRequest) -> tuple[float, float]:
 
 def compose(scene: Scene, supply: SupplySummary, request: ExportRequest, font: CJKFont) -> Figure:
     """The whole sheet as a matplotlib Figure (not yet saved)."""
-    figure = Figure(figsize=_figure_size(request), facecolor="white")
+    figure = Figure(figsize=figure_size(request), facecolor="white")
     FigureCanvasAgg(figure)
     page_w = request.paper_inches[0]
     notes = panels.wrapped_notes(panels.note_paragraphs(scene, request.lang)
@@ -73,7 +73,7 @@ def render_snapshot(scene: Scene, supply: SupplySummary, request: ExportRequest)
     font = find_cjk_font()
     title = panels.sheet_title(request)
     buffer = io.BytesIO()
-    with _RENDER_LOCK, matplotlib.rc_context(_SAVE_SETTINGS):
+    with RENDER_LOCK, matplotlib.rc_context(SAVE_SETTINGS):
         figure = compose(scene, supply, request, font)
         if request.format == "png":
             figure.savefig(buffer, format="png", dpi=request.dpi,
