@@ -16,6 +16,7 @@ import streamlit as st
 
 from app_parts import (
     basemap_panel,
+    compliance_tab,
     export_panel,
     first_paint,
     land_tab,
@@ -61,7 +62,7 @@ LOG = logging.getLogger("geo_app.streamlit")
 KEPT_KEYS = frozenset({
     LANG, BASEMAP, FILTER_STATUS, FILTER_TOWN, FILTER_QUARTER, SEARCH, TABLE_LAYER,
     TABLE_FILTER, TAB, PROGRESS_YEAR,
-}) | export_panel.KEPT_KEYS | parcel_editor.KEPT_KEYS
+}) | export_panel.KEPT_KEYS | parcel_editor.KEPT_KEYS | compliance_tab.KEPT_KEYS
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 
 
@@ -254,6 +255,7 @@ def _render() -> None:
     drawers = (
         lambda: map_tab.draw(page, options, ledger, filtered),
         lambda: land_tab.draw(page, ledger, filtered=filtered),
+        lambda: compliance_tab.draw(page, ledger, filtered),
         lambda: targets_tab.draw(page),
         lambda: table_tab.draw(page, parcel_filter),
     )

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from app_parts import (
+    compliance_tab,
     import_history,
     import_panel,
     page_data,
@@ -55,6 +56,10 @@ def draw(page: Page, ledger: LandSupplyLedger, filtered: bool) -> None:
                     count=ledger.parcel_count),
     )
     st.caption(page.t("app.land.method"))
+    conflicts = compliance_tab.conflict_lines(page, ledger)
+    if conflicts is not None:
+        shown = st.warning if conflicts[0].hectares > 0 else st.success
+        shown(conflicts[1])
     if ledger.parcel_count == 0:
         st.info(page.t("app.land.empty"))
         return

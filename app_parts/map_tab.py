@@ -12,6 +12,7 @@ from streamlit_folium import st_folium
 
 from app_parts import (
     basemap_panel,
+    compliance_tab,
     export_panel,
     first_paint,
     map_bridge,
@@ -47,6 +48,7 @@ from geo_app.mapview import (
 )
 from geo_app.mapview.elements import template
 from geo_app.mapview.popups import feature_name
+from geo_app.mapview.references import ControlOverlay
 
 
 def _on_search_pick() -> None:
@@ -91,8 +93,10 @@ def _drawn_collections(page: Page, options: MapOptions) -> dict[str, dict]:
     return collections
 
 
-def _take_click(page: Page, options: MapOptions, returned: dict | None, datum: str) -> None:
-    """Remember a new click, and select the feature under it."""
+def _take_click(page: Page, options: MapOptions, returned: dict | None, datum: str,
+                control: ControlOverlay | None = None) -> None:
+    """Remember a new click, and select the feature under it (not when it landed on a
+    control-line polygon outside the parcels: that click opens the polygon's popup)."""
     if not returned:
         return
     raw = returned.get("last_object_clicked") or returned.get("last_clicked")
@@ -101,8 +105,11 @@ def _take_click(page: Page, options: MapOptions, returned: dict | None, datum: s
     st.session_state[CLICK_SEEN] = raw
     lon, lat = float(raw["lng"]), float(raw["lat"])
     st.session_state[CLICK] = (lon, lat, datum)
+    on_reference = control is not None and control.reference_at(lon, lat)
     lon, lat = from_display_datum((lon, lat), datum)
     hit = page_data.feature_at(lon, lat, _drawn_collections(page, options))
+    if hit is not None and on_reference and hit.layer_id != page.data.parcel_layer:
+        return
     if hit is not None and hit.feature_id != st.session_state.get(SELECTED):
         select(hit.feature_id)
         st.session_state[TABLE_LAYER] = hit.layer_id
@@ -131,15 +138,22 @@ class _FocusWithoutScrolling(MacroElement):
     _template = template("focus_without_scrolling.js")
 
 
-def _build(options: MapOptions, page: Page) -> Any:
+def _map(options: MapOptions, control: ControlOverlay | None) -> Any:
+    # Without control lines, the map is built as it always was.
+    if control is None:
+        return mapview.build_map(options)
+    return mapview.build_map(options, control)
+
+
+def _build(options: MapOptions, page: Page, control: ControlOverlay | None) -> Any:
     try:
-        folium_map = mapview.build_map(options)
+        folium_map = _map(options, control)
     except MapOptionsError:
         if options.highlight_id is None:
             raise
         # The selected feature has been filtered out (or its file changed): draw without it.
         st.info(page.t("app.selection.hidden"))
-        folium_map = mapview.build_map(dataclasses.replace(options, highlight_id=None))
+        folium_map = _map(dataclasses.replace(options, highlight_id=None), control)
     _FocusWithoutScrolling().add_to(folium_map)
     return folium_map
 
@@ -150,8 +164,11 @@ def draw(page: Page, options: MapOptions, ledger: LandSupplyLedger, filtered: bo
     land-supply headline. ``waiting``: a new visitor's first run, which draws only the map;
     True if it did (the map's report reruns the script for the rest)."""
     # The map comes first: the browser then starts loading it before any other widget.
+    # The workspace's control lines (reference layers, conflict pieces) are prepared once
+    # per change of the parcels or the layers.
+    control = compliance_tab.map_overlay(page, basemap_panel.display_datum_of(options.basemap))
     try:
-        folium_map = _build(options, page)
+        folium_map = _build(options, page, control)
     except DATA_ERRORS as exc:
         st.error(page.t("app.error.map", reason=reason(exc, page.lang)))
         return False
@@ -177,7 +194,7 @@ def draw(page: Page, options: MapOptions, ledger: LandSupplyLedger, filtered: bo
     datum = basemap_panel.display_datum_of(options.basemap)
     export_panel.take_view(returned, datum)
     parcel_editor.take_drawing(returned)
-    _take_click(page, options, returned, datum)
+    _take_click(page, options, returned, datum, control)
     left, right = st.columns(2)
     with left:
         _search_box(page)
@@ -217,9 +234,15 @@ def _supply_headline(page: Page, ledger: LandSupplyLedger, filtered: bool) -> No
         for status, hectares in ledger.by_status.items()
         if status in PARCEL_STATUSES or hectares > 0
     ]
+    conflicts = compliance_tab.conflict_lines(page, ledger)
+    if conflicts is not None:
+        figures.append((page.t("app.headline.conflict"),
+                        page_data.format_hectares(conflicts[0].hectares)))
     for column, (label, value) in zip(st.columns(len(figures)), figures, strict=True):
         column.metric(label, value)
     notes = [page.t("app.headline.note", tab=page.t("app.tab.land"))]
+    if conflicts is not None:
+        notes.append(conflicts[1])
     if page.data.ledger.sample_data:
         notes.insert(0, page.t("app.headline.sample"))
     st.caption(" ".join(notes))

@@ -37,7 +37,7 @@ MAP_KEY = "main_map"
 FILTERS_OPEN = "filters_open"
 PROGRESS_YEAR = "progress_year"
 TAB = "open_tab"
-TABS = ("map", "land", "targets", "table")
+TABS = ("map", "land", "compliance", "targets", "table")
 # Height of the tab bar's place, kept empty on a session's first run.
 TAB_BAR_PX = 56
 

@@ -31,6 +31,8 @@ from geo_app.catalog import (
     load_layer_frame,
     load_layer_geojson,
 )
+from geo_app.control import CheckResult, check_workspace, kinds
+from geo_app.control.kinds import KIND_KEYS
 from geo_app.i18n import Strings
 from geo_app.ledger import (
     PARCEL_STATUSES,
@@ -43,6 +45,7 @@ from geo_app.ledger import (
 from geo_app.mapview.popups import format_target
 from geo_app.plan import DEFAULT_PLAN_PATH, Plan, PlanItem, load_plan
 from geo_app.targets import DRAWINGS, NOT_MEASURED, TargetMeasurement, measure_targets
+from geo_app.workspace import ReferenceLayer, Workspace
 from geo_app.workspace.layer_file import ParcelLayerFile, with_parcel_file
 
 # Points the app at another catalog (its layer files are read beside it), for a trial
@@ -454,3 +457,134 @@ _MARKDOWN_SPECIALS = frozenset("\\`*_{}[]()<>#+-.!|~$:")
 def escape_markdown(text: str) -> str:
     """Text that Streamlit's Markdown labels show literally (no links, emphasis or HTML)."""
     return "".join(f"\\{char}" if char in _MARKDOWN_SPECIALS else char for char in text)
+
+
+# ----------------------------------------------------------------------- control lines
+
+
+@dataclass(frozen=True)
+class ControlState:
+    """The workspace's reference layers and the compliance check of its parcels, for one
+    state of both (computed once per change, see :func:`control_token`)."""
+
+    layers: tuple[ReferenceLayer, ...]
+    # The parcels checked (lon/lat), in the check's order.
+    parcel_ids: tuple[str, ...]
+    parcel_geometries: tuple[Any, ...]
+    # None when no reference layer is loaded: nothing was checked.
+    check: CheckResult | None
+    # Each conflicting parcel's hectares in any conflict (measured once: a union and an
+    # ellipsoidal area per parcel).
+    conflict_ha: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def not_checked(self) -> list[str]:
+        """The kinds that can conflict and have no layer loaded."""
+        loaded = {layer.kind for layer in self.layers}
+        return [key for key in KIND_KEYS if kinds()[key].can_conflict and key not in loaded]
+
+
+def control_token(workspace: Workspace) -> tuple[str, tuple[int, ...]]:
+    """Changes whenever the reference layers change (two small reads)."""
+    return workspace.references_changed_at(), tuple(
+        layer.layer_id for layer in workspace.reference_layers()
+    )
+
+
+def control_state(workspace: Workspace) -> ControlState:
+    """The check of every parcel of the workspace against its active reference layers:
+    the same figures as ``geo-app check --workspace``."""
+    layers = tuple(workspace.reference_layers())
+    parcels = workspace.parcels()
+    ids = tuple(p.parcel_id for p in parcels)
+    geometries = tuple(p.geometry for p in parcels)
+    check = check_workspace(workspace, list(ids), list(geometries)) if layers else None
+    conflict_ha = {} if check is None else {
+        p.parcel_id: p.conflict_hectares for p in check.in_conflict
+    }
+    return ControlState(layers, ids, geometries, check, conflict_ha)
+
+
+@dataclass(frozen=True)
+class ConflictFigures:
+    """How much of the given parcels' land conflicts with the control lines."""
+
+    hectares: float
+    parcels: int
+    total_ha: float
+
+    @property
+    def share(self) -> float:
+        return self.hectares / self.total_ha if self.total_ha > 0 else math.nan
+
+
+def conflict_figures(state: ControlState, parcel_ids: Iterable[str]) -> ConflictFigures | None:
+    """The conflicts of the parcels ``parcel_ids`` (those the filters leave); None when
+    nothing was checked."""
+    if state.check is None:
+        return None
+    wanted = set(parcel_ids)
+    chosen = [p for p in state.check.parcels if p.parcel_id in wanted]
+    conflicting = [p for p in chosen if p.in_conflict]
+    return ConflictFigures(
+        hectares=float(sum(state.conflict_ha[p.parcel_id] for p in conflicting)),
+        parcels=len(conflicting),
+        total_ha=float(sum(p.hectares for p in chosen)),
+    )
+
+
+COMPLIANCE_COLUMNS = ("id", "name", "hectares", "conflict_ha", "conflicts", "farmland",
+                      "eco_redline", "outside_dev", "cultivated", "landuse")
+# The columns of a kind, left out when no layer of it is loaded (nothing was checked).
+KIND_COLUMNS = {"farmland": ("farmland",), "eco_redline": ("eco_redline",),
+                "dev_boundary": ("outside_dev",), "landuse": ("cultivated", "landuse")}
+
+
+def compliance_table(
+    state: ControlState,
+    names: Mapping[str, str],
+    strings: Strings,
+    lang: str,
+    parcel_ids: Iterable[str] | None = None,
+    only_conflicts: bool = False,
+) -> pd.DataFrame:
+    """One row per parcel: its hectares in conflict and its conflicts, then its hectares on
+    each control line, in the page's language. The columns of a kind with no layer loaded
+    are left out (not checked is not 0).
+
+    ``names``: each parcel's name by id; ``parcel_ids``: the parcels to list (None: all).
+    """
+    checked = {layer.kind for layer in state.layers}
+    left_out = {name for kind, names_ in KIND_COLUMNS.items() if kind not in checked
+                for name in names_}
+    shown = [name for name in COMPLIANCE_COLUMNS if name not in left_out]
+    headers = [strings.get(f"app.compliance.column.{name}", lang) for name in shown]
+    check = state.check
+    if check is None:
+        return pd.DataFrame(columns=headers)
+    wanted = None if parcel_ids is None else set(parcel_ids)
+    conflict_classes = kinds()["landuse"].conflict_classes
+    separator = "；" if lang == "zh" else "; "
+    rows = []
+    for parcel in check.parcels:
+        if wanted is not None and parcel.parcel_id not in wanted:
+            continue
+        if only_conflicts and not parcel.in_conflict:
+            continue
+        landuse = parcel.landuse_ha or {}
+        values = {
+            "id": parcel.parcel_id,
+            "name": names.get(parcel.parcel_id, parcel.parcel_id),
+            "hectares": parcel.hectares,
+            "conflict_ha": state.conflict_ha.get(parcel.parcel_id, 0.0),
+            "conflicts": separator.join(c.text(lang) for c in parcel.conflicts)
+            or strings.get("app.compliance.clear", lang),
+            "farmland": parcel.farmland_ha,
+            "eco_redline": parcel.eco_redline_ha,
+            "outside_dev": parcel.outside_dev_boundary_ha,
+            "cultivated": float(sum(ha for name, ha in landuse.items()
+                                    if name in conflict_classes)),
+            "landuse": separator.join(f"{name} {ha:,.4f}" for name, ha in landuse.items()),
+        }
+        rows.append([values[name] for name in shown])
+    return pd.DataFrame(rows, columns=headers)

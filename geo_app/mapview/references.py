@@ -57,12 +57,14 @@ MAX_LEGEND_CLASSES = 12
 # Whole units of this many per degree: 1e-5 degree, about 1 m here.
 COORDINATE_SCALE = 100_000
 METRES_PER_DEGREE = 111_320.0
-# Panes, once the map has reference layers: they lie over the plan's other layers
+# Panes, once the map has reference layers: one per kind, over the plan's other layers
 # (overlayPane, 400: a district outline or a schematic zone would otherwise catch every
 # pointer over them) and under the parcels, which move to a pane of their own with the
 # selection; the conflict pieces lie over the parcels, under markers, tooltips and popups.
+# Kinds stack in reverse order of kinds.toml, whatever is switched off and on again: the
+# land-use survey (which covers everything) lowest, farmland highest.
 REFERENCE_PANE = "gmReferences"
-REFERENCE_PANE_Z = 405
+REFERENCE_PANE_Z = 400
 PARCEL_PANE = "gmParcels"
 PARCEL_PANE_Z = 410
 CONFLICT_PANE = "gmConflicts"
@@ -445,7 +447,7 @@ def _style(kind: Kind, registry: KindRegistry, drawing: ReferenceDrawing) -> dic
     }
     if kind.dash:
         base["dashArray"] = kind.dash
-    style: dict[str, Any] = {"base": base, "pane": REFERENCE_PANE}
+    style: dict[str, Any] = {"base": base, "pane": reference_pane(kind, registry)[0]}
     if drawing.classes:
         style["palette"] = [registry.class_color(name) for name in drawing.classes]
     return style
@@ -543,6 +545,12 @@ def _conflict_style() -> dict[str, Any]:
     }
 
 
+def reference_pane(kind: Kind, registry: KindRegistry) -> tuple[str, int]:
+    """The pane of a kind's layers, and its z-index (between 400 and the parcels')."""
+    lowest = max(k.order for k in registry.kinds.values())
+    return f"{REFERENCE_PANE}-{kind.key}", REFERENCE_PANE_Z + 1 + lowest - kind.order
+
+
 def add_control_panes(m: folium.Map, overlay: ControlOverlay) -> str | None:
     """The panes the overlay draws in, before any layer is drawn; returns the pane the
     parcels (and the selection) are drawn in, None when they stay where they always are."""
@@ -550,7 +558,10 @@ def add_control_panes(m: folium.Map, overlay: ControlOverlay) -> str | None:
         CustomPane(CONFLICT_PANE, z_index=CONFLICT_PANE_Z).add_to(m)
     if not overlay.references:
         return None
-    CustomPane(REFERENCE_PANE, z_index=REFERENCE_PANE_Z).add_to(m)
+    registry = kinds()
+    for kind in sorted({drawing.layer.kind for drawing in overlay.references}):
+        name, z_index = reference_pane(registry[kind], registry)
+        CustomPane(name, z_index=z_index).add_to(m)
     CustomPane(PARCEL_PANE, z_index=PARCEL_PANE_Z).add_to(m)
     return PARCEL_PANE
 

@@ -40,10 +40,11 @@ def table_frames(at):
     return [df.value for df in at.dataframe]
 
 
-def test_starts_in_chinese_with_four_tabs(app):
+def test_starts_in_chinese_with_its_tabs(app):
     assert app.title[0].value == zh("app.title")
     assert [tab.label for tab in app.tabs] == [
-        zh("app.tab.map"), zh("app.tab.land"), zh("app.tab.targets"), zh("app.tab.table")
+        zh("app.tab.map"), zh("app.tab.land"), zh("app.tab.compliance"), zh("app.tab.targets"),
+        zh("app.tab.table"),
     ]
     assert app.sidebar.radio(key="lang").value == "zh"
     # Only the open tab runs: the first view has the map and its headline, not the

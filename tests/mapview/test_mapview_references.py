@@ -164,10 +164,13 @@ def test_each_layer_is_its_own_group_in_its_pane_under_the_parcels(workspace, tm
     for kind in ("farmland", "dev_boundary"):
         label = f"{STRINGS.get('map.reference.group', 'zh')} · {kinds()[kind].zh}"
         assert f'"{label}"' in page, label
-    panes = dict(re.findall(
-        r'createPane\(\s*"(\w+)"\);\s*\w+\.style\.zIndex = (\d+);', page))
-    assert int(panes[REFERENCE_PANE]) < int(panes[PARCEL_PANE]) < int(panes[CONFLICT_PANE])
-    assert int(panes[REFERENCE_PANE]) > 400  # over the plan's other layers
+    panes = {name: int(z) for name, z in re.findall(
+        r'createPane\(\s*"([\w-]+)"\);\s*\w+\.style\.zIndex = (\d+);', page)}
+    farmland_pane = panes[f"{REFERENCE_PANE}-farmland"]
+    boundary_pane = panes[f"{REFERENCE_PANE}-dev_boundary"]
+    # Over the plan's other layers (400), under the parcels, under the conflict pieces;
+    # farmland over the boundary whatever is switched off and on again.
+    assert 400 < boundary_pane < farmland_pane < panes[PARCEL_PANE] < panes[CONFLICT_PANE]
     # The parcels and the selection move to their pane; the other layers stay.
     assert f'"pane":"{PARCEL_PANE}"' in page
     # Farmland, red line and boundary look different at a glance: the kinds' own styles.
