@@ -32,11 +32,12 @@ from geo_app.i18n import Strings
 from geo_app.import_jobs import (
     CHECK,
     IMPORT,
-    import_batches,
     import_for_page,
+    latest_batch,
     preview_for_page,
     start_check,
     start_import,
+    written_batch,
 )
 from geo_app.jobs import Job, JobStatus
 from geo_app.ledger import PARCEL_STATUSES
@@ -110,11 +111,12 @@ def render(strings: Strings, lang: str) -> None:
         )
         if st.button(t("app.import.run"), disabled=not ready, type="primary"):
             st.session_state.pop(RESULT, None)
-            batches = _batches()
+            since = _latest_batch()
             _begin(IMPORT, IMPORT, upload, _start_import(
                 upload, user, crs or None, replace, repair, mapping=mapping
             ))
-            st.session_state[JOB]["batches"] = batches
+            # What tells this import's batch from any other written while it runs.
+            st.session_state[JOB].update(since=since, name=upload.name, user=user)
         if not (user or "").strip():
             st.caption(t("app.import.need_user"))
         if _running(IMPORT):
@@ -189,8 +191,7 @@ def _finish(active: dict, status: JobStatus) -> None:
     else:
         result = _failure(status, job)
         # Stopped between its commit and its answer: the parcels are there all the same.
-        before, after = active["batches"], _batches()
-        result["imported"] = before is not None and after is not None and after > before
+        result["imported"] = _written(active)
     st.session_state[RESULT] = result
     if result["imported"]:
         # The workspace has changed (its parcels, the remembered columns): no preview holds.
@@ -198,12 +199,26 @@ def _finish(active: dict, status: JobStatus) -> None:
         _let_go(active["file_id"])
 
 
-def _batches() -> int | None:
-    """The workspace's count of imports; None when it cannot be read (the page says why)."""
+def _latest_batch() -> int | None:
+    """The workspace's newest batch; None when it cannot be read (the page says why)."""
     try:
-        return import_batches(resolve_data_dir())
+        return latest_batch(resolve_data_dir())
     except (InputError, OSError):
         return None
+
+
+def _written(active: dict) -> bool:
+    """Whether the import ``active`` wrote its batch: one after the newest there was when it
+    started, of its file and its planner. Another planner's import or an undo meanwhile is
+    not it."""
+    if active["since"] is None:
+        return False
+    try:
+        found = written_batch(resolve_data_dir(), active["since"], active["name"],
+                              active["user"])
+    except (InputError, OSError):
+        return False
+    return found is not None
 
 
 def _failure(status: JobStatus, job: Job) -> dict:

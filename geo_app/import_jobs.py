@@ -246,12 +246,35 @@ def import_summary(arguments: Mapping[str, Any], inputs: Path) -> dict[str, Any]
     }
 
 
-def import_batches(workspace_dir: Path) -> int:
-    """How many imports the workspace has recorded: a worker that ended without an answer
-    wrote its import when this grew (its transaction commits the batch with the parcels)."""
+def latest_batch(workspace_dir: Path) -> int:
+    """The id of the workspace's newest batch (0 when it has none), taken as an import
+    starts: :func:`written_batch` then looks only at the batches after it."""
     from geo_app.workspace import Workspace
 
-    return len(Workspace.open(workspace_dir).imports())
+    return max((int(batch["id"]) for batch in Workspace.open(workspace_dir).imports()),
+               default=0)
+
+
+def written_batch(workspace_dir: Path, since: int, name: str, user: str) -> int | None:
+    """The batch an import of the browser's file ``name`` by ``user`` wrote after batch
+    ``since``, or None: whether a worker that ended without an answer (stopped, over a cap)
+    committed first, its transaction writing the batch with the parcels.
+
+    The batch records the file as the worker named it and the user as the workspace keeps
+    names. Another planner's import, an import of another file, and an undo (a batch of its
+    own that carries the undone import's file name) are not it; the import's batch undone
+    since still is (it was written, and its undo is in the history).
+    """
+    from geo_app.importing import safe_upload_name
+    from geo_app.workspace import Workspace
+    from geo_app.workspace.checks import checked_user
+
+    source, who = safe_upload_name(name), checked_user(user)
+    for batch in Workspace.open(workspace_dir).imports():
+        if (batch["id"] > since and batch["undoes"] is None and batch["source"] == source
+                and batch["user"] == who):
+            return int(batch["id"])
+    return None
 
 
 TASKS = {CHECK: check_task, IMPORT: import_summary}

@@ -16,15 +16,16 @@ import shapely
 
 from geo_app.geodesy import hectares
 from geo_app.import_jobs import (
-    import_batches,
     import_for_page,
+    latest_batch,
     preview_for_page,
     start_check,
     start_import,
+    written_batch,
 )
 from geo_app.jobs import DEFAULT_MEMORY_MB, DEFAULT_TIME_S, NICENESS, Job, JobLimits
 from geo_app.problems import Problem
-from geo_app.workspace import Workspace
+from geo_app.workspace import NewParcel, Workspace
 
 # Generous bounds on waiting (a worker starts in about a second); never a timing test.
 WAIT_S = 120
@@ -91,7 +92,7 @@ def test_a_preview_job_answers_with_plain_data_and_leaves_nothing(temp_root, wor
 
 
 def test_an_import_job_writes_the_whole_file_once(temp_root, workspace):
-    batches = import_batches(workspace)
+    since = latest_batch(workspace)
     job = start_import(workspace, "地块.geojson", geojson(square("a"), square("b")), "王工",
                        limits=LIMITS)
     status = job.wait(WAIT_S)
@@ -102,9 +103,39 @@ def test_an_import_job_writes_the_whole_file_once(temp_root, workspace):
     assert result["after"] == pytest.approx(2 * float(hectares([SQUARE])[0]), rel=1e-9)
     ws = Workspace.open(workspace)
     assert sorted(p.parcel_id for p in ws.parcels()) == ["a", "b"]
-    assert import_batches(workspace) == batches + 1
+    assert [b["id"] for b in ws.imports() if b["id"] > since] == [latest_batch(workspace)]
+    assert written_batch(workspace, since, "地块.geojson", "王工") == latest_batch(workspace)
     assert ws.imports()[-1]["source"] == "地块.geojson"
     assert list(temp_root.iterdir()) == []
+
+
+def parcel(parcel_id: str) -> NewParcel:
+    return NewParcel(parcel_id, {"name_zh": parcel_id, "status": "planned"}, SQUARE)
+
+
+def test_the_batch_an_import_wrote_is_told_from_the_others_written_meanwhile(workspace):
+    ws = Workspace.open(workspace)
+    earlier = ws.import_parcels([parcel("e")], "王工", "地块.geojson").batch_id
+    since = latest_batch(workspace)
+    assert since == earlier
+    # The browser's name and the name typed: as the worker and the workspace keep them.
+    name, user = "../地块.geojson", " 王工 "
+    assert written_batch(workspace, since, name, user) is None
+    # Meanwhile: another planner's import of a file of the same name, and an undo of the
+    # earlier import by the same planner (a batch under the same file name and user).
+    ws.import_parcels([parcel("o")], "李工", "地块.geojson")
+    ws.undo_import(earlier, "王工")
+    assert ws.imports()[-1]["source"] == "地块.geojson" and ws.imports()[-1]["user"] == "王工"
+    assert written_batch(workspace, since, name, user) is None
+    # The planner's import of another file is not it either; the import's own batch is,
+    # however many come after it, and still once it has been undone.
+    ws.import_parcels([parcel("x")], "王工", "其他.geojson")
+    ours = ws.import_parcels([parcel("a")], "王工", "地块.geojson").batch_id
+    ws.import_parcels([parcel("b")], "李工", "其他.geojson")
+    assert written_batch(workspace, since, name, user) == ours
+    ws.undo_import(ours, "李工")
+    assert written_batch(workspace, since, name, user) == ours
+    assert latest_batch(workspace) > ours
 
 
 def test_a_refused_file_is_answered_and_writes_nothing(temp_root, workspace):

@@ -106,20 +106,27 @@ def _rerun_until(at, found, what: str):
     raise AssertionError(f"no {what} after {JOB_TIMEOUT_S} s")
 
 
+def _previewed(at, panel, name: str):
+    """王工's upload of one parcel as a file called ``name``, once its preview is shown; the
+    import button."""
+    at.text_input(key=panel.USER).input("王工")
+    data = geojson(feature(SQUARE, id="u-1", status="planned"))
+    at.file_uploader(key=f"{panel.UPLOAD}_0").set_value((name, data, "application/json"))
+    would_give = STRINGS.get("app.import.preview.would_give", "zh", count=1, hectares="",
+                             by_status="", flagged=0).split("，")[0]
+    _rerun_until(at, lambda at: any(would_give in i.value for i in at.info), "preview")
+    [button] = [b for b in at.button if b.label == STRINGS.get("app.import.run", "zh")]
+    return button
+
+
 def test_the_panel_previews_and_imports_an_upload_in_a_worker(monkeypatch, tmp_path):
     monkeypatch.setenv(DATA_ENV, str(tmp_path / "ws"))
     monkeypatch.delenv("GEO_APP_CATALOG", raising=False)
     panel = _panel()
     at = new_app().run()
     open_tab(at, "land")
-    at.text_input(key=panel.USER).input("王工")
-    data = geojson(feature(SQUARE, id="u-1", status="planned"))
-    at.file_uploader(key=f"{panel.UPLOAD}_0").set_value(("地块.geojson", data, "application/json"))
-    would_give = STRINGS.get("app.import.preview.would_give", "zh", count=1, hectares="",
-                             by_status="", flagged=0).split("，")[0]
-    _rerun_until(at, lambda at: any(would_give in i.value for i in at.info), "preview")
+    button = _previewed(at, panel, "地块.geojson")
     assert_clean(at)
-    [button] = [b for b in at.button if b.label == STRINGS.get("app.import.run", "zh")]
     assert not button.disabled
     button.click()
     done = STRINGS.get("app.import.done", "zh", count=1, hectares="").split("，")[0]
@@ -155,3 +162,78 @@ def test_a_preview_out_of_memory_is_said_and_nothing_can_be_imported(monkeypatch
     assert button.disabled
     assert panel.JOB not in at.session_state
     assert Workspace.open(tmp_path / "ws").holds_only_samples()
+
+
+# A worker that never answers: the import it stands for ends only when the planner stops it.
+SILENT_WORKER = (sys.executable, "-c", "import time; time.sleep(120)")
+UPLOAD_NAME = "../地块.geojson"
+# The name the import's batch records for that upload (the worker's copy of the file).
+SOURCE = "地块.geojson"
+
+
+def new_parcel(parcel_id: str):
+    from geo_app.workspace import NewParcel
+
+    return NewParcel(parcel_id, {"name_zh": parcel_id, "status": "planned"}, SQUARE)
+
+
+def _import_running(monkeypatch, tmp_path, before=None):
+    """The page with 王工's import of UPLOAD_NAME started in a worker that gives no answer;
+    ``before(workspace)`` runs first, once the page has made the workspace."""
+    from geo_app.jobs import Job, JobLimits
+
+    monkeypatch.setenv(DATA_ENV, str(tmp_path / "ws"))
+    monkeypatch.delenv("GEO_APP_CATALOG", raising=False)
+    panel = _panel()
+    monkeypatch.setattr(panel, "start_import", lambda *args, **kwargs: Job.start(
+        "import", {}, {}, JobLimits(), worker=SILENT_WORKER))
+    at = new_app().run()
+    open_tab(at, "land")
+    workspace = Workspace.open(tmp_path / "ws")
+    if before is not None:
+        before(workspace)
+    _previewed(at, panel, UPLOAD_NAME).click().run()
+    assert_clean(at)
+    assert at.session_state[panel.JOB]["kind"] == panel.IMPORT
+    return at, panel, workspace
+
+
+def _stopped(at, panel) -> dict:
+    """Stop the worker from the page; what the page then keeps of the import."""
+    at.button(key=panel.CANCEL).click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert panel.JOB not in at.session_state
+    return at.session_state[panel.RESULT]
+
+
+def test_another_planners_import_while_ours_runs_is_not_taken_for_ours(monkeypatch, tmp_path):
+    at, panel, workspace = _import_running(monkeypatch, tmp_path)
+    # Another planner imports a file of the same name while ours runs.
+    workspace.import_parcels([new_parcel("o-1")], "李工", SOURCE)
+    result = _stopped(at, panel)
+    assert not result["imported"]
+    assert [e.value for e in at.error] == [STRINGS.get("app.import.job.import.cancelled", "zh")]
+
+
+def test_an_undo_while_our_import_runs_is_not_taken_for_ours(monkeypatch, tmp_path):
+    earlier = []
+    at, panel, workspace = _import_running(
+        monkeypatch, tmp_path,
+        before=lambda ws: earlier.append(ws.import_parcels([new_parcel("e-1")], "王工", SOURCE)))
+    # The same planner undoes an earlier import of the same file: the undo is a batch of its
+    # own, by 王工, under the file's name.
+    workspace.undo_import(earlier[0].batch_id, "王工")
+    assert workspace.imports()[-1]["source"] == SOURCE
+    result = _stopped(at, panel)
+    assert not result["imported"]
+    assert [e.value for e in at.error] == [STRINGS.get("app.import.job.import.cancelled", "zh")]
+
+
+def test_our_import_committed_before_its_worker_stopped_is_found(monkeypatch, tmp_path):
+    at, panel, workspace = _import_running(monkeypatch, tmp_path)
+    # The batch written as the worker writes it, then another planner's import after it.
+    workspace.import_parcels([new_parcel("u-1")], "王工", SOURCE)
+    workspace.import_parcels([new_parcel("o-1")], "李工", "其他.geojson")
+    result = _stopped(at, panel)
+    assert result["imported"]
+    assert [w.value for w in at.warning] == [STRINGS.get("app.import.job.import.written", "zh")]
