@@ -2,8 +2,10 @@
 
 Streamlit code only: the file is made by :func:`geo_app.export.render` from the page's own
 catalog and parcels, so the sheet shows what the map shows and totals what the land-supply
-tab totals. The panel's widgets run only while it is open, and the file is made only when
-asked (a print sheet takes about half a second). Problems are shown as one translated line.
+tab totals. The workspace's control-line layers go with them: the compliance sheet checks
+the parcels against them, and the data files carry each parcel's overlaps. The panel's
+widgets run only while it is open, and the file is made only when asked (a print sheet
+takes about half a second). Problems are shown as one translated line.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import streamlit as st
 
 from app_parts.page import Texts
 from app_parts.page_data import escape_markdown
+from app_parts.workspace_source import open_workspace
 from geo_app.basemaps.display_datum import from_display_datum
 from geo_app.export.request import (
     FORMATS,
@@ -22,6 +25,7 @@ from geo_app.export.request import (
     MIN_DPI,
     ORIENTATIONS,
     PAPER_MM,
+    SHEETS,
     SNAPSHOT_FORMATS,
     ExportRequest,
     Extent,
@@ -31,10 +35,12 @@ from geo_app.ledger import LandSupplyLedger
 from geo_app.mapview import MapOptions
 from geo_app.plan import load_plan
 from geo_app.problems import GeoAppError, KeyedError
+from geo_app.workspace import Workspace, WorkspaceError
 
 # Session-state keys.
 OPEN = "export_open"
 FORMAT = "export_format"
+SHEET = "export_sheet"
 SAME_LAYERS = "export_same_layers"
 LAYERS = "export_layers"
 EXTENT = "export_extent"
@@ -48,7 +54,7 @@ DOWNLOAD = "export_download"
 RESULT = "export_result"
 VIEW = "export_view"
 # Choices worth keeping while the panel is closed or another tab is open.
-KEPT_KEYS = frozenset({FORMAT, SAME_LAYERS, LAYERS, EXTENT, TITLE, SUBTITLE, PAPER,
+KEPT_KEYS = frozenset({FORMAT, SHEET, SAME_LAYERS, LAYERS, EXTENT, TITLE, SUBTITLE, PAPER,
                        ORIENTATION, DPI})
 
 VIEW_OBJECTS = ("bounds",)
@@ -90,6 +96,8 @@ def _settle_state(visible: tuple[str, ...], selected: str | None) -> None:
     state = st.session_state
     if state.get(FORMAT) not in FORMATS:
         state[FORMAT] = "pdf"
+    if state.get(SHEET) not in SHEETS:
+        state[SHEET] = SHEETS[0]
     state.setdefault(SAME_LAYERS, True)
     if LAYERS not in state:
         state[LAYERS] = list(visible)
@@ -126,9 +134,11 @@ def render(
             t("export.panel.format"), list(FORMATS), key=FORMAT,
             format_func=lambda name: t(f"export.format.{name}"),
         )
-        tables = fmt in TABLE_FORMATS
-        if tables:
+        compliance = fmt in SNAPSHOT_FORMATS and _sheet_choice(t) == "compliance"
+        if fmt in TABLE_FORMATS:
             st.caption(t("app.export.tables_note"))
+        elif compliance:
+            st.caption(t("app.export.compliance_note"))
         else:
             _layer_choice(t, catalog, visible)
             _extent_choice(t, selected)
@@ -142,6 +152,35 @@ def render(
         if st.button(t("export.panel.make"), key=MAKE, type="primary"):
             st.session_state[RESULT] = _make(t, options, shown, visible, selected)
         _offer(t, _wish(options, shown, visible, selected))
+
+
+def _sheet_choice(t: Texts) -> str:
+    """The print sheet: the layout map or the compliance sheet."""
+    return str(st.radio(t("export.panel.sheet"), SHEETS, key=SHEET, horizontal=True,
+                        format_func=lambda name: t(f"export.sheet.{name}")))
+
+
+def _compliance(state: Any) -> bool:
+    return state.get(FORMAT) in SNAPSHOT_FORMATS and state.get(SHEET) == "compliance"
+
+
+def _workspace() -> Workspace | None:
+    """The page's workspace, whose control-line layers the export checks against; None
+    when it cannot be opened (the page has said so already)."""
+    try:
+        return open_workspace()
+    except (WorkspaceError, OSError):
+        return None
+
+
+def _references_version() -> str | None:
+    """When the workspace's control-line layers last changed (a file made before is then
+    out of date)."""
+    workspace = _workspace()
+    try:
+        return None if workspace is None else workspace.references_changed_at()
+    except (WorkspaceError, OSError):
+        return None
 
 
 def _layer_choice(t: Texts, catalog: Any, visible: tuple[str, ...]) -> None:
@@ -216,6 +255,13 @@ def _extent(selected: str | None) -> Extent:
 def _request(t: Texts, visible: tuple[str, ...], selected: str | None) -> ExportRequest:
     state = st.session_state
     layers = visible if state.get(SAME_LAYERS) else tuple(state.get(LAYERS) or ())
+    if _compliance(state):
+        # The compliance sheet fits its map to the parcels it checks.
+        return ExportRequest(
+            format=state[FORMAT], sheet="compliance", title=_text_or_none(TITLE),
+            subtitle=_text_or_none(SUBTITLE), paper=state[PAPER],
+            orientation=state[ORIENTATION], dpi=int(state[DPI]), lang=t.lang,
+        )
     return ExportRequest(
         format=state[FORMAT],
         layers=layers,
@@ -234,10 +280,11 @@ def _wish(options: MapOptions, ledger: LandSupplyLedger, visible: tuple[str, ...
     """Everything a made file depends on: when it changes, the file is out of date."""
     state = st.session_state
     return (
-        state.get(FORMAT), state.get(SAME_LAYERS), tuple(state.get(LAYERS) or ()), visible,
-        state.get(EXTENT), state.get(VIEW), selected, state.get(TITLE), state.get(SUBTITLE),
-        state.get(PAPER), state.get(ORIENTATION), state.get(DPI), options.lang,
-        ledger.parcel_count, round(ledger.total_ha, 6),
+        state.get(FORMAT), state.get(SHEET), state.get(SAME_LAYERS),
+        tuple(state.get(LAYERS) or ()), visible, state.get(EXTENT), state.get(VIEW), selected,
+        state.get(TITLE), state.get(SUBTITLE), state.get(PAPER), state.get(ORIENTATION),
+        state.get(DPI), options.lang, ledger.parcel_count, round(ledger.total_ha, 6),
+        _references_version(),
     )
 
 
@@ -250,7 +297,8 @@ def _make(t: Texts, options: MapOptions, ledger: LandSupplyLedger,
     wish = _wish(options, ledger, visible, selected)
     try:
         request = _request(t, visible, selected)
-        made = render_export(request, catalog=options.catalog, ledger=ledger)
+        made = render_export(request, catalog=options.catalog, ledger=ledger,
+                             workspace=_workspace())
     except KeyedError as exc:
         # The user's own choice was wrong (an option, a missing font): said as it is.
         return {"wish": wish, "error": exc.message(t.lang)}
