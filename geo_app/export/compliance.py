@@ -21,6 +21,8 @@ columns; the geodata files use the names above, like their ``hectares``.
 
 from __future__ import annotations
 
+from dataclasses import fields
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -214,6 +216,24 @@ def summary_lines(
 def format_ha(value: float | None) -> str:
     """Hectares as the compliance sheet prints them: four decimals (one square metre)."""
     return "—" if value is None else f"{value:,.4f}"
+
+
+class _MeasuredParcel(ParcelCheck):
+    """A parcel's check whose hectares in conflict are measured once: the check's own
+    property unites the parcel's conflict pieces each time it is asked, and the sheet asks
+    for the totals and again for the order of its table."""
+
+    @cached_property
+    def conflict_hectares(self) -> float:  # type: ignore[override]
+        return ParcelCheck.conflict_hectares.fget(self)
+
+
+def measured_once(result: CheckResult) -> CheckResult:
+    """``result`` with each parcel's hectares in conflict measured at most once."""
+    names = [item.name for item in fields(ParcelCheck)]
+    parcels = [_MeasuredParcel(**{name: getattr(p, name) for name in names})
+               for p in result.parcels]
+    return CheckResult(parcels, result.layers)
 
 
 def ranked_conflicts(result: CheckResult) -> list[tuple[ParcelCheck, float]]:
