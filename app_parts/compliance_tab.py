@@ -24,7 +24,7 @@ from geo_app.control import kinds
 from geo_app.ledger import LandSupplyLedger
 from geo_app.mapview.references import ControlOverlay, control_overlay
 from geo_app.problems import InputError
-from geo_app.workspace import ReferenceLayer, Workspace, resolve_data_dir
+from geo_app.workspace import Workspace, resolve_data_dir
 
 ONLY_CONFLICTS = "compliance_only_conflicts"
 GRID = "compliance_grid"
@@ -157,16 +157,9 @@ def draw(page: Page, ledger: LandSupplyLedger, filtered: bool) -> None:
     st.caption(page.t("app.compliance.rules", minimum=f"{kinds().min_conflict_m2:g}"))
 
 
-def _layer_label(page: Page, layer: ReferenceLayer) -> str:
-    kind = kinds()[layer.kind]
-    if layer.name in (kind.zh, kind.en):
-        return kind.label(page.lang)
-    return page.t("app.compliance.layer", kind=kind.label(page.lang), name=layer.name)
-
-
 def _layers_line(page: Page, state: ControlState) -> None:
     checked = page.t("problem_words.list_separator").join(
-        _layer_label(page, layer) for layer in state.layers)
+        reference_panel.layer_label(page.t, layer.kind, layer.name) for layer in state.layers)
     # Layer names are the planners' own text: shown as text, never as Markdown.
     st.text(page.t("app.compliance.checked", layers=checked))
     missing = _not_checked(page, state)

@@ -285,8 +285,7 @@ def _loaded(answer: dict, t: Texts) -> None:
         st.error(t("app.reference.refused"))
         return
     layer = answer["layer"]
-    st.success(t("app.reference.done", name=layer["name"],
-                 kind=kinds()[layer["kind"]].label(t.lang),
+    st.success(t("app.reference.done", layer=layer_label(t, layer["kind"], layer["name"]),
                  count=f"{layer['feature_count']:,}",
                  hectares=format_hectares(layer["hectares"])))
     if layer["replaces"] is not None:
@@ -308,9 +307,18 @@ def _when(stamp: str | None) -> str:
     return (stamp or "")[:16].replace("T", " ")
 
 
+def layer_label(t: Texts, kind_key: str, name: str) -> str:
+    """The kind's name, and the layer's own when the planner gave it another."""
+    kind = kinds()[kind_key]
+    if name in (kind.zh, kind.en):
+        return kind.label(t.lang)
+    return t("app.compliance.layer", kind=kind.label(t.lang), name=name)
+
+
 def _line(layer: ReferenceLayer, t: Texts) -> str:
-    return t("app.reference.line", id=layer.layer_id, kind=kinds()[layer.kind].label(t.lang),
-             name=layer.name, file=layer.source, count=f"{layer.feature_count:,}",
+    return t("app.reference.line", id=layer.layer_id,
+             layer=layer_label(t, layer.kind, layer.name), file=layer.source,
+             count=f"{layer.feature_count:,}",
              hectares=format_hectares(layer.hectares), at=_when(layer.loaded_at),
              by=layer.loaded_by)
 

@@ -154,8 +154,8 @@ def test_control_lines_from_loading_to_the_map(offline, control_server, tmp_path
     run = panel.get_by_role("button", name=zh("app.reference.run"))
     expect(run).to_be_enabled(timeout=30_000)
     run.click()
-    done = zh("app.reference.done", kind=kinds()["farmland"].zh, name=kinds()["farmland"].zh,
-              count="1", hectares="").split("：")[0]
+    done = zh("app.reference.done", layer=kinds()["farmland"].zh, count="1",
+              hectares="").split("：")[0]
     expect(page.get_by_text(done)).to_be_visible(timeout=60_000)
     [layer] = [layer for layer in Workspace.open(control_server.workspace).reference_layers()
                if layer.kind == "farmland"]
