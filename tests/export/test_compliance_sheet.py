@@ -20,12 +20,12 @@ from compliance_cases import (
     row_text,
     text_lines,
 )
-from control_files import FARMLAND, PARCELS, geodesic_ha
+from control_files import FARMLAND, PARCELS, feature_collection, geodesic_ha, write_geojson
 from export_helpers import FIXED_DATE, missing_glyph_warnings, render_with_warnings
 from PIL import Image
 from shapely.geometry import box
 
-from geo_app.control import check_workspace, kinds
+from geo_app.control import check_workspace, kinds, read_reference
 from geo_app.export import ExportOptionError, ExportRequest, render
 from geo_app.export import compliance_sheet as sheet
 from geo_app.export.compliance import cultivated_ha, loaded_at_text
@@ -215,13 +215,21 @@ def test_other_papers_hold_the_same_table(full, paper, orientation):
 HOSTILE_ID = 'x--></text><script>alert(1)</script><!--$\\frac{1}{2}$=1+1'
 HOSTILE_NAME = "红线</svg><svg onload=alert(1)>$x^2$"
 HOSTILE_USER = "<img src=x onerror=alert(1)>"
+# A land-use class as a file may hold it: the legend names it.
+HOSTILE_CLASS = "</text><script>alert(3)</script>$\\alpha$"
 
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("hostile")
     parcels = {HOSTILE_ID: PARCELS["half_in_farmland"], "ok": PARCELS["two_parts"]}
-    return build_case(tmp_path_factory.mktemp("hostile"), parcels=parcels,
-                      names={"eco_redline": HOSTILE_NAME}, user=HOSTILE_USER)
+    case = build_case(folder, parcels=parcels, names={"eco_redline": HOSTILE_NAME},
+                      user=HOSTILE_USER)
+    classes = feature_collection({"X1": PARCELS["two_parts"]})
+    classes["features"][0]["properties"]["DLMC"] = HOSTILE_CLASS
+    path = write_geojson(folder / "hostile-landuse.geojson", classes)
+    case.workspace.import_reference(read_reference(path, "landuse", name="地类2"), "王五")
+    return case
 
 
 def test_hostile_text_is_printed_as_text_in_the_pdf(hostile):
@@ -230,6 +238,7 @@ def test_hostile_text_is_printed_as_text_in_the_pdf(hostile):
     assert HOSTILE_ID.replace(" ", "") in text
     assert HOSTILE_NAME.replace(" ", "") in text
     assert HOSTILE_USER.replace(" ", "") in text
+    assert HOSTILE_CLASS.replace(" ", "") in text
 
 
 def test_hostile_text_cannot_become_svg_markup(hostile):
