@@ -38,7 +38,7 @@ from geo_app.parcel_table import (
 )
 from geo_app.problems import LANGS, InputError, Problem, error
 from geo_app.reading import DEFAULT_LIMITS, ReadLimits, VectorData
-from geo_app.reading.base import mb
+from geo_app.reading.base import mb, over_limit
 from geo_app.validation import DISTRICT, district_boundary
 from geo_app.workspace import ImportOutcome, NewParcel, Workspace
 from geo_app.workspace.store import MAPPING_KEY_PREFIX
@@ -176,6 +176,7 @@ def prepare_import(
           date=(today or dt.date.today()).isoformat())
         for lang in LANGS
     )
+    geometries = _as_stored(geometries)
     for row, props in enumerate(table.properties):
         if row in blocked:
             continue
@@ -186,6 +187,18 @@ def prepare_import(
             props["name_zh"] = props["Name"]  # KML Placemark names
         plan.parcels.append(NewParcel(str(props["id"]), props, geometries[row]))
     return plan
+
+
+def _as_stored(geometries: list[BaseGeometry]) -> list[BaseGeometry]:
+    """Polygons as the workspace stores them, one-part multipolygons, made in one call;
+    anything else is left for the workspace's own checks to judge."""
+    shapes = np.asarray(geometries, dtype=object)
+    polygons = np.flatnonzero(shapely.get_type_id(shapes) == shapely.GeometryType.POLYGON)
+    if polygons.size:
+        shapes[polygons] = shapely.multipolygons(
+            shapes[polygons], indices=np.arange(polygons.size)
+        )
+    return list(shapes)
 
 
 def _town_areas() -> Any:
@@ -297,8 +310,11 @@ def uploaded_file(name: str, data: bytes) -> Iterator[Path]:
 
 
 def _too_large(size: int, limits: ReadLimits) -> Problem | None:
+    limits = limits.configured()  # the planner's GEO_APP_MAX_FILE_MB, as the readers take it
     if size > limits.max_file_bytes:
-        return error("file_too_large", size=mb(size), limit=mb(limits.max_file_bytes))
+        return over_limit(
+            "file_too_large", "max_file_bytes", size=mb(size), limit=mb(limits.max_file_bytes)
+        ).problem
     return None
 
 

@@ -19,6 +19,7 @@ from geo_app.catalog import load_layer_frame
 from geo_app.cli import COMMANDS, Command, main, register
 from geo_app.crs import Converter
 from geo_app.geodesy import hectares, plane_hectares
+from geo_app.reading import ReadLimits
 
 SUBPROCESS_TIMEOUT = 120
 
@@ -429,10 +430,15 @@ def _bytes(name, data):
     return make
 
 
+# One past each of the readers' own limits (no setting in the environment).
+OVER_SIZE_MB = ReadLimits().max_file_bytes // (1024 * 1024) + 10
+OVER_FEATURES = ReadLimits().max_features + 1
+
+
 def _sparse(folder):
     path = folder / "huge.geojson"
     with path.open("wb") as handle:
-        handle.truncate(60 * 1024 * 1024)
+        handle.truncate(OVER_SIZE_MB * 1024 * 1024)
     return path
 
 
@@ -527,11 +533,17 @@ CORPUS = [
         _text("deep.geojson", "[" * 100_000 + "]" * 100_000),
         "nested too deeply (100000 levels",
     ),
-    Case("over_the_size_limit", _sparse, "the file is too large: 60.0 MB"),
+    Case(
+        "over_the_size_limit", _sparse,
+        f"the file is too large: {OVER_SIZE_MB}.0 MB, the limit is "
+        f"{OVER_SIZE_MB - 10}.0 MB (the environment variable GEO_APP_MAX_FILE_MB changes",
+    ),
     Case(
         "too_many_features",
-        _text("many.geojson", fc(*[{"type": "Point", "coordinates": [125.7, 43.5]}] * 20_001)),
-        "too many features: 20,001",
+        _text("many.geojson",
+              fc(*[{"type": "Point", "coordinates": [125.7, 43.5]}] * OVER_FEATURES)),
+        f"too many features: {OVER_FEATURES:,}, the limit is {OVER_FEATURES - 1:,} (the "
+        "environment variable GEO_APP_MAX_FEATURES changes this limit)",
     ),
     Case("a_directory", _directory, "is a folder, not a file"),
     Case(

@@ -233,10 +233,14 @@ def test_feature_vertex_and_size_limits(tmp_path):
 
 def test_default_size_limit_on_a_sparse_file(tmp_path):
     path = tmp_path / "huge.geojson"
+    limit = ReadLimits().max_file_bytes
     with path.open("wb") as handle:
-        handle.truncate(51 * 1024 * 1024)
+        handle.truncate(limit + 1024 * 1024)
     problem = read_code(path)
-    assert problem.code == "file_too_large" and "50.0 MB" in problem.message_en
+    assert problem.code == "file_too_large"
+    assert f"{limit / 1024 / 1024:.1f} MB" in problem.message_en
+    assert "GEO_APP_MAX_FILE_MB" in problem.message_en
+    assert "GEO_APP_MAX_FILE_MB" in problem.message_zh
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,17 @@ from pyproj.exceptions import ProjError
 
 from geo_app.crs import WGS84, Converter, CoordinateSystem, parse_crs
 from geo_app.problems import InputError, Problem
-from geo_app.reading.base import DEFAULT_LIMITS, CrsOrigin, RawLayer, ReadLimits, file_error, plain
+from geo_app.reading.base import (
+    DEFAULT_LIMITS,
+    LIMIT_SETTINGS,
+    CrsOrigin,
+    LimitSettingError,
+    RawLayer,
+    ReadLimits,
+    collection_paused,
+    file_error,
+    plain,
+)
 from geo_app.reading.crs_choice import CrsGuess, choose_crs, finite_coordinates, guess_crs
 from geo_app.reading.files import (
     check_is_readable_file,
@@ -40,9 +50,11 @@ from geo_app.reading.geojson import json_nesting_depth, parse_geojson
 
 __all__ = [
     "DEFAULT_LIMITS",
+    "LIMIT_SETTINGS",
     "CrsGuess",
     "CrsOrigin",
     "InputError",
+    "LimitSettingError",
     "ReadLimits",
     "VectorData",
     "guess_crs",
@@ -88,6 +100,8 @@ def read_vector(
     """
     override = parse_crs(crs) if crs is not None else None
     path = Path(path)
+    # The planner's settings (GEO_APP_MAX_FEATURES …) hold for every file read.
+    limits = limits.configured()
     check_is_readable_file(path, limits)
     head = read_head(path)
     if not head.strip() and path.stat().st_size == len(head):
@@ -97,15 +111,16 @@ def read_vector(
     from geo_app.reading.planner_formats import own_reader
 
     reader = own_reader(path, content, head)
-    if reader is not None:
-        raw = reader(path, limits)
-    else:
-        check_name_matches_content(path, content, head)
-        if content == "json":
-            raw = parse_geojson(read_all(path), limits)
+    with collection_paused():
+        if reader is not None:
+            raw = reader(path, limits)
         else:
-            raw = read_with_gdal(path, content, limits)
-    return _to_lonlat(raw, override)
+            check_name_matches_content(path, content, head)
+            if content == "json":
+                raw = parse_geojson(read_all(path), limits)
+            else:
+                raw = read_with_gdal(path, content, limits)
+        return _to_lonlat(raw, override)
 
 
 def _to_lonlat(raw: RawLayer, override: CoordinateSystem | None) -> VectorData:
@@ -138,9 +153,13 @@ def _to_lonlat(raw: RawLayer, override: CoordinateSystem | None) -> VectorData:
 
 
 def _identities(raw: RawLayer) -> tuple[list[Any], list[str], list[bool]]:
+    values = [properties.get("id") for properties in raw.properties]
+    if all(value is None for value in values):
+        # No feature has an id of its own (most GDAL layers): the feature ids name them.
+        return list(raw.fids), [f"#{fid}" for fid in raw.fids], [False] * len(raw.fids)
     ids, labels, has_id = [], [], []
-    for fid, properties in zip(raw.fids, raw.properties, strict=True):
-        value = plain(properties.get("id"))
+    for fid, raw_value in zip(raw.fids, values, strict=True):
+        value = plain(raw_value)
         usable = isinstance(value, str | int | float) and not isinstance(value, bool)
         if isinstance(value, str) and not value.strip():
             usable = False

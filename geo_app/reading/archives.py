@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from geo_app.problems import InputError, error
+from geo_app.reading.base import over_limit
 
 # Vector data and spreadsheets compress 3-20 times; a few hundred is only ever padding.
 MAX_COMPRESSION_RATIO = 200
@@ -61,7 +62,10 @@ def inspect_zip(path: str | Path, max_unzipped_bytes: int) -> list[zipfile.ZipIn
     members = [info for info in infos if not info.is_dir()]
     unpacked = sum(info.file_size for info in members)
     if unpacked > max_unzipped_bytes:
-        raise _refuse("zip_too_large.archive", size=_mb(unpacked), limit=_mb(max_unzipped_bytes))
+        raise over_limit(
+            "zip_too_large.archive", "max_unzipped_bytes", size=_mb(unpacked),
+            limit=_mb(max_unzipped_bytes),
+        )
     for info in members:
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size >= RATIO_CHECK_MIN_BYTES and ratio > MAX_COMPRESSION_RATIO:

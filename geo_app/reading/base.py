@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
-from dataclasses import dataclass, field
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -11,20 +15,93 @@ import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 from geo_app.crs import CoordinateSystem
-from geo_app.problems import InputError, Problem, Words, error, words
+from geo_app.problems import InputError, KeyedError, Problem, Words, error, words
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class LimitSetting:
+    """A reading limit a planner may change: the :class:`ReadLimits` field, the environment
+    variable that sets it, and the variable's unit in bytes (1 for counts)."""
+
+    field: str
+    variable: str
+    unit: int = 1
+
+
+# The one list of the limits a planner may raise (or lower). When a variable is set it is
+# the limit for every file read, parcels and reference layers alike; unset, the readers'
+# own limits hold. The JSON depth and the zip-bomb checks are protections, not sizes, and
+# are not settings.
+LIMIT_SETTINGS: tuple[LimitSetting, ...] = (
+    LimitSetting("max_file_bytes", "GEO_APP_MAX_FILE_MB", MB),
+    LimitSetting("max_features", "GEO_APP_MAX_FEATURES"),
+    LimitSetting("max_vertices", "GEO_APP_MAX_VERTICES"),
+    LimitSetting("max_unzipped_bytes", "GEO_APP_MAX_UNZIPPED_MB", MB),
+)
+_SETTING_OF = {setting.field: setting for setting in LIMIT_SETTINGS}
 
 
 @dataclass(frozen=True)
 class ReadLimits:
-    max_file_bytes: int = 50 * 1024 * 1024
-    max_features: int = 20_000
-    max_vertices: int = 2_000_000
+    """How much of a file the readers take on, bounded by what memory holds.
+
+    A parcel file costs about 9 KB of memory per parcel while it is read, checked and
+    imported (20 vertices and a bureau's columns each; measured: 100,000 parcels peak at
+    1.0 GB resident and 1.6 GB of address space, each further 50,000 add 0.43 GB). The
+    defaults keep a file at every limit at once within the 2 GB of address space the app's
+    import worker may use (:mod:`geo_app.jobs`); the settings in :data:`LIMIT_SETTINGS`
+    raise them for bigger files on a machine with more memory to give.
+    """
+
+    max_file_bytes: int = 150 * MB
+    max_features: int = 120_000
+    max_vertices: int = 3_000_000
     # A FeatureCollection of polygons nests 6 deep; collections of collections a little more.
     max_json_depth: int = 64
-    max_unzipped_bytes: int = 200 * 1024 * 1024
+    max_unzipped_bytes: int = 400 * MB
+
+    def configured(self, environ: Mapping[str, str] | None = None) -> ReadLimits:
+        """These limits with each one whose variable is set (:data:`LIMIT_SETTINGS`)
+        replaced by the setting; an unusable setting raises :class:`LimitSettingError`."""
+        environ = os.environ if environ is None else environ
+        changes = {}
+        for setting in LIMIT_SETTINGS:
+            text = environ.get(setting.variable, "").strip()
+            if text:
+                changes[setting.field] = _setting_value(setting, text)
+        return replace(self, **changes) if changes else self
 
 
 DEFAULT_LIMITS = ReadLimits()
+
+
+class LimitSettingError(KeyedError):
+    """A reading-limit variable holds something other than a whole number above zero."""
+
+
+def _setting_value(setting: LimitSetting, text: str) -> int:
+    try:
+        value = int(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        value = 0
+    if value <= 0:
+        unit = words("limit_unit.megabytes" if setting.unit > 1 else "limit_unit.count")
+        raise LimitSettingError(
+            "reading.limit_setting_unusable", variable=setting.variable, value=text[:40],
+            unit=unit,
+        )
+    return value * setting.unit
+
+
+def over_limit(name: str, field: str, /, **values: Any) -> InputError:
+    """The error ``problem.<name>`` about a file past the limit ``field``, naming the
+    variable that changes that limit."""
+    problem = error(name, **values).noted(
+        "limit_setting", variable=_SETTING_OF[field].variable
+    )
+    return InputError(problem)
 
 
 CrsOrigin = Literal["file", "option", "default", "assumed"]
@@ -45,6 +122,20 @@ class RawLayer:
     unreadable_rows: set[int] = field(default_factory=set)
 
 
+@contextlib.contextmanager
+def collection_paused() -> Iterator[None]:
+    """Python's cycle collector held off while a reader builds millions of small objects
+    that hold no cycles (parsed JSON, geometries, rows): each of its passes walks every
+    object made so far, which tripled the time of parsing a 100,000-parcel GeoJSON."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def file_error(name: str, /, **values: Any) -> InputError:
     """The error ``problem.<name>`` about the whole file, ready to raise."""
     return InputError(error(name, **values))
@@ -56,8 +147,9 @@ def mb(size: int) -> str:
 
 def check_feature_count(count: int, limits: ReadLimits) -> None:
     if count > limits.max_features:
-        raise file_error(
-            "too_many_features", count=f"{count:,}", limit=f"{limits.max_features:,}"
+        raise over_limit(
+            "too_many_features", "max_features", count=f"{count:,}",
+            limit=f"{limits.max_features:,}",
         )
 
 
@@ -69,7 +161,7 @@ class VertexBudget:
     def spend(self, count: int) -> None:
         self.used += count
         if self.used > self.limit:
-            raise file_error("too_many_vertices", limit=f"{self.limit:,}")
+            raise over_limit("too_many_vertices", "max_vertices", limit=f"{self.limit:,}")
 
 
 def json_type(value: Any) -> Words:

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 from geo_app.problems import words
-from geo_app.reading.base import ReadLimits, file_error, mb
+from geo_app.reading.base import ReadLimits, file_error, mb, over_limit
 from geo_app.reading.geojson import decode_json_text
 
 
@@ -25,8 +25,9 @@ def check_is_readable_file(path: Path, limits: ReadLimits) -> None:
     if stat.st_size == 0:
         raise file_error("empty_file.no_bytes")
     if stat.st_size > limits.max_file_bytes:
-        raise file_error(
-            "file_too_large", size=mb(stat.st_size), limit=mb(limits.max_file_bytes)
+        raise over_limit(
+            "file_too_large", "max_file_bytes", size=mb(stat.st_size),
+            limit=mb(limits.max_file_bytes),
         )
 
 

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import re
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyogrio
 import shapely
+from pyproj import CRS
 
 from geo_app.crs import WGS84, CoordinateSystem, UnknownCRSError, from_pyproj
 from geo_app.problems import InputError
@@ -53,29 +56,125 @@ def read_with_gdal(path: Path, content: ContentKind, limits: ReadLimits) -> RawL
             raise file_error("no_geometry_layer", name=name)
         # Shapefiles without a .cpg: GBK or UTF-8, chosen from the text and said.
         encoding = shapefile_encoding(path)
-        frames = [
-            _read_gdal_layer(path, layer, limits, encoding.encoding, source) for layer in layers
+        budget = _Budget(limits)
+        parts = [
+            _read_gdal_layer(path, layer, budget, encoding.encoding, source) for layer in layers
         ]
-    crs_set = {frame.crs.to_wkt() if frame.crs is not None else None for frame in frames}
+    crs_set = {part.crs.to_wkt() if part.crs is not None else None for part in parts}
     if len(crs_set) > 1:
         raise file_error("mixed_crs.layers", name=name)
-    frame = pd.concat(frames) if len(frames) > 1 else frames[0]
-    check_feature_count(len(frame), limits)
-    geometries = list(frame.geometry.array)
-    VertexBudget(limits.max_vertices).spend(int(shapely.get_num_coordinates(geometries).sum()))
-    properties = _plain_records(frame.drop(columns=frame.geometry.name))
-    declared = _declared_gdal_crs(frames[0].crs)
+    attributes = pd.concat([part.attributes for part in parts]) if len(parts) > 1 else (
+        parts[0].attributes
+    )
+    geometries = [geometry for part in parts for geometry in part.geometries]
+    properties = _plain_records(attributes)
+    declared = _declared_gdal_crs(parts[0].crs)
     if declared is None and content != "zip" and format_name in ("KML", "KMZ"):
         declared = WGS84  # KML is lon/lat WGS84 by definition.
     return RawLayer(
         geometries=geometries,
         properties=properties,
-        fids=[int(i) for i in frame.index],
+        fids=[int(i) for i in attributes.index],
         declared_crs=declared,
         format_name=_gdal_format_name(format_name, content),
         lonlat_by_default=False,
         problems=[encoding.problem] if encoding.problem is not None else [],
     )
+
+
+# Features GDAL hands over at a time: the feature and vertex limits are checked after each
+# batch, so a file past them is refused having read at most one batch too many.
+BATCH_FEATURES = 20_000
+
+
+class _Budget:
+    """The feature and vertex limits, spent over every layer of a file."""
+
+    def __init__(self, limits: ReadLimits):
+        self.limits = limits
+        self.features = 0
+        self.vertices = VertexBudget(limits.max_vertices)
+
+    def spend(self, features: int, geometries: np.ndarray) -> None:
+        self.features += features
+        check_feature_count(self.features, self.limits)
+        self.vertices.spend(int(shapely.get_num_coordinates(geometries).sum()))
+
+
+@dataclass
+class _LayerPart:
+    """One layer as read: attributes indexed by feature id, geometries in the same order."""
+
+    attributes: pd.DataFrame
+    geometries: list[Any]
+    crs: Any
+
+
+def _read_gdal_layer(
+    path: Path,
+    layer: str,
+    budget: _Budget,
+    encoding: str | None = None,
+    source: str | None = None,
+) -> _LayerPart:
+    """The layer read in Arrow batches (GDAL's columnar stream): each batch's geometries
+    are counted against the limits before the next is read."""
+    source = source or str(path)
+    try:
+        count = pyogrio.read_info(source, layer=layer)["features"]
+        if count is not None and count > 0:
+            check_feature_count(budget.features + int(count), budget.limits)
+        with pyogrio.open_arrow(
+            source, layer=layer, encoding=encoding, return_fids=True, use_pyarrow=True,
+            batch_size=BATCH_FEATURES, datetime_as_string=True,
+        ) as (meta, reader):
+            frames, geometries = [], []
+            geometry_name = meta["geometry_name"] or "wkb_geometry"
+            for batch in reader:
+                table = pa.Table.from_batches([batch])
+                wkb = table.column(geometry_name).to_numpy(zero_copy_only=False)
+                shapes = shapely.from_wkb(wkb)
+                budget.spend(len(shapes), shapes)
+                geometries.append(shapes)
+                frames.append(_batch_frame(table.drop_columns([geometry_name]), meta))
+        crs = CRS.from_user_input(meta["crs"]) if meta["crs"] else None
+    except InputError:
+        raise
+    except Exception as exc:  # GDAL raises many kinds of error for unreadable files
+        raise _unreadable(path.name, "binary", exc) from None
+    if not frames:
+        attributes = pd.DataFrame(columns=[str(f) for f in meta["fields"]])
+        attributes.index.name = "fid"
+        return _LayerPart(attributes, [], crs)
+    attributes = pd.concat(frames) if len(frames) > 1 else frames[0]
+    return _LayerPart(attributes, list(np.concatenate(geometries)), crs)
+
+
+def _batch_frame(table: pa.Table, meta: dict[str, Any]) -> pd.DataFrame:
+    """A batch's attributes as pyogrio's own ``read_dataframe`` gives them: text as text,
+    dates and date-times as pandas times, indexed by feature id."""
+    frame = table.to_pandas(date_as_object=False)
+    for dtype, column in zip(meta["dtypes"], meta["fields"], strict=True):
+        if dtype is not None and str(dtype).startswith("datetime") and column in frame:
+            frame[column] = _datetimes(frame[column])
+    fid = meta["fid_column"]
+    frame = frame.set_index(fid)
+    frame.index.name = "fid"
+    return frame
+
+
+def _datetimes(column: pd.Series) -> pd.Series:
+    """Date-time text as GDAL writes it (ISO 8601) as pandas times; mixed offsets in UTC,
+    text that is no time kept as it is."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return column
+    try:
+        return pd.to_datetime(column, format="ISO8601")
+    except (ValueError, TypeError):
+        try:
+            return pd.to_datetime(column, format="ISO8601", utc=True)
+        except (ValueError, TypeError):
+            return column
 
 
 def _plain_records(attributes: pd.DataFrame) -> list[dict[str, Any]]:
@@ -98,38 +197,18 @@ def _plain_records(attributes: pd.DataFrame) -> list[dict[str, Any]]:
         else:
             columns[name] = column.astype(object).map(plain)
     plain_frame = pd.DataFrame(columns, index=attributes.index).astype(object)
-    return plain_frame.to_dict("records")
+    # The rows zipped from the columns' lists: pandas' own to_dict boxes value by value.
+    names = [str(name) for name in plain_frame.columns]
+    values = [plain_frame[name].tolist() for name in plain_frame.columns]
+    if not values:
+        return [{} for _ in range(len(plain_frame))]
+    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 def _gdal_format_name(format_name: str, content: ContentKind) -> str:
     if content == "zip" and format_name == "zip":
         return "zipped Shapefile"
     return format_name
-
-
-def _read_gdal_layer(
-    path: Path,
-    layer: str,
-    limits: ReadLimits,
-    encoding: str | None = None,
-    source: str | None = None,
-) -> gpd.GeoDataFrame:
-    source = source or str(path)
-    try:
-        count = pyogrio.read_info(source, layer=layer)["features"]
-        if count is not None:
-            check_feature_count(int(count), limits)
-        return pyogrio.read_dataframe(
-            source,
-            layer=layer,
-            fid_as_index=True,
-            max_features=limits.max_features + 1,
-            encoding=encoding,
-        )
-    except InputError:
-        raise
-    except Exception as exc:  # GDAL raises many kinds of error for unreadable files
-        raise _unreadable(path.name, "binary", exc) from None
 
 
 def _declared_gdal_crs(crs: Any) -> CoordinateSystem | None:
