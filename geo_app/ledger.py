@@ -6,9 +6,10 @@ statistics use; see :mod:`geo_app.geodesy`. Nothing here measures on a map proje
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 import geopandas as gpd
 import numpy as np
@@ -19,6 +20,9 @@ from geo_app.geodesy import hectares
 from geo_app.parcel_table.words import vocabulary
 from geo_app.problems import DataError
 from geo_app.values import is_missing
+
+if TYPE_CHECKING:
+    from geo_app.workspace import Workspace
 
 TARGET_ITEM_ID = "land_supply_ha"
 # Their names in words are in strings.toml (see geo_app.parcel_labels).
@@ -56,7 +60,102 @@ def _lonlat(parcels: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return parcels.set_geometry(gpd.GeoSeries(geoms, index=parcels.index, crs="EPSG:4326"))
 
 
-class LandSupplyLedger:
+class LedgerFigures:
+    """What every ledger answers from its hectares: total, gap, share, breakdowns, JSON.
+
+    :class:`LandSupplyLedger` measures parcels it holds as geometries;
+    :class:`StoredLedger` sums the hectares a workspace stored, grouped in SQL.
+    """
+
+    target_ha: float
+    sample_data: bool
+    # What reading the parcels' file found (warnings), when the ledger was made from one.
+    problems: list[Any]
+
+    @property
+    def total_ha(self) -> float:
+        raise NotImplementedError
+
+    @property
+    def parcel_count(self) -> int:
+        raise NotImplementedError
+
+    def _sum_by(self, column: str, first: Iterable[str] = ()) -> dict[str, float]:
+        """Hectares per value of ``column``; ``first`` values always listed, in that order."""
+        raise NotImplementedError
+
+    def use_labels(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    @property
+    def gap_ha(self) -> float:
+        return max(self.target_ha - self.total_ha, 0.0)
+
+    @property
+    def share_of_target(self) -> float:
+        return self.total_ha / self.target_ha if self.target_ha > 0 else float("nan")
+
+    @property
+    def by_status(self) -> dict[str, float]:
+        return self._sum_by("status", PARCEL_STATUSES)
+
+    @property
+    def by_town(self) -> dict[str, float]:
+        return self._sum_by("town", TOWNS)
+
+    @property
+    def by_use(self) -> dict[str, float]:
+        totals = self._sum_by("use")
+        return dict(sorted(totals.items(), key=lambda item: (-item[1], item[0])))
+
+    @property
+    def by_quarter(self) -> dict[str, float]:
+        return dict(sorted(self._sum_by("quarter").items()))
+
+    def filtered(
+        self,
+        status: str | Iterable[str] | None = None,
+        town: str | Iterable[str] | None = None,
+        quarter: str | Iterable[str] | None = None,
+        use: str | Iterable[str] | None = None,
+    ) -> Self:
+        """The parcels matching every given filter (:func:`filter_key` values), against the
+        same target."""
+        wanted = {
+            column: {value} if isinstance(value, str) else set(value)
+            for column, value in (
+                ("status", status), ("town", town), ("quarter", quarter), ("use", use)
+            )
+            if value is not None
+        }
+        return self._subset(wanted)
+
+    def _subset(self, wanted: Mapping[str, set[str]]) -> Self:
+        """The parcels whose key in each column of ``wanted`` is one of its values."""
+        raise NotImplementedError
+
+    def against(self, target_ha: float) -> Self:
+        """The same parcels against another target."""
+        other = copy.copy(self)
+        other.target_ha = float(target_ha)
+        return other
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON of ``geo-app totals``."""
+        return {
+            "target_ha": self.target_ha,
+            "total_ha": self.total_ha,
+            "gap_ha": self.gap_ha,
+            "by_status": self.by_status,
+            "by_town": self.by_town,
+            "by_use": self.by_use,
+            "by_quarter": self.by_quarter,
+            "parcel_count": self.parcel_count,
+            "sample_data": self.sample_data,
+        }
+
+
+class LandSupplyLedger(LedgerFigures):
     """Totals of parcel hectares by status, town, use and quarter against a target."""
 
     def __init__(
@@ -77,52 +176,26 @@ class LandSupplyLedger:
                 frame["sample"].fillna(False).astype(bool).any()
             )
         self.sample_data = bool(sample_data)
-        # What reading the parcels' file found (warnings), when the ledger was made from one.
-        self.problems: list[Any] = []
+        self.problems = []
 
     @property
     def total_ha(self) -> float:
         return float(self.parcels["hectares"].sum())
 
     @property
-    def gap_ha(self) -> float:
-        return max(self.target_ha - self.total_ha, 0.0)
-
-    @property
     def parcel_count(self) -> int:
         return len(self.parcels)
 
-    @property
-    def share_of_target(self) -> float:
-        return self.total_ha / self.target_ha if self.target_ha > 0 else float("nan")
+    def _keys(self, column: str) -> list[str]:
+        if column in self.parcels.columns:
+            return [filter_key(v) for v in self.parcels[column].tolist()]
+        return [UNKNOWN] * len(self.parcels)
 
     def _sum_by(self, column: str, first: Iterable[str] = ()) -> dict[str, float]:
-        """Hectares per value of ``column``; ``first`` values always listed, in that order."""
         totals: dict[str, float] = {name: 0.0 for name in first}
-        if column in self.parcels.columns:
-            keys = [filter_key(v) for v in self.parcels[column].tolist()]
-        else:
-            keys = [UNKNOWN] * len(self.parcels)
-        for key, ha in zip(keys, self.parcels["hectares"].tolist(), strict=True):
+        for key, ha in zip(self._keys(column), self.parcels["hectares"].tolist(), strict=True):
             totals[key] = totals.get(key, 0.0) + float(ha)
         return totals
-
-    @property
-    def by_status(self) -> dict[str, float]:
-        return self._sum_by("status", PARCEL_STATUSES)
-
-    @property
-    def by_town(self) -> dict[str, float]:
-        return self._sum_by("town", TOWNS)
-
-    @property
-    def by_use(self) -> dict[str, float]:
-        totals = self._sum_by("use")
-        return dict(sorted(totals.items(), key=lambda item: (-item[1], item[0])))
-
-    @property
-    def by_quarter(self) -> dict[str, float]:
-        return dict(sorted(self._sum_by("quarter").items()))
 
     def use_labels(self) -> dict[str, str]:
         """Chinese names of the uses, from the parcels' ``use_zh`` attribute."""
@@ -134,45 +207,74 @@ class LandSupplyLedger:
                 labels.setdefault(filter_key(use), filter_key(use_zh))
         return labels
 
-    def filtered(
-        self,
-        status: str | Iterable[str] | None = None,
-        town: str | Iterable[str] | None = None,
-        quarter: str | Iterable[str] | None = None,
-        use: str | Iterable[str] | None = None,
-    ) -> LandSupplyLedger:
-        """A ledger of the parcels matching every given filter, against the same target."""
+    def _subset(self, wanted: Mapping[str, set[str]]) -> LandSupplyLedger:
         keep = np.ones(len(self.parcels), dtype=bool)
-        for column, wanted in (
-            ("status", status),
-            ("town", town),
-            ("quarter", quarter),
-            ("use", use),
-        ):
-            if wanted is None:
-                continue
-            allowed = {wanted} if isinstance(wanted, str) else set(wanted)
-            if column in self.parcels.columns:
-                values = [filter_key(v) for v in self.parcels[column].tolist()]
-            else:
-                values = [UNKNOWN] * len(self.parcels)
-            keep &= np.array([v in allowed for v in values], dtype=bool)
+        for column, allowed in wanted.items():
+            keep &= np.array([key in allowed for key in self._keys(column)], dtype=bool)
         subset = self.parcels[keep].drop(columns="hectares")
         return LandSupplyLedger(subset, self.target_ha, sample_data=self.sample_data)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON of ``geo-app totals``."""
-        return {
-            "target_ha": self.target_ha,
-            "total_ha": self.total_ha,
-            "gap_ha": self.gap_ha,
-            "by_status": self.by_status,
-            "by_town": self.by_town,
-            "by_use": self.by_use,
-            "by_quarter": self.by_quarter,
-            "parcel_count": self.parcel_count,
-            "sample_data": self.sample_data,
-        }
+
+@dataclass(frozen=True)
+class ParcelGroup:
+    """Parcels alike in status, town, use (with its Chinese name) and quarter, as stored:
+    how many, their hectares summed, and the first of them in the workspace's order."""
+
+    status: Any
+    town: Any
+    use: Any
+    use_zh: Any
+    quarter: Any
+    count: int
+    hectares: float
+    first: int
+
+
+class StoredLedger(LedgerFigures):
+    """The ledger answered from stored hectares, grouped: the same figures as
+    :class:`LandSupplyLedger` on the same parcels, without a geometry read.
+
+    The groups come from the database (``Workspace.parcel_groups``, an SQL ``GROUP BY``
+    over the stored values); the one filter rule, :func:`filter_key`, is applied here to
+    each group's values, so a value written with spaces or left blank counts exactly as the
+    other ledger counts it.
+    """
+
+    def __init__(self, groups: Iterable[ParcelGroup], target_ha: float, *, sample_data: bool):
+        self.groups: tuple[ParcelGroup, ...] = tuple(sorted(groups, key=lambda g: g.first))
+        self.target_ha = float(target_ha)
+        self.sample_data = bool(sample_data)
+        self.problems = []
+
+    @property
+    def total_ha(self) -> float:
+        return float(sum(group.hectares for group in self.groups))
+
+    @property
+    def parcel_count(self) -> int:
+        return sum(group.count for group in self.groups)
+
+    def _sum_by(self, column: str, first: Iterable[str] = ()) -> dict[str, float]:
+        totals: dict[str, float] = {name: 0.0 for name in first}
+        for group in self.groups:
+            key = filter_key(getattr(group, column))
+            totals[key] = totals.get(key, 0.0) + group.hectares
+        return totals
+
+    def use_labels(self) -> dict[str, str]:
+        labels: dict[str, str] = {}
+        for group in self.groups:  # in the order of their first parcels
+            if filter_key(group.use) != UNKNOWN and filter_key(group.use_zh) != UNKNOWN:
+                labels.setdefault(filter_key(group.use), filter_key(group.use_zh))
+        return labels
+
+    def _subset(self, wanted: Mapping[str, set[str]]) -> StoredLedger:
+        kept = [
+            group for group in self.groups
+            if all(filter_key(getattr(group, column)) in allowed
+                   for column, allowed in wanted.items())
+        ]
+        return StoredLedger(kept, self.target_ha, sample_data=self.sample_data)
 
 
 @dataclass(frozen=True)
@@ -207,6 +309,16 @@ def default_ledger() -> LandSupplyLedger:
     source = plan_target()
     parcels = load_layer_frame(source.layer_id)
     return LandSupplyLedger(parcels, source.target_ha, sample_data=source.sample_data or None)
+
+
+def workspace_totals(workspace: Workspace, target_ha: float | None = None) -> StoredLedger:
+    """The land-supply figures of a workspace's parcels, from the hectares it stored (one
+    SQL aggregate; no geometry is read): what ``geo-app totals --workspace`` prints. Equal
+    to :func:`geo_app.workspace.workspace_ledger`'s figures."""
+    if target_ha is None:
+        target_ha = plan_target().target_ha
+    groups = [ParcelGroup(*row) for row in workspace.parcel_groups()]
+    return StoredLedger(groups, target_ha, sample_data=workspace.holds_only_samples())
 
 
 def ledger_of_plan(plan: Any, target_ha: float) -> LandSupplyLedger:

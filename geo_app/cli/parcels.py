@@ -28,7 +28,7 @@ from geo_app.cli.support import (
     table_findings,
     table_lines,
 )
-from geo_app.cli.workspace import add_workspace_argument, configured_ledger
+from geo_app.cli.workspace import add_workspace_argument
 from geo_app.geodesy import hectares, plane_hectares
 
 # --- totals -------------------------------------------------------------------------------
@@ -58,15 +58,27 @@ def _totals_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
     add_json_argument(parser, tr)
 
 
+def _configured_totals(explicit: str | None) -> Any:
+    """The workspace's figures from its stored hectares when a workspace is given or
+    configured, else the shipped sample parcels' ledger."""
+    from geo_app.ledger import default_ledger, workspace_totals
+    from geo_app.workspace import Workspace, configured_data_dir
+
+    directory = configured_data_dir(explicit)
+    if directory is None:
+        return default_ledger()
+    return workspace_totals(Workspace.open(directory))
+
+
 def _run_totals(args: argparse.Namespace, console: Console) -> int:
     from geo_app.importing import prepare_import
-    from geo_app.ledger import LandSupplyLedger, ledger_of_plan, plan_target
+    from geo_app.ledger import ledger_of_plan, plan_target
 
     if args.parcels is None:
         # The workspace's parcels when one is given or configured, else the shipped ones.
-        ledger = configured_ledger(args.workspace)
+        ledger = _configured_totals(args.workspace)
         if args.target is not None:
-            ledger = LandSupplyLedger(ledger.parcels, args.target, sample_data=ledger.sample_data)
+            ledger = ledger.against(args.target)
     else:
         # Read exactly as ``geo-app import`` reads it: the same columns, words and checks.
         plan = prepare_import(args.parcels, args.crs, mapping=mapping_from_args(args))

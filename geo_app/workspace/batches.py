@@ -1,22 +1,22 @@
 """An import batch: a file's parcels added in one transaction, all of them or none.
 
 Sample parcels make way for real ones; with ``replace`` every parcel does. Each removal is
-in the history, so it can be restored.
+in the history, so it can be restored. The rows are written together (one statement per
+table, the geometries encoded and measured in one call each), so a district's hundred
+thousand parcels go in as one transaction of a few seconds.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from collections.abc import Sequence
 
+import numpy as np
+
+from geo_app.geodesy import hectares
 from geo_app.workspace.errors import DuplicateParcelError
-from geo_app.workspace.parcels import (
-    add_parcel,
-    delete_parcel,
-    parcel_from_row,
-    parcel_hectares,
-    parcel_row,
-)
+from geo_app.workspace.parcels import add_parcels, delete_parcels
 from geo_app.workspace.records import ImportOutcome, NewParcel, utc_now
 from geo_app.workspace.schema import IMPORTS_TABLE, PARCELS_TABLE
 
@@ -33,7 +33,7 @@ def import_batch(
 ) -> ImportOutcome:
     """Add checked ``parcels`` as one batch; an id clash refuses them all."""
     ids = [p.parcel_id for p in parcels]
-    repeated = sorted({i for i in ids if ids.count(i) > 1}) if len(set(ids)) < len(ids) else []
+    repeated = sorted(i for i, n in Counter(ids).items() if n > 1)
     if repeated:
         raise DuplicateParcelError(repeated, replace_hint=False)
     batch_sample = bool(parcels) and all(p.properties.get("sample") is True for p in parcels)
@@ -51,26 +51,23 @@ def import_batch(
     clashes = [parcel_id for parcel_id in ids if parcel_id in staying]
     if clashes:
         raise DuplicateParcelError(clashes)
-    leaving = [parcel_from_row(parcel_row(connection, parcel_id)) for parcel_id in leaving_ids]
-    added_ha = sum(parcel_hectares(p.geometry) for p in parcels)
-    removed_ha = sum(parcel_hectares(p.geometry) for p in leaving)
+    # Every parcel measured once, in one call; the removed ones as they were stored.
+    each = hectares(np.asarray([p.geometry for p in parcels], dtype=object))
+    added_ha = float(each.sum())
     cursor = connection.execute(
         f"INSERT INTO {IMPORTS_TABLE} (at, user, source, format, crs, parcel_count, "
         "removed_count, hectares, sample) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (utc_now(), user, source, format_name, crs, len(parcels), len(leaving), added_ha,
+        (utc_now(), user, source, format_name, crs, len(parcels), len(leaving_ids), added_ha,
          int(batch_sample)),
     )
     batch = int(cursor.lastrowid)
-    for gone in leaving:
-        delete_parcel(connection, gone, user, batch)
-    for parcel in parcels:
-        add_parcel(connection, parcel.parcel_id, dict(parcel.properties), parcel.geometry,
-                   user, "import", batch)
+    removed_ha = delete_parcels(connection, leaving_ids, user, batch)
+    add_parcels(connection, parcels, each.tolist(), user, "import", batch)
     return ImportOutcome(
         batch_id=batch,
         added=tuple(ids),
         removed=tuple(leaving_ids),
-        removed_samples=bool(leaving) and (only_samples or not replace),
+        removed_samples=bool(leaving_ids) and (only_samples or not replace),
         hectares_added=added_ha,
         hectares_removed=removed_ha,
     )

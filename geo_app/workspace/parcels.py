@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo_app.workspace import gpkg
 from geo_app.workspace.errors import ParcelNotFoundError, StaleEditError
 from geo_app.workspace.history import next_version, record
-from geo_app.workspace.records import Parcel, utc_now
-from geo_app.workspace.schema import PARCELS_TABLE, PROMOTED_FIELDS
+from geo_app.workspace.records import NewParcel, Parcel, utc_now
+from geo_app.workspace.schema import HISTORY_TABLE, PARCELS_TABLE, PROMOTED_FIELDS
 
 _PARCEL_COLUMNS = "parcel_id, version, properties, geom, updated_at, updated_by"
 
@@ -70,6 +72,26 @@ def current(
     return now
 
 
+_WRITTEN_COLUMNS = ("geom", "version", *PROMOTED_FIELDS, "sample", "hectares", "properties",
+                    "updated_at", "updated_by")
+
+
+def _written(
+    blob: bytes, version: int, properties: Mapping[str, Any], properties_json: str,
+    hectares: float, at: str, user: str,
+) -> tuple[Any, ...]:
+    """A parcel row's values in the order of ``_WRITTEN_COLUMNS``."""
+    promoted = [_text_or_none(properties.get(name)) for name in PROMOTED_FIELDS]
+    return (blob, version, *promoted, int(properties.get("sample") is True), hectares,
+            properties_json, at, user)
+
+
+def _insert_sql() -> str:
+    quoted = ", ".join(f'"{c}"' for c in _WRITTEN_COLUMNS)
+    return (f"INSERT INTO {PARCELS_TABLE} ({quoted}, parcel_id) "
+            f"VALUES ({', '.join('?' * (len(_WRITTEN_COLUMNS) + 1))})")
+
+
 def write_parcel(
     connection: sqlite3.Connection,
     parcel_id: str,
@@ -80,28 +102,14 @@ def write_parcel(
     *,
     insert: bool,
 ) -> None:
-    promoted = [_text_or_none(properties.get(name)) for name in PROMOTED_FIELDS]
-    values = (
-        gpkg.geometry_blob(geometry),
-        version,
-        *promoted,
-        int(properties.get("sample") is True),
-        parcel_hectares(geometry),
-        json.dumps(properties, ensure_ascii=False),
-        utc_now(),
-        user,
+    values = _written(
+        gpkg.geometry_blob(geometry), version, properties,
+        json.dumps(properties, ensure_ascii=False), parcel_hectares(geometry), utc_now(), user,
     )
-    columns = ("geom", "version", *PROMOTED_FIELDS, "sample", "hectares", "properties",
-               "updated_at", "updated_by")
-    quoted = ", ".join(f'"{c}"' for c in columns)
     if insert:
-        connection.execute(
-            f"INSERT INTO {PARCELS_TABLE} (parcel_id, {quoted}) "
-            f"VALUES (?{', ?' * len(columns)})",
-            (parcel_id, *values),
-        )
+        connection.execute(_insert_sql(), (*values, parcel_id))
     else:
-        assignments = ", ".join(f'"{c}" = ?' for c in columns)
+        assignments = ", ".join(f'"{c}" = ?' for c in _WRITTEN_COLUMNS)
         connection.execute(
             f"UPDATE {PARCELS_TABLE} SET {assignments} WHERE parcel_id = ?",
             (*values, parcel_id),
@@ -190,3 +198,144 @@ def touch(connection: sqlite3.Connection, added: Iterable[BaseGeometry] = ()) ->
             ]
         extent = tuple(bounds)
     gpkg.touch_contents(connection, PARCELS_TABLE, extent)
+
+
+# --- many parcels at once: an import batch ------------------------------------------------
+
+# Parcel ids per ``IN (…)`` query, well under SQLite's limit on parameters.
+_IDS_PER_QUERY = 500
+_HISTORY_COLUMNS = ("at", "user", "action", "parcel_id", "batch_id", "version_before",
+                    "version_after", "before_properties", "before_wkb", "after_properties",
+                    "after_wkb")
+
+
+def _history_sql() -> str:
+    return (f"INSERT INTO {HISTORY_TABLE} ({', '.join(_HISTORY_COLUMNS)}) "
+            f"VALUES ({', '.join('?' * len(_HISTORY_COLUMNS))})")
+
+
+def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), _IDS_PER_QUERY):
+        yield items[start:start + _IDS_PER_QUERY]
+
+
+def next_versions(connection: sqlite3.Connection, parcel_ids: Sequence[str]) -> list[int]:
+    """:func:`~geo_app.workspace.history.next_version` of many parcels, a few queries in all."""
+    last: dict[str, int] = {}
+    for chunk in _chunks(parcel_ids):
+        rows = connection.execute(
+            f"SELECT parcel_id, max(coalesce(version_after, version_before)) "
+            f"FROM {HISTORY_TABLE} WHERE parcel_id IN ({', '.join('?' * len(chunk))}) "
+            "GROUP BY parcel_id",
+            tuple(chunk),
+        )
+        last.update((parcel_id, int(version or 0)) for parcel_id, version in rows)
+    return [last.get(parcel_id, 0) + 1 for parcel_id in parcel_ids]
+
+
+@dataclass(frozen=True)
+class StoredParcel:
+    """A parcel row as stored, for moving it into the history without rebuilding it."""
+
+    parcel_id: str
+    version: int
+    properties_json: str
+    blob: bytes
+    hectares: float
+
+
+def stored_parcels(connection: sqlite3.Connection, parcel_ids: Sequence[str]) -> list[
+    StoredParcel
+]:
+    """The stored rows of ``parcel_ids`` (each must exist), in that order."""
+    found: dict[str, StoredParcel] = {}
+    for chunk in _chunks(parcel_ids):
+        rows = connection.execute(
+            f"SELECT parcel_id, version, properties, geom, hectares FROM {PARCELS_TABLE} "
+            f"WHERE parcel_id IN ({', '.join('?' * len(chunk))})",
+            tuple(chunk),
+        )
+        for parcel_id, version, properties, blob, ha in rows:
+            found[parcel_id] = StoredParcel(parcel_id, int(version), properties, blob, float(ha))
+    return [found[parcel_id] for parcel_id in parcel_ids]
+
+
+def delete_parcels(
+    connection: sqlite3.Connection, parcel_ids: Sequence[str], user: str, batch: int | None
+) -> float:
+    """:func:`delete_parcel` of many parcels (each must exist), a slice at a time: the rows
+    go, their last states into the history, in that order. Returns the hectares they
+    held, as stored."""
+    removed = 0.0
+    at = utc_now()
+    for start in range(0, len(parcel_ids), _PARCELS_PER_SLICE):
+        gone = stored_parcels(connection, parcel_ids[start:start + _PARCELS_PER_SLICE])
+        removed += sum(p.hectares for p in gone)
+        geometries = gpkg.geometries_from_blobs([parcel.blob for parcel in gone])
+        wkbs = shapely.to_wkb(np.asarray(geometries, dtype=object), byte_order=1)
+        connection.executemany(
+            f"DELETE FROM {PARCELS_TABLE} WHERE parcel_id = ?", [(p.parcel_id,) for p in gone]
+        )
+        connection.executemany(
+            _history_sql(),
+            (
+                (at, user, "delete", p.parcel_id, batch, p.version, None, p.properties_json,
+                 wkb, None, None)
+                for p, wkb in zip(gone, wkbs, strict=True)
+            ),
+        )
+    return removed
+
+
+def add_parcels(
+    connection: sqlite3.Connection,
+    parcels: Sequence[NewParcel],
+    hectares: Sequence[float],
+    user: str,
+    action: str,
+    batch: int | None,
+) -> None:
+    """:func:`add_parcel` of many checked, non-empty parcels, a slice at a time: each
+    slice's geometries encoded in one call, each parcel's properties written as JSON once
+    for its row and its history, so what the writing holds in memory stays small."""
+    at = utc_now()
+    for start in range(0, len(parcels), _PARCELS_PER_SLICE):
+        stop = start + _PARCELS_PER_SLICE
+        _add_slice(connection, parcels[start:stop], hectares[start:stop], at, user, action,
+                   batch)
+
+
+# Parcels encoded and written at a time.
+_PARCELS_PER_SLICE = 10_000
+
+
+def _add_slice(
+    connection: sqlite3.Connection,
+    parcels: Sequence[NewParcel],
+    hectares: Sequence[float],
+    at: str,
+    user: str,
+    action: str,
+    batch: int | None,
+) -> None:
+    ids = [p.parcel_id for p in parcels]
+    versions = next_versions(connection, ids)
+    geometries = np.asarray([p.geometry for p in parcels], dtype=object)
+    wkbs = shapely.to_wkb(geometries, byte_order=1)
+    blobs = gpkg.geometry_blobs(geometries)
+    texts = [json.dumps(dict(p.properties), ensure_ascii=False) for p in parcels]
+    connection.executemany(
+        _insert_sql(),
+        (
+            (*_written(blob, version, p.properties, text, float(ha), at, user), p.parcel_id)
+            for p, version, blob, text, ha in zip(
+                parcels, versions, blobs, texts, hectares, strict=True)
+        ),
+    )
+    connection.executemany(
+        _history_sql(),
+        (
+            (at, user, action, parcel_id, batch, None, version, None, None, text, wkb)
+            for parcel_id, version, text, wkb in zip(ids, versions, texts, wkbs, strict=True)
+        ),
+    )

@@ -166,6 +166,15 @@ class Workspace:
             ).fetchone()
         return total > 0 and total == samples
 
+    def parcel_groups(self) -> list[tuple[Any, ...]]:
+        """The parcels grouped by status, town, use, use_zh and quarter as stored, each
+        group with its count, its stored hectares summed and its first ``fid``
+        (:func:`geo_app.workspace.aggregates.parcel_groups`)."""
+        from geo_app.workspace.aggregates import parcel_groups
+
+        with self._file.connected() as connection:
+            return parcel_groups(connection)
+
     def frame(self) -> gpd.GeoDataFrame:
         """The parcels as a GeoDataFrame (EPSG:4326): properties as columns, file order."""
         import geopandas as gpd
