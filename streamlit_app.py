@@ -24,6 +24,7 @@ from app_parts import (
     page_data,
     parcel_editor,
     server_memory,
+    sign_in,
     table_tab,
     targets_tab,
     workspace_source,
@@ -150,12 +151,14 @@ def _settle_choices(page: Page) -> Choices:
     )
 
 
+def _language_switch(strings: Strings, lang: str) -> None:
+    st.sidebar.radio(strings.get("app.language", lang), LANGS, key=LANG,
+                     format_func=LANGUAGE_NAMES.get, horizontal=True)
+
+
 def _sidebar(page: Page) -> None:
-    bar = st.sidebar
-    bar.radio(
-        page.t("app.language"), LANGS, key=LANG, format_func=LANGUAGE_NAMES.get,
-        horizontal=True,
-    )
+    _language_switch(page.strings, page.lang)
+    sign_in.account_box(sign_in.current_actor(), page.strings, page.lang)
     basemap_panel.basemap_sidebar(page.lang, page.strings)
     basemap_panel.goto_coordinate(page.lang, page.strings, on_go=lambda: select(None))
     _sidebar_layers(page)
@@ -222,6 +225,8 @@ def _render() -> None:
     strings = load_strings()
     st.title(strings.get("app.title", lang))
     st.caption(strings.get("app.caption", lang))
+    # Nothing else is drawn, and no data read, until the user is known (when sign-in is on).
+    sign_in.gate(strings, lang, language_switch=lambda: _language_switch(strings, lang))
     try:
         _static_assets()
     except RequiredAssetsMissing as exc:
@@ -230,8 +235,7 @@ def _render() -> None:
     try:
         data = _load_data(page_data.catalog_path_from_env(), strings, lang)
     except DATA_ERRORS as exc:
-        st.sidebar.radio(strings.get("app.language", lang), LANGS, key=LANG,
-                         format_func=LANGUAGE_NAMES.get, horizontal=True)
+        _language_switch(strings, lang)
         st.error(strings.get("app.error.load", lang, reason=reason(exc, lang)))
         st.stop()
     page = Page(data=data, strings=strings, lang=lang)

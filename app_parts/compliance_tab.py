@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app_parts import page_data, reference_panel
+from app_parts import page_data, reference_panel, sign_in
 from app_parts.page import SELECTED, TAB, Page, select
 from app_parts.page_data import ConflictFigures, ControlState
 from geo_app.control import kinds
@@ -135,7 +135,8 @@ def _on_pick(map_tab: str) -> None:
 
 
 def draw(page: Page, ledger: LandSupplyLedger, filtered: bool) -> None:
-    reference_panel.render(page.t)
+    if sign_in.may("reference"):
+        reference_panel.render(page.t)
     state = control_state(page)
     if state is None:
         return

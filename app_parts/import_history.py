@@ -14,6 +14,7 @@ from typing import Any
 
 import streamlit as st
 
+from app_parts import sign_in
 from app_parts.page import Texts
 from app_parts.page_data import escape_markdown, format_hectares
 from geo_app.i18n import Strings
@@ -22,7 +23,6 @@ from geo_app.workspace import Workspace, resolve_data_dir
 
 USER = "import_history_user"
 # The import panel's name field: a planner who gave a name there need not type it again.
-IMPORT_USER = "import_user"
 UNDO_PREFIX = "import_undo_"
 # What the last undo did (or why it was refused), shown once after the page is drawn again.
 RESULT = "import_undo_result"
@@ -55,9 +55,7 @@ def render(strings: Strings, lang: str) -> None:
             st.caption(t("app.import_history.empty"))
             return
         st.caption(t("app.import_history.help"))
-        if not st.session_state.get(USER) and st.session_state.get(IMPORT_USER):
-            st.session_state[USER] = st.session_state[IMPORT_USER]
-        user = (st.text_input(t("app.import_history.user"), key=USER, max_chars=100) or "").strip()
+        user = sign_in.user_field(t, "app.import_history.user", USER)
         if not user:
             st.caption(t("app.import_history.need_user"))
         for batch in imports[:SHOWN]:
@@ -91,7 +89,7 @@ def _when(stamp: str) -> str:
 
 def _undo(batch: int, user: str, t: Translate) -> None:
     try:
-        outcome = Workspace.open(resolve_data_dir()).undo_import(batch, user)
+        outcome = sign_in.acting_workspace().undo_import(batch, user)
     except InputError as exc:
         st.session_state[RESULT] = {"problem": exc.problem}
     else:

@@ -27,6 +27,7 @@ from typing import Any
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from app_parts import sign_in
 from app_parts.page_data import escape_markdown, format_hectares
 from geo_app.i18n import Strings
 from geo_app.import_jobs import (
@@ -83,7 +84,7 @@ def render(strings: Strings, lang: str) -> None:
 
     with st.expander(t("app.import.title"), expanded=RESULT in st.session_state):
         st.caption(t("app.import.help"))
-        user = st.text_input(t("app.import.user"), key=USER, max_chars=100)
+        user = sign_in.user_field(t, "app.import.user", USER)
         upload = st.file_uploader(
             t("app.import.file"), type=UPLOAD_TYPES,
             key=f"{UPLOAD}_{st.session_state.get(UPLOAD_ROUND, 0)}",
@@ -417,7 +418,7 @@ def _start_import(
     """The import in a worker; its answer is kept as plain data, so it survives reruns."""
     return start_import(
         resolve_data_dir(), upload.name, upload, user, crs=crs, mapping=mapping,
-        replace=replace, repair=repair,
+        replace=replace, repair=repair, actor=sign_in.current_actor(),
     )
 
 

@@ -14,6 +14,7 @@ from app_parts import (
     import_history,
     import_panel,
     page_data,
+    sign_in,
 )
 from app_parts.page import (
     PROGRESS_YEAR,
@@ -28,8 +29,9 @@ def draw(page: Page, ledger: LandSupplyLedger, filtered: bool) -> None:
     whole = page.data.ledger
     if whole.sample_data:
         st.warning(page.t("app.land.sample"))
-    import_panel.render(page.strings, page.lang)
-    import_history.render(page.strings, page.lang)
+    if sign_in.may("import"):
+        import_panel.render(page.strings, page.lang)
+        import_history.render(page.strings, page.lang)
     if filtered:
         st.info(page.t("app.filter.active"))
     current, target, whole_column = st.columns(3)

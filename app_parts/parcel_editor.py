@@ -22,7 +22,7 @@ import folium
 import streamlit as st
 from shapely.geometry.base import BaseGeometry
 
-from app_parts import workspace_source
+from app_parts import sign_in
 from app_parts.page import Texts
 from app_parts.page_data import escape_markdown, format_hectares
 from geo_app.catalog import Catalog, load_layer_geojson
@@ -56,6 +56,8 @@ from geo_app.workspace import (
 # Session-state keys.
 OPEN = "editor_open"
 USER = "editor_user"
+# The name this run's changes are recorded under (typed, or the signed-in account's).
+SIGNED_USER = "editor_signed_user"
 DRAWING = "editor_drawing"
 SAVED = "editor_saved_drawings"
 DRAWN_SEEN = "editor_drawing_seen"
@@ -73,7 +75,6 @@ NEW = "new_parcel_"
 EDIT = "edit_parcel_"
 FIELDS = ("name_zh", "name_en", "status", "use", "town", "quarter")
 KEPT_KEYS = frozenset({USER})
-IMPORT_USER = "import_user"
 
 DRAWING_OBJECTS = ("last_active_drawing", "all_drawings")
 
@@ -94,7 +95,7 @@ def wants_clicks() -> bool:
 def add_tools(folium_map: folium.Map, lang: str) -> None:
     """The drawing tools, while the editor is open."""
     st.session_state[UNAVAILABLE] = None
-    if not is_open():
+    if not is_open() or not sign_in.may("draw"):
         return
     try:
         add_draw_control(folium_map, lang)
@@ -149,6 +150,8 @@ def render(
 ) -> None:
     """The editor's folding panel; its widgets run only while it is open."""
     editor = _Editor(strings, lang, catalog, datum, select)
+    if not sign_in.may("draw"):
+        return  # a viewer: no editor (and the workspace refuses a forged change anyway)
     panel = st.expander(editor.t("app.editor.title"), key=OPEN, on_change="rerun")
     if not panel.open:
         return
@@ -160,14 +163,13 @@ def render(
                                                reason=st.session_state[UNAVAILABLE])))
         st.caption(editor.t("app.editor.help"))
         try:
-            workspace = workspace_source.open_workspace()
+            workspace = sign_in.acting_workspace()
         except WorkspaceError as exc:
             st.error(escape_markdown(editor.t("app.workspace.unusable",
                                               reason=exc.problem.line(lang))))
             return
-        if USER not in st.session_state and st.session_state.get(IMPORT_USER):
-            st.session_state[USER] = st.session_state[IMPORT_USER]
-        st.text_input(editor.t("app.editor.user"), key=USER, max_chars=MAX_USER_CHARS)
+        st.session_state[SIGNED_USER] = sign_in.user_field(
+            editor.t, "app.editor.user", USER, MAX_USER_CHARS)
         st.markdown(f"**{editor.t('app.editor.new_title')}**")
         _new_parcel(editor, workspace)
         st.divider()
@@ -202,7 +204,7 @@ def _message() -> None:
 
 
 def _user(editor: _Editor) -> str | None:
-    user = (st.session_state.get(USER) or "").strip()
+    user = (st.session_state.get(SIGNED_USER) or "").strip()
     if not user:
         st.error(editor.t("app.editor.need_user"))
         return None

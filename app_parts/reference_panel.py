@@ -21,6 +21,7 @@ from typing import Any
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from app_parts import sign_in
 from app_parts.page import Texts
 from app_parts.page_data import escape_markdown, format_hectares
 from geo_app.control import kinds
@@ -41,7 +42,6 @@ UPLOAD_TYPES = ["zip", "gpkg", "geojson", "json", "kml", "kmz", "csv", "xlsx", "
 CRS_CHOICES = ("", "wgs84", "cgcs2000", "gk42", "gk126", "gcj02")
 USER = "reference_user"
 # The import panel's name field: a planner who gave a name there need not type it again.
-IMPORT_USER = "import_user"
 UPLOAD = "reference_file"
 # Counts finished loads: the uploader's key changes with it, so it starts empty.
 UPLOAD_ROUND = "reference_file_round"
@@ -71,9 +71,7 @@ def render(t: Texts) -> None:
                      or JOB in st.session_state):
         _result(t)
         st.caption(t("app.reference.help"))
-        if not st.session_state.get(USER) and st.session_state.get(IMPORT_USER):
-            st.session_state[USER] = st.session_state[IMPORT_USER]
-        user = (st.text_input(t("app.reference.user"), key=USER, max_chars=100) or "").strip()
+        user = sign_in.user_field(t, "app.reference.user", USER)
         upload = st.file_uploader(t("app.reference.file"), type=UPLOAD_TYPES,
                                   key=f"{UPLOAD}_{st.session_state.get(UPLOAD_ROUND, 0)}")
         crs = st.selectbox(t("app.reference.crs"), CRS_CHOICES, key=CRS,
@@ -257,6 +255,7 @@ def _start_load(upload: Any, user: str, crs: str | None, choices: dict[str, Any]
     _begin(LOAD, LOAD, upload, start_load(
         resolve_data_dir(), upload.name, upload, user, choices["kind"],
         class_field=choices["class_field"], layer_name=choices["name"], crs=crs,
+        actor=sign_in.current_actor(),
     ), count)
 
 
@@ -369,7 +368,7 @@ def _layers(t: Texts, user: str) -> None:
 def _change(action: str, layer: ReferenceLayer, user: str) -> None:
     """Remove ``layer`` or restore it (``action``), in the planner's name; the page is then
     drawn again with the layers as they now are."""
-    workspace = Workspace.open(resolve_data_dir())
+    workspace = sign_in.acting_workspace()
     try:
         if action == "removed":
             changed = workspace.remove_reference(layer.name, user)

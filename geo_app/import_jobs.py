@@ -26,6 +26,7 @@ from geo_app.problems import Problem
 if TYPE_CHECKING:
     from geo_app.importing import ImportPlan
     from geo_app.parcel_table import ColumnMapping
+    from geo_app.workspace.actors import Actor
 
 CHECK = "check"
 IMPORT = "import"
@@ -67,11 +68,17 @@ def start_import(
     repair: bool = False,
     limits: JobLimits | None = None,
     worker: Sequence[str] = WORKER,
+    actor: Actor | None = None,
 ) -> Job:
-    """The import of ``upload`` in a worker, all of it in one transaction or nothing; its
-    answer is :func:`import_summary`'s."""
+    """The import of ``upload`` in a worker, all of it in one transaction or nothing, for
+    ``actor`` (checked against its role there too; None: the workspace's owner); its answer
+    is :func:`import_summary`'s."""
+    from geo_app.workspace.actors import actor_arguments
+
+    acting = actor_arguments(actor) if actor is not None else {}
     return _start(IMPORT, workspace_dir, name, upload, limits, worker,
-                  crs=crs, mapping=mapping, repair=repair, replace=replace, user=user)
+                  crs=crs, mapping=mapping, repair=repair, replace=replace, user=user,
+                  **acting)
 
 
 def _start(
@@ -214,9 +221,11 @@ def import_summary(arguments: Mapping[str, Any], inputs: Path) -> dict[str, Any]
     from geo_app.importing import import_uploaded
     from geo_app.problems import InputError, summarised
     from geo_app.workspace import Workspace, workspace_ledger
+    from geo_app.workspace.actors import actor_from
 
     try:
-        workspace = Workspace.open(Path(arguments["workspace"]))
+        workspace = Workspace.open(Path(arguments["workspace"])).acting_as(
+            actor_from(arguments))
         before = workspace_ledger(workspace).total_ha
         result = import_uploaded(
             workspace, inputs / arguments["file"], arguments["user"],

@@ -19,10 +19,13 @@ import json
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from geo_app.jobs import Input, Job, JobLimits, run_worker
 from geo_app.problems import Problem
+
+if TYPE_CHECKING:
+    from geo_app.workspace.actors import Actor
 
 PREVIEW = "reference_preview"
 LOAD = "reference_load"
@@ -64,11 +67,17 @@ def start_load(
     crs: str | None = None,
     limits: JobLimits | None = None,
     worker: Sequence[str] = WORKER,
+    actor: Actor | None = None,
 ) -> Job:
     """Load ``upload`` into the workspace as a reference layer of ``kind``, in one
-    transaction or not at all; the answer is :func:`load_task`'s."""
+    transaction or not at all, for ``actor`` (its role is checked in the worker too; None:
+    the workspace's owner); the answer is :func:`load_task`'s."""
+    from geo_app.workspace.actors import actor_arguments
+
+    acting = actor_arguments(actor) if actor is not None else {}
     return _start(LOAD, name, upload, limits, worker, workspace=str(workspace_dir), user=user,
-                  kind=kind, class_field=class_field, layer_name=layer_name, crs=crs)
+                  kind=kind, class_field=class_field, layer_name=layer_name, crs=crs,
+                  **acting)
 
 
 # ----------------------------------------------------------------------- plain data
@@ -137,9 +146,11 @@ def load_task(arguments: Mapping[str, Any], inputs: Path) -> dict[str, Any]:
     from geo_app.control import read_reference
     from geo_app.problems import InputError
     from geo_app.workspace import Workspace
+    from geo_app.workspace.actors import actor_from
 
     try:
-        workspace = Workspace.open(Path(arguments["workspace"]))
+        workspace = Workspace.open(Path(arguments["workspace"])).acting_as(
+            actor_from(arguments))
         read = read_reference(
             inputs / arguments["file"], arguments["kind"],
             class_field=arguments.get("class_field") or None,

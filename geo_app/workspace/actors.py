@@ -100,4 +100,20 @@ def checked_role(role: str) -> str:
     return role
 
 
-__all__ = ["OWNER", "ROLE_NAMES", "Actor", "NotAllowedError", "checked_role", "roles"]
+__all__ = ["OWNER", "ROLE_NAMES", "Actor", "NotAllowedError", "actor_arguments", "actor_from",
+           "checked_role", "roles"]
+
+
+def actor_arguments(actor: Actor) -> dict[str, dict[str, str]]:
+    """The actor as a worker's job arguments (nothing for the owner)."""
+    if actor == OWNER:
+        return {}
+    return {"actor": {"name": actor.name, "role": actor.role, "via": actor.via}}
+
+
+def actor_from(arguments: dict) -> Actor:
+    """The actor a worker acts for, from its job arguments (the server put it there)."""
+    given = arguments.get("actor")
+    if not given:
+        return OWNER
+    return Actor(str(given["name"]), checked_role(str(given["role"])), via=str(given["via"]))
