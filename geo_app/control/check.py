@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -79,6 +80,8 @@ class ParcelCheck:
     eco_redline_ha: float | None
     outside_dev_boundary_ha: float | None
     landuse_ha: dict[str, float] | None
+    # Hectares of the land-use classes that count as cultivated (耕地); None: not checked.
+    cultivated_ha: float | None = None
     # Layers of kind "other", by name: hectares inside them (never a conflict).
     other_ha: dict[str, float] = field(default_factory=dict)
     conflicts: list[Conflict] = field(default_factory=list)
@@ -89,9 +92,10 @@ class ParcelCheck:
     def in_conflict(self) -> bool:
         return bool(self.conflicts)
 
-    @property
+    @cached_property
     def conflict_hectares(self) -> float:
-        """The parcel's hectares in any conflict: the union of its conflict pieces."""
+        """The parcel's hectares in any conflict: the union of its conflict pieces, measured
+        once (the check is complete before anyone asks)."""
         if not self.pieces:
             return 0.0
         return float(hectares([_union(list(self.pieces.values()))])[0])
@@ -104,6 +108,7 @@ class ParcelCheck:
             "eco_redline_ha": self.eco_redline_ha,
             "outside_dev_boundary_ha": self.outside_dev_boundary_ha,
             "landuse_ha": self.landuse_ha,
+            "cultivated_ha": self.cultivated_ha,
             "other_ha": self.other_ha,
             "conflicts": [c.as_json() for c in self.conflicts],
         }
@@ -338,7 +343,8 @@ def _classes(results, inside, kind_key, conflict_classes, tolerance_ha) -> None:
         }
         taking = [(name, ha, geometry) for name, (ha, geometry) in found.items()
                   if name in conflict_classes]
-        total = sum(ha for _, ha, _ in taking)
+        total = float(sum(ha for _, ha, _ in taking))
+        result.cultivated_ha = total
         if taking and total >= tolerance_ha:
             result.conflicts.append(Conflict(
                 kind_key, total, tuple((name, ha) for name, ha, _ in taking)))

@@ -21,8 +21,6 @@ columns; the geodata files use the names above, like their ``hectares``.
 
 from __future__ import annotations
 
-from dataclasses import fields
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -65,16 +63,8 @@ def check_ledger(ledger: Any, workspace: Workspace | None) -> CheckResult:
     return check_workspace(workspace, ids, geometries)
 
 
-def cultivated_ha(parcel: ParcelCheck) -> float | None:
-    """Hectares of the parcel in cultivated land by the land-use survey; None: not checked."""
-    if parcel.landuse_ha is None:
-        return None
-    classes = kinds()["landuse"].conflict_classes
-    return float(sum(ha for name, ha in parcel.landuse_ha.items() if name in classes))
-
-
 def cultivated_total(result: CheckResult) -> float | None:
-    values = [cultivated_ha(parcel) for parcel in result.parcels]
+    values = [parcel.cultivated_ha for parcel in result.parcels]
     if "landuse" not in result.checked_kinds:
         return None
     return float(sum(v for v in values if v is not None))
@@ -90,7 +80,7 @@ def conflict_text(parcel: ParcelCheck, lang: str) -> str:
 def parcel_figure(parcel: ParcelCheck, name: str) -> float | None:
     """One of the per-parcel figures of :data:`OVERLAP_FIELDS` (not ``conflicts``)."""
     if name == "cultivated_ha":
-        return cultivated_ha(parcel)
+        return parcel.cultivated_ha
     return getattr(parcel, name)
 
 
@@ -216,24 +206,6 @@ def summary_lines(
 def format_ha(value: float | None) -> str:
     """Hectares as the compliance sheet prints them: four decimals (one square metre)."""
     return "—" if value is None else f"{value:,.4f}"
-
-
-class _MeasuredParcel(ParcelCheck):
-    """A parcel's check whose hectares in conflict are measured once: the check's own
-    property unites the parcel's conflict pieces each time it is asked, and the sheet asks
-    for the totals and again for the order of its table."""
-
-    @cached_property
-    def conflict_hectares(self) -> float:  # type: ignore[override]
-        return ParcelCheck.conflict_hectares.fget(self)
-
-
-def measured_once(result: CheckResult) -> CheckResult:
-    """``result`` with each parcel's hectares in conflict measured at most once."""
-    names = [item.name for item in fields(ParcelCheck)]
-    parcels = [_MeasuredParcel(**{name: getattr(p, name) for name in names})
-               for p in result.parcels]
-    return CheckResult(parcels, result.layers)
 
 
 def ranked_conflicts(result: CheckResult) -> list[tuple[ParcelCheck, float]]:

@@ -264,7 +264,6 @@ def sheet_data(result: CheckResult, ledger: Any, catalog: Catalog | None,
                workspace: Workspace | None) -> SheetData:
     """What the sheet draws, read before drawing (the workspace is read outside the lock
     that keeps matplotlib's settings to one sheet at a time)."""
-    result = compliance.measured_once(result)
     parcels = list(np.asarray(ledger.parcels.geometry.array, dtype=object))
     bbox = map_bbox(parcels, catalog)
     near_m = near_metres(bbox)

@@ -25,7 +25,7 @@ from playwright.sync_api import expect
 from test_app_browser import open_map
 
 from geo_app.control import check_workspace, kinds, read_reference
-from geo_app.export.compliance import cultivated_ha, loaded_at_text
+from geo_app.export.compliance import loaded_at_text
 from geo_app.i18n import load_strings
 from geo_app.workspace import DATA_ENV, NewParcel, Workspace
 
@@ -97,7 +97,7 @@ def test_the_compliance_sheet_is_downloaded_with_the_checks_figures(offline, che
     for parcel in result.in_conflict:
         assert parcel.parcel_id in text
         for value in (parcel.hectares, parcel.farmland_ha, parcel.eco_redline_ha,
-                      parcel.outside_dev_boundary_ha, cultivated_ha(parcel)):
+                      parcel.outside_dev_boundary_ha, parcel.cultivated_ha):
             assert f"{value:,.4f}" in text
     summary = result.summary()
     assert flat(zh("export.compliance.total_conflicts", parcels=summary["parcels_in_conflict"],

@@ -28,7 +28,7 @@ from shapely.geometry import box
 from geo_app.control import check_workspace, kinds, read_reference
 from geo_app.export import ExportOptionError, ExportRequest, render
 from geo_app.export import compliance_sheet as sheet
-from geo_app.export.compliance import cultivated_ha, loaded_at_text
+from geo_app.export.compliance import loaded_at_text
 from geo_app.i18n import load_strings
 
 STRINGS = load_strings()
@@ -63,7 +63,7 @@ def full_pdf(full) -> bytes:
 def expected_row(parcel) -> str:
     """A parcel's row as the sheet prints it, without spaces."""
     figures = [parcel.hectares, parcel.farmland_ha, parcel.eco_redline_ha,
-               parcel.outside_dev_boundary_ha, cultivated_ha(parcel)]
+               parcel.outside_dev_boundary_ha, parcel.cultivated_ha]
     short = "、".join(STRINGS.get(f"export.compliance.short.{c.kind}", "zh")
                      for c in parcel.conflicts)
     return parcel.parcel_id + "".join(figure_text(v) for v in figures) + short
@@ -112,7 +112,7 @@ def test_the_totals_are_the_check_summary(full, full_pdf):
                        ("total_dev_boundary", summary["outside_dev_boundary_ha"])):
         line = STRINGS.get(f"export.compliance.{key}", "zh", hectares=figure_text(value))
         assert line.replace(" ", "") in text
-    cultivated = sum(cultivated_ha(p) for p in result.parcels)
+    cultivated = sum(p.cultivated_ha for p in result.parcels)
     assert STRINGS.get("export.compliance.total_landuse", "zh",
                        hectares=figure_text(cultivated)).replace(" ", "") in text
     conflicts = STRINGS.get("export.compliance.total_conflicts", "zh",

@@ -21,7 +21,7 @@ from geo_app.cli import main
 from geo_app.control import check_workspace
 from geo_app.export import ExportRequest, export_to_file, render
 from geo_app.export.cells import FORMULA_STARTS
-from geo_app.export.compliance import conflict_text, cultivated_ha
+from geo_app.export.compliance import conflict_text
 from geo_app.i18n import load_strings
 
 STRINGS = load_strings()
@@ -40,7 +40,7 @@ def expected(case, lang: str = "zh") -> dict[str, dict[str, object]]:
     out = {}
     for parcel in check_workspace(case.workspace).parcels:
         values = {name: getattr(parcel, name) for name in FIGURES[:3]}
-        values["cultivated_ha"] = cultivated_ha(parcel)
+        values["cultivated_ha"] = parcel.cultivated_ha
         values["conflicts"] = conflict_text(parcel, lang)
         out[parcel.parcel_id] = values
     return out
