@@ -51,6 +51,8 @@ class ReferenceFile:
     geometries: np.ndarray
     classes: list[str | None]
     properties_json: list[str]
+    # The file's columns, in its order.
+    columns: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
     def __len__(self) -> int:
@@ -112,6 +114,7 @@ def read_reference(
         geometries=geometries,
         classes=classes,
         properties_json=_json_rows(attributes),
+        columns=columns,
         problems=[p for p in problems if not p.is_error],
     )
 
@@ -136,11 +139,16 @@ def _class_field(kind: Kind, asked: str | None, columns: list[str]) -> str | Non
                                columns=", ".join(columns[:20]) or "—"))
     if kind.rule != "classes":
         return None
-    for candidate in kind.class_fields:
-        if candidate in columns:
-            return candidate
+    guessed = guess_class_field(kind, columns)
+    if guessed is not None:
+        return guessed
     raise InputError(error("reference_class_missing", kind=kind.zh, tried=", ".join(
         kind.class_fields), columns=", ".join(columns[:20]) or "—"))
+
+
+def guess_class_field(kind: Kind, columns: list[str]) -> str | None:
+    """The column a layer of ``kind`` takes its classes from when none is named."""
+    return next((c for c in kind.class_fields if c in columns), None)
 
 
 def _polygons(

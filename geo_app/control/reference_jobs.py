@@ -15,7 +15,6 @@ the library imports wait until the worker's caps hold.
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -104,17 +103,11 @@ def _refused(exc: Exception) -> list[dict[str, Any]]:
     return [problem_data(exc.problem)]  # an InputError: the file as a whole
 
 
-def _columns(read: Any) -> list[str]:
-    """The file's columns, in the file's order."""
-    rows = read.properties_json
-    return [str(name) for name in json.loads(rows[0])] if rows else []
-
-
 def class_field_guess(kind: str, columns: Sequence[str]) -> str | None:
     """The column a layer of ``kind`` takes its class from when none is named."""
-    from geo_app.control import kinds
+    from geo_app.control.reference_file import guess_class_field, kind_of
 
-    return next((c for c in kinds()[kind].class_fields if c in columns), None)
+    return guess_class_field(kind_of(kind), list(columns))
 
 
 # ----------------------------------------------------------------------- the worker's tasks
@@ -129,7 +122,7 @@ def preview_task(arguments: Mapping[str, Any], inputs: Path) -> dict[str, Any]:
                               crs=arguments.get("crs"))
     except InputError as exc:
         return {"refused": True, "problems": _refused(exc)}
-    columns = _columns(read)
+    columns = read.columns
     return {
         "refused": False,
         "problems": [problem_data(p) for p in read.problems],
