@@ -25,10 +25,10 @@ from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from app_parts import sign_in
 from app_parts.page_data import escape_markdown, format_hectares
+from app_parts.worker_slot import WorkerSlot
 from geo_app.i18n import Strings
 from geo_app.import_jobs import (
     CHECK,
@@ -50,17 +50,17 @@ UPLOAD_TYPES = ["geojson", "json", "gpkg", "zip", "kml", "kmz", "csv", "xlsx", "
 CRS_CHOICES = ("", "wgs84", "cgcs2000", "gk42", "gk126", "gcj02")
 USER = "import_user"
 UPLOAD = "import_file"
-# Counts finished imports: the uploader's key changes with it, so it starts empty.
 UPLOAD_ROUND = "import_file_round"
 CRS = "import_crs"
 REPLACE = "import_replace"
 REPAIR = "import_repair"
 RESULT = "import_result"
-# The worker now running for this page, if any: {"kind", "key", "file_id", "job"}.
+# The worker now running for this page, if any (see app_parts.worker_slot).
 JOB = "import_job"
 # The previews this run of the page asked for.
 ASKED = "import_asked"
 CANCEL = "import_cancel"
+SLOT = WorkerSlot(JOB, CANCEL, UPLOAD_ROUND)
 # Seconds between two looks at a running worker. Each look redraws the panel's progress: with
 # an import waiting on a locked workspace (no work at all), looks every half second made
 # another page load about 1.25x slower on a two-core machine running the server and both
@@ -87,7 +87,7 @@ def render(strings: Strings, lang: str) -> None:
         user = sign_in.user_field(t, "app.import.user", USER)
         upload = st.file_uploader(
             t("app.import.file"), type=UPLOAD_TYPES,
-            key=f"{UPLOAD}_{st.session_state.get(UPLOAD_ROUND, 0)}",
+            key=SLOT.upload_key(UPLOAD),
         )
         crs = st.selectbox(
             t("app.import.crs"),
@@ -102,25 +102,24 @@ def render(strings: Strings, lang: str) -> None:
         st.session_state[ASKED] = []
         if upload is not None:
             mapping, preview_ok = _preview(upload, crs or None, repair, t, lang)
-        active = st.session_state.get(JOB)
-        if active and active["kind"] == CHECK and active["key"] not in st.session_state[ASKED]:
+        active = SLOT.active
+        if active and active["task"] == CHECK and active["key"] not in st.session_state[ASKED]:
             # A preview of a file or a choice no longer on the page: nobody waits for it.
-            _stop()
+            SLOT.stop()
         ready = (
             upload is not None and bool((user or "").strip()) and preview_ok
-            and JOB not in st.session_state
+            and SLOT.active is None
         )
         if st.button(t("app.import.run"), disabled=not ready, type="primary"):
             st.session_state.pop(RESULT, None)
             since = _latest_batch()
-            _begin(IMPORT, IMPORT, upload, _start_import(
+            # since, name and user tell this import's batch from any other written meanwhile.
+            SLOT.begin(IMPORT, IMPORT, upload, _start_import(
                 upload, user, crs or None, replace, repair, mapping=mapping
-            ))
-            # What tells this import's batch from any other written while it runs.
-            st.session_state[JOB].update(since=since, name=upload.name, user=user)
+            ), since=since, name=upload.name, user=user)
         if not (user or "").strip():
             st.caption(t("app.import.need_user"))
-        if _running(IMPORT):
+        if SLOT.running(IMPORT):
             _progress(t)
         if RESULT in st.session_state:
             _show(st.session_state[RESULT], t, lang)
@@ -129,56 +128,28 @@ def render(strings: Strings, lang: str) -> None:
 # ----------------------------------------------------------------------- workers
 
 
-def _begin(kind: str, key: str, upload: Any, job: Job) -> None:
-    """Remember the worker; the one it replaces (a preview no longer asked for) is stopped."""
-    _stop()
-    st.session_state[JOB] = {
-        "kind": kind, "key": key, "file_id": getattr(upload, "file_id", None), "job": job,
-    }
-
-
-def _stop() -> None:
-    active = st.session_state.pop(JOB, None)
-    if active is not None:
-        active["job"].cancel()
-
-
-def _running(kind: str, key: str | None = None) -> bool:
-    active = st.session_state.get(JOB)
-    return active is not None and active["kind"] == kind and key in (None, active["key"])
-
-
 @st.fragment(run_every=POLL_S)
 def _progress(t: Translate) -> None:
     """How long the worker has taken, against its cap, and a button that stops it; once it
     has ended, the whole page is drawn again with its answer."""
-    active = st.session_state.get(JOB)
-    if active is None:
-        return
-    job: Job = active["job"]
-    status = job.poll()
-    if status.running:
-        limit = job.limits.time_s
-        st.progress(
-            min(status.elapsed_s / limit, 1.0),
-            text=t(f"app.import.job.running.{active['kind']}",
-                   seconds=f"{status.elapsed_s:.0f}", limit=f"{limit:.0f}"),
-        )
-        if status.memory_bytes is not None:
-            st.caption(t("app.import.job.memory", used=status.memory_bytes // 2**20,
-                         limit=job.limits.memory_mb))
-        if not st.button(t("app.import.job.cancel"), key=CANCEL):
-            return
-        status = job.cancel()
-    _finish(active, status)
-    st.rerun()
+    ended = SLOT.watch(
+        lambda active, status, job: t(
+            f"app.import.job.running.{active['task']}",
+            seconds=f"{status.elapsed_s:.0f}", limit=f"{job.limits.time_s:.0f}"),
+        t("app.import.job.cancel"),
+        note=lambda status, job: None if status.memory_bytes is None else t(
+            "app.import.job.memory", used=status.memory_bytes // 2**20,
+            limit=job.limits.memory_mb),
+    )
+    if ended is not None:
+        _finish(*ended)
+        st.rerun()
 
 
 def _finish(active: dict, status: JobStatus) -> None:
     """Keep the worker's answer (or why there is none) as plain data for the page."""
-    st.session_state.pop(JOB, None)
     job: Job = active["job"]
-    if active["kind"] == CHECK:
+    if active["task"] == CHECK:
         kept: dict[str, dict] = st.session_state.setdefault(PREVIEWS, {})
         kept[active["key"]] = (
             preview_for_page(job.result()) if status.outcome == "done"
@@ -197,7 +168,7 @@ def _finish(active: dict, status: JobStatus) -> None:
     if result["imported"]:
         # The workspace has changed (its parcels, the remembered columns): no preview holds.
         st.session_state.pop(PREVIEWS, None)
-        _let_go(active["file_id"])
+        SLOT.let_go(active["file_id"])
 
 
 def _latest_batch() -> int | None:
@@ -230,16 +201,6 @@ def _failure(status: JobStatus, job: Job) -> dict:
     }
 
 
-def _let_go(file_id: str | None) -> None:
-    """An imported file is done with: the uploader starts empty and Streamlit drops the
-    file's bytes now rather than when the planner closes the page."""
-    st.session_state[UPLOAD_ROUND] = st.session_state.get(UPLOAD_ROUND, 0) + 1
-    context = get_script_run_ctx()
-    remove = getattr(getattr(context, "uploaded_file_mgr", None), "remove_file", None)
-    if context is not None and remove is not None and file_id:
-        remove(session_id=context.session_id, file_id=file_id)
-
-
 def _failure_line(result: dict, t: Translate, task: str) -> None:
     """Why a worker gave no answer: out of memory or time, stopped, or broken."""
     st.error(t(f"app.import.job.{task}.{result['failure']}",
@@ -263,9 +224,9 @@ def _checked(
     kept: dict[str, dict] = st.session_state.setdefault(PREVIEWS, {})
     if key in kept:
         return kept[key]
-    if _running(IMPORT) or _running(CHECK, key):
+    if SLOT.running(IMPORT) or SLOT.running(CHECK, key):
         return None
-    _begin(CHECK, key, upload, start_check(
+    SLOT.begin(CHECK, key, upload, start_check(
         resolve_data_dir(), upload.name, upload, crs=crs, mapping=mapping, repair=repair,
     ))
     return None
@@ -273,7 +234,7 @@ def _checked(
 
 def _waiting(t: Translate) -> tuple[None, bool]:
     """The preview is being read: show how far the worker is, and allow no import yet."""
-    if _running(CHECK):
+    if SLOT.running(CHECK):
         _progress(t)
     return None, False
 

@@ -19,11 +19,11 @@ import json
 from typing import Any
 
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from app_parts import sign_in
 from app_parts.page import Texts
 from app_parts.page_data import escape_markdown, format_hectares
+from app_parts.worker_slot import WorkerSlot
 from geo_app.control import kinds
 from geo_app.control.kinds import KIND_KEYS
 from geo_app.control.reference_jobs import (
@@ -41,15 +41,13 @@ from geo_app.workspace import ReferenceLayer, Workspace, resolve_data_dir
 UPLOAD_TYPES = ["zip", "gpkg", "geojson", "json", "kml", "kmz", "csv", "xlsx", "txt"]
 CRS_CHOICES = ("", "wgs84", "cgcs2000", "gk42", "gk126", "gcj02")
 USER = "reference_user"
-# The import panel's name field: a planner who gave a name there need not type it again.
 UPLOAD = "reference_file"
-# Counts finished loads: the uploader's key changes with it, so it starts empty.
 UPLOAD_ROUND = "reference_file_round"
 KIND = "reference_kind"
 CLASS_FIELD = "reference_class_field"
 LAYER_NAME = "reference_name"
 CRS = "reference_crs"
-# The worker now running for this page, if any: {"task", "key", "file_id", "job", "count"}.
+# The worker now running for this page, if any (see app_parts.worker_slot).
 JOB = "reference_job"
 # The previews' answers, by upload and coordinate system, so a rerun does not read again.
 PREVIEWS = "reference_previews"
@@ -57,6 +55,7 @@ KEPT_PREVIEWS = 4
 # What the last load, removal or restore did, shown once.
 RESULT = "reference_result"
 CANCEL = "reference_cancel"
+SLOT = WorkerSlot(JOB, CANCEL, UPLOAD_ROUND)
 REMOVE_PREFIX = "reference_remove_"
 RESTORE_PREFIX = "reference_restore_"
 # Seconds between two looks at a running worker (as the import panel: each look redraws
@@ -73,22 +72,22 @@ def render(t: Texts) -> None:
         st.caption(t("app.reference.help"))
         user = sign_in.user_field(t, "app.reference.user", USER)
         upload = st.file_uploader(t("app.reference.file"), type=UPLOAD_TYPES,
-                                  key=f"{UPLOAD}_{st.session_state.get(UPLOAD_ROUND, 0)}")
+                                  key=SLOT.upload_key(UPLOAD))
         crs = st.selectbox(t("app.reference.crs"), CRS_CHOICES, key=CRS,
                            format_func=lambda key: key or t("app.reference.crs_auto"))
-        if upload is None and _running(PREVIEW):
-            _stop()  # the file was taken away: nobody waits for its preview
+        if upload is None and SLOT.running(PREVIEW):
+            SLOT.stop()  # the file was taken away: nobody waits for its preview
         preview = _preview(upload, crs or None, t) if upload is not None else None
         choices = _choices(preview, t)
         ready = (
             preview is not None and not preview["refused"] and bool(user)
-            and JOB not in st.session_state and choices is not None
+            and SLOT.active is None and choices is not None
         )
         if st.button(t("app.reference.run"), disabled=not ready, type="primary"):
             _start_load(upload, user, crs or None, choices)
         if not user:
             st.caption(t("app.reference.need_user"))
-        if _running(LOAD):
+        if SLOT.running(LOAD):
             _progress(t)
         _layers(t, user)
 
@@ -96,47 +95,23 @@ def render(t: Texts) -> None:
 # ----------------------------------------------------------------------- workers
 
 
-def _begin(task: str, key: str, upload: Any, job: Job, count: int | None = None) -> None:
-    _stop()
-    st.session_state[JOB] = {"task": task, "key": key, "job": job, "count": count,
-                             "file_id": getattr(upload, "file_id", None)}
-
-
-def _stop() -> None:
-    active = st.session_state.pop(JOB, None)
-    if active is not None:
-        active["job"].cancel()
-
-
-def _running(task: str, key: str | None = None) -> bool:
-    active = st.session_state.get(JOB)
-    return active is not None and active["task"] == task and key in (None, active["key"])
-
-
 @st.fragment(run_every=POLL_S)
 def _progress(t: Texts) -> None:
     """How long the worker has taken against its cap, and a button that stops it; once it
     has ended, the whole page is drawn again with its answer."""
-    active = st.session_state.get(JOB)
-    if active is None:
-        return
-    job: Job = active["job"]
-    status = job.poll()
-    if status.running:
-        limit = job.limits.time_s
-        st.progress(min(status.elapsed_s / limit, 1.0), text=t(
+    ended = SLOT.watch(
+        lambda active, status, job: t(
             f"app.reference.job.running.{active['task']}",
-            seconds=f"{status.elapsed_s:.0f}", limit=f"{limit:.0f}"))
-        if not st.button(t("app.reference.job.cancel"), key=CANCEL):
-            return
-        status = job.cancel()
-    _finish(active, status)
-    st.rerun()
+            seconds=f"{status.elapsed_s:.0f}", limit=f"{job.limits.time_s:.0f}"),
+        t("app.reference.job.cancel"),
+    )
+    if ended is not None:
+        _finish(*ended)
+        st.rerun()
 
 
 def _finish(active: dict, status: JobStatus) -> None:
     """Keep the worker's answer (or why there is none) as plain data for the page."""
-    st.session_state.pop(JOB, None)
     job: Job = active["job"]
     answer = job.result() if status.outcome == "done" else _failure(status, job)
     if active["task"] == PREVIEW:
@@ -151,7 +126,8 @@ def _finish(active: dict, status: JobStatus) -> None:
         answer["loaded"] = None not in (after, active["count"]) and after > active["count"]
     st.session_state[RESULT] = {"load": answer}
     if answer.get("loaded"):
-        _let_go(active["file_id"])
+        st.session_state.pop(PREVIEWS, None)
+        SLOT.let_go(active["file_id"])
 
 
 def _failure(status: JobStatus, job: Job) -> dict:
@@ -166,16 +142,6 @@ def _count() -> int | None:
         return None
 
 
-def _let_go(file_id: str | None) -> None:
-    """A loaded file is done with: the uploader starts empty, the file's bytes are dropped."""
-    st.session_state[UPLOAD_ROUND] = st.session_state.get(UPLOAD_ROUND, 0) + 1
-    st.session_state.pop(PREVIEWS, None)
-    context = get_script_run_ctx()
-    remove = getattr(getattr(context, "uploaded_file_mgr", None), "remove_file", None)
-    if context is not None and remove is not None and file_id:
-        remove(session_id=context.session_id, file_id=file_id)
-
-
 # ----------------------------------------------------------------------- preview
 
 
@@ -185,11 +151,11 @@ def _preview(upload: Any, crs: str | None, t: Texts) -> dict | None:
                      ensure_ascii=False)
     active = st.session_state.get(JOB)
     if active is not None and active["task"] == PREVIEW and active["key"] != key:
-        _stop()  # the preview of a file or a choice no longer on the page
+        SLOT.stop()  # the preview of a file or a choice no longer on the page
     kept: dict[str, dict] = st.session_state.setdefault(PREVIEWS, {})
     if key not in kept:
-        if not (_running(LOAD) or _running(PREVIEW, key)):
-            _begin(PREVIEW, key, upload, start_preview(upload.name, upload, crs=crs))
+        if not (SLOT.running(LOAD) or SLOT.running(PREVIEW, key)):
+            SLOT.begin(PREVIEW, key, upload, start_preview(upload.name, upload, crs=crs))
         _progress(t)
         return None
     answer = kept[key]
@@ -252,11 +218,11 @@ def _problems(problems: list[Problem], t: Texts) -> None:
 def _start_load(upload: Any, user: str, crs: str | None, choices: dict[str, Any]) -> None:
     st.session_state.pop(RESULT, None)
     count = _count()
-    _begin(LOAD, LOAD, upload, start_load(
+    SLOT.begin(LOAD, LOAD, upload, start_load(
         resolve_data_dir(), upload.name, upload, user, choices["kind"],
         class_field=choices["class_field"], layer_name=choices["name"], crs=crs,
         actor=sign_in.current_actor(),
-    ), count)
+    ), count=count)
 
 
 def _result(t: Texts) -> None:

@@ -194,7 +194,7 @@ def _import_running(monkeypatch, tmp_path, before=None):
         before(workspace)
     _previewed(at, panel, UPLOAD_NAME).click().run()
     assert_clean(at)
-    assert at.session_state[panel.JOB]["kind"] == panel.IMPORT
+    assert at.session_state[panel.JOB]["task"] == panel.IMPORT
     return at, panel, workspace
 
 
