@@ -29,10 +29,11 @@ from geo_app.control.kinds import KIND_KEYS
 from geo_app.control.reference_jobs import (
     LOAD,
     PREVIEW,
+    latest_layer,
     problems_from,
-    reference_count,
     start_load,
     start_preview,
+    written_layer,
 )
 from geo_app.jobs import Job, JobStatus
 from geo_app.problems import InputError, Problem
@@ -122,8 +123,7 @@ def _finish(active: dict, status: JobStatus) -> None:
         return
     if "failure" in answer:
         # Stopped between its commit and its answer: the layer is there all the same.
-        after = _count()
-        answer["loaded"] = None not in (after, active["count"]) and after > active["count"]
+        answer["loaded"] = _written(active)
     st.session_state[RESULT] = {"load": answer}
     if answer.get("loaded"):
         st.session_state.pop(PREVIEWS, None)
@@ -135,11 +135,23 @@ def _failure(status: JobStatus, job: Job) -> dict:
             "memory": job.limits.memory_mb, "seconds": f"{job.limits.time_s:.0f}"}
 
 
-def _count() -> int | None:
+def _latest() -> int | None:
     try:
-        return reference_count(resolve_data_dir())
+        return latest_layer(resolve_data_dir())
     except (InputError, OSError):
         return None
+
+
+def _written(active: dict) -> bool:
+    """Whether the load ``active`` stored its layer: one newer than the newest when it
+    started, of its file and its planner (another planner's load meanwhile is not it)."""
+    if active["since"] is None:
+        return False
+    try:
+        return written_layer(resolve_data_dir(), active["since"], active["name"],
+                             active["user"]) is not None
+    except (InputError, OSError):
+        return False
 
 
 # ----------------------------------------------------------------------- preview
@@ -217,12 +229,12 @@ def _problems(problems: list[Problem], t: Texts) -> None:
 
 def _start_load(upload: Any, user: str, crs: str | None, choices: dict[str, Any]) -> None:
     st.session_state.pop(RESULT, None)
-    count = _count()
+    since = _latest()
     SLOT.begin(LOAD, LOAD, upload, start_load(
         resolve_data_dir(), upload.name, upload, user, choices["kind"],
         class_field=choices["class_field"], layer_name=choices["name"], crs=crs,
         actor=sign_in.current_actor(),
-    ), count=count)
+    ), since=since, name=upload.name, user=user)
 
 
 def _result(t: Texts) -> None:

@@ -159,12 +159,27 @@ def load_task(arguments: Mapping[str, Any], inputs: Path) -> dict[str, Any]:
     }
 
 
-def reference_count(workspace_dir: Path) -> int:
-    """How many reference layers the workspace has stored: a worker that ended without an
-    answer loaded its layer when this grew (the layer and its features commit together)."""
+def latest_layer(workspace_dir: Path) -> int:
+    """The newest stored reference layer's number (0 when there is none)."""
     from geo_app.workspace import Workspace
 
-    return len(Workspace.open(workspace_dir).reference_layers(include_inactive=True))
+    layers = Workspace.open(workspace_dir).reference_layers(include_inactive=True)
+    return max((layer.layer_id for layer in layers), default=0)
+
+
+def written_layer(workspace_dir: Path, since: int, name: str, user: str) -> int | None:
+    """The layer a load of the browser's file ``name`` by ``user`` stored after layer
+    ``since``, or None: a worker that ended without an answer may have committed it (the
+    layer and its features commit together). Another planner's load meanwhile is not it."""
+    from geo_app.importing import safe_upload_name
+    from geo_app.workspace import Workspace
+    from geo_app.workspace.checks import checked_user
+
+    source, who = safe_upload_name(name), checked_user(user)
+    for layer in Workspace.open(workspace_dir).reference_layers(include_inactive=True):
+        if layer.layer_id > since and layer.source == source and layer.loaded_by == who:
+            return layer.layer_id
+    return None
 
 
 TASKS = {PREVIEW: preview_task, LOAD: load_task}
