@@ -11,10 +11,10 @@ from control_workspace import FARMLAND, LANDUSE, USER, control_workspace, write
 
 from geo_app.control.reference_jobs import (
     PREVIEW,
+    latest_layer,
     load_task,
     preview_task,
     problems_from,
-    reference_count,
     start_load,
     start_preview,
 )
@@ -78,7 +78,7 @@ def test_a_land_use_file_without_its_class_column_is_refused(own_workspace, inpu
     assert answer["loaded"] is False
     [problem] = problems_from(answer["problems"])
     assert problem.code == "reference_class_missing" and "DLMC" in problem.message_zh
-    assert reference_count(own_workspace) == 0
+    assert latest_layer(own_workspace) == 0
 
 
 def test_the_worker_previews_and_loads_the_file(own_workspace, tmp_path):
