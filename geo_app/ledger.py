@@ -218,7 +218,8 @@ class LandSupplyLedger(LedgerFigures):
 @dataclass(frozen=True)
 class ParcelGroup:
     """Parcels alike in status, town, use (with its Chinese name) and quarter, as stored:
-    how many, their hectares summed, and the first of them in the workspace's order."""
+    how many, their hectares summed, the first of them in the workspace's order, and how
+    many of them are samples."""
 
     status: Any
     town: Any
@@ -228,6 +229,7 @@ class ParcelGroup:
     count: int
     hectares: float
     first: int
+    samples: int = 0
 
 
 class StoredLedger(LedgerFigures):
@@ -318,7 +320,10 @@ def workspace_totals(workspace: Workspace, target_ha: float | None = None) -> St
     if target_ha is None:
         target_ha = plan_target().target_ha
     groups = [ParcelGroup(*row) for row in workspace.parcel_groups()]
-    return StoredLedger(groups, target_ha, sample_data=workspace.holds_only_samples())
+    # As Workspace.holds_only_samples says it, from the same rows.
+    count = sum(group.count for group in groups)
+    only_samples = count > 0 and sum(int(group.samples) for group in groups) == count
+    return StoredLedger(groups, target_ha, sample_data=only_samples)
 
 
 def ledger_of_plan(plan: Any, target_ha: float) -> LandSupplyLedger:

@@ -99,10 +99,12 @@ def validate_file(
     allowed_values: Mapping[str, Collection[Any]] | None = None,
     boundary: BaseGeometry | _District | None = DISTRICT,
     limits: ReadLimits = DEFAULT_LIMITS,
+    keep_source: bool = False,
 ) -> ValidationReport:
-    """Read and check a file; never raises for bad content (only for an unknown ``crs``)."""
+    """Read and check a file; never raises for bad content (only for an unknown ``crs``).
+    ``keep_source``: the report's data keeps the file's own geometries too."""
     try:
-        data = read_vector(path, crs, limits)
+        data = read_vector(path, crs, limits, keep_source=keep_source)
     except InputError as exc:
         return ValidationReport((exc.problem,))
     if isinstance(boundary, _District):

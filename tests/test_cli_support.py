@@ -1,5 +1,6 @@
 import argparse
 import io
+import json
 
 import pytest
 
@@ -9,6 +10,7 @@ from geo_app.cli.support import (
     display_width,
     format_ha,
     format_optional_ha,
+    json_listing_text,
     table_lines,
     translator,
 )
@@ -74,3 +76,24 @@ def test_names_from_files_cannot_steer_the_terminal():
     text = json_text({"id": hostile, "town": "奢岭街道"})
     assert "\x1b" not in text and "\u202e" not in text and "奢岭街道" in text
     assert json.loads(text)["id"] == hostile
+
+
+def test_a_long_listing_prints_one_item_a_line_as_json_says_it():
+    value = {
+        "features": [
+            {"id": 'a}, {"id": "b', "hectares": 1.5, "gk": None},
+            {"id": "甲\x1b[31m\u202e", "hectares": 2.0, "gk": 2.0001},
+            {"id": 7, "hectares": 0.25, "gk": None},
+        ],
+        "total_ha": 3.75,
+        "crs": "gk42",
+    }
+    text = json_listing_text(value, "features")
+    assert json.loads(text) == value
+    lines = text.splitlines()
+    assert lines[0] == "{" and lines[1] == '  "features": [' and lines[-1] == "}"
+    # One feature a line, whatever its id holds; steering characters escaped.
+    assert [line.startswith('    {"id": ') for line in lines[2:5]] == [True] * 3
+    assert "\x1b" not in text and "\u202e" not in text and "\\u202e" in text
+    assert json.loads(json_listing_text({"features": [], "total_ha": 0.0}, "features")) == {
+        "features": [], "total_ha": 0.0}

@@ -7,6 +7,8 @@ A parcel file is read the way ``geo-app import`` reads it
 from __future__ import annotations
 
 import argparse
+import math
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -29,7 +31,6 @@ from geo_app.cli.support import (
     table_lines,
 )
 from geo_app.cli.workspace import add_workspace_argument
-from geo_app.geodesy import hectares, plane_hectares
 
 # --- totals -------------------------------------------------------------------------------
 
@@ -153,8 +154,20 @@ def _area_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
 _GK_ZONE_LON = (123.0, 129.0)
 
 
-def _gk_plane_hectares(geoms: np.ndarray) -> np.ndarray:
-    plane = plane_hectares(geoms)
+def _gk_plane_hectares(geoms: np.ndarray, data: Any) -> np.ndarray:
+    """The GK zone-42 plane hectares (CM 126°E) of the lon/lat ``geoms``; a file already in
+    that zone (EPSG:4530, or 4551 without the prefix, the same plane shifted) is measured
+    in its own coordinates, with no conversion there and back."""
+    from geo_app.crs import GK42, GK126
+    from geo_app.geodesy import SQUARE_METRES_PER_HECTARE, plane_hectares
+
+    own = data.source_geometries
+    if own is not None and not data.source_crs.is_gcj02 and data.source_crs.epsg in (
+        GK42.epsg, GK126.epsg
+    ):
+        plane = shapely.area(own) / SQUARE_METRES_PER_HECTARE
+    else:
+        plane = plane_hectares(geoms)
     bounds = shapely.bounds(geoms)
     with np.errstate(invalid="ignore"):
         inside = (bounds[:, 0] >= _GK_ZONE_LON[0]) & (bounds[:, 2] <= _GK_ZONE_LON[1])
@@ -170,16 +183,23 @@ def _parcel_ids(data: Any) -> list[Any]:
     column = recognise(data.frame).column("id")
     if column is None:
         return list(data.ids)
+    values = data.frame[column].tolist()
+    if all(type(value) is str for value in values):
+        # text_of of text, without its checks for other kinds of cell.
+        return [
+            unicodedata.normalize("NFKC", value).strip() or fallback
+            for value, fallback in zip(values, data.ids, strict=True)
+        ]
     return [
-        text_of(value) or fallback
-        for value, fallback in zip(data.frame[column].tolist(), data.ids, strict=True)
+        text_of(value) or fallback for value, fallback in zip(values, data.ids, strict=True)
     ]
 
 
 def _run_area(args: argparse.Namespace, console: Console) -> int:
+    from geo_app.geodesy import hectares
     from geo_app.validation import validate_file
 
-    report = validate_file(args.file, args.crs)
+    report = validate_file(args.file, args.crs, keep_source=True)
     console.problems(report.problems, console.err)
     if not report.ok or report.data is None:
         return EXIT_INPUT
@@ -187,19 +207,17 @@ def _run_area(args: argparse.Namespace, console: Console) -> int:
     ids = _parcel_ids(data)
     geoms = np.asarray(data.frame.geometry.array, dtype=object)
     ellipsoidal = hectares(geoms)
-    plane = _gk_plane_hectares(geoms)
+    plane = _gk_plane_hectares(geoms, data)
     features = [
-        {
-            "id": fid,
-            "hectares": float(ha),
-            "gk_plane_hectares": float(gk) if np.isfinite(gk) else None,
-        }
-        for fid, ha, gk in zip(ids, ellipsoidal, plane, strict=True)
+        {"id": fid, "hectares": ha, "gk_plane_hectares": gk if math.isfinite(gk) else None}
+        for fid, ha, gk in zip(ids, ellipsoidal.tolist(), plane.tolist(), strict=True)
     ]
     total = float(ellipsoidal.sum())
     plane_total = float(plane.sum()) if np.isfinite(plane).all() else None
     if args.json:
-        console.json({"features": features, "total_ha": total, "crs": data.source_crs.key})
+        console.json_listing(
+            {"features": features, "total_ha": total, "crs": data.source_crs.key}, "features"
+        )
         return EXIT_OK
     tr = console.text
     rows = [[tr("cli.area.feature"), tr("cli.area.ellipsoidal"), tr("cli.area.plane")]]

@@ -20,7 +20,6 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 from pyproj.exceptions import ProjError
 
@@ -37,7 +36,7 @@ from geo_app.reading.base import (
     file_error,
     plain,
 )
-from geo_app.reading.crs_choice import CrsGuess, choose_crs, finite_coordinates, guess_crs
+from geo_app.reading.crs_choice import CrsGuess, choose_crs, guess_crs
 from geo_app.reading.files import (
     check_is_readable_file,
     check_name_matches_content,
@@ -82,6 +81,8 @@ class VectorData:
     problems: list[Problem] = field(default_factory=list)
     # Rows whose geometry could not be built; their problem is already in ``problems``.
     unreadable_rows: frozenset[int] = frozenset()
+    # The geometries in the file's own coordinates (``source_crs``), when asked for.
+    source_geometries: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -91,12 +92,17 @@ def read_vector(
     path: str | Path,
     crs: str | CoordinateSystem | None = None,
     limits: ReadLimits = DEFAULT_LIMITS,
+    *,
+    keep_source: bool = False,
 ) -> VectorData:
     """Read ``path`` into WGS84 lon/lat features.
 
     ``crs`` overrides (or supplies) the file's coordinate system; it may be an alias of
-    :func:`geo_app.crs.parse_crs`. Raises :class:`InputError` when the file cannot be used
-    at all, and :class:`UnknownCRSError` for an unknown ``crs`` name.
+    :func:`geo_app.crs.parse_crs`. ``limits`` are the readers' own unless a planner's
+    setting (:data:`LIMIT_SETTINGS`) changes one; ``keep_source`` keeps the geometries in
+    the file's own coordinates too. Raises :class:`InputError` when the file cannot be used
+    at all, :class:`UnknownCRSError` for an unknown ``crs`` name and
+    :class:`LimitSettingError` for an unusable setting.
     """
     override = parse_crs(crs) if crs is not None else None
     path = Path(path)
@@ -120,25 +126,31 @@ def read_vector(
                 raw = parse_geojson(read_all(path), limits)
             else:
                 raw = read_with_gdal(path, content, limits)
-        return _to_lonlat(raw, override)
+        return _to_lonlat(raw, override, keep_source)
 
 
-def _to_lonlat(raw: RawLayer, override: CoordinateSystem | None) -> VectorData:
-    x, y = finite_coordinates(raw.geometries)
-    source, origin, crs_problems = choose_crs(raw, override, x, y)
+def _to_lonlat(
+    raw: RawLayer, override: CoordinateSystem | None, keep_source: bool = False
+) -> VectorData:
     geometries = np.asarray(raw.geometries, dtype=object)
+    # The coordinates are taken out once: to judge the coordinate system, then to convert.
+    coords = shapely.get_coordinates(geometries)
+    finite = np.isfinite(coords).all(axis=1)
+    source, origin, crs_problems = choose_crs(raw, override, coords[finite, 0], coords[finite, 1])
+    lonlat = geometries
     if source.epsg != WGS84.epsg or source.is_gcj02:
         converter = Converter(source, WGS84)
         try:
             with np.errstate(all="ignore"):
-                geometries = shapely.transform(geometries, converter.transform_xy)
+                # New geometries in a new array; the file's own stay as they were.
+                lonlat = shapely.set_coordinates(geometries.copy(), converter.transform_xy(coords))
         except (ProjError, ValueError) as exc:
             raise file_error("conversion_failed", crs=source.key, reason=exc) from None
     ids, labels, has_id = _identities(raw)
-    properties = pd.DataFrame.from_records(raw.properties, index=range(len(raw.properties)))
+    properties = raw.attribute_frame()
     if "geometry" in properties.columns:
         properties = properties.rename(columns={"geometry": "geometry_property"})
-    frame = gpd.GeoDataFrame(properties, geometry=list(geometries), crs="EPSG:4326")
+    frame = gpd.GeoDataFrame(properties, geometry=list(lonlat), crs="EPSG:4326")
     return VectorData(
         frame=frame,
         ids=ids,
@@ -149,11 +161,12 @@ def _to_lonlat(raw: RawLayer, override: CoordinateSystem | None) -> VectorData:
         format_name=raw.format_name,
         problems=crs_problems + raw.problems,
         unreadable_rows=frozenset(raw.unreadable_rows),
+        source_geometries=geometries if keep_source else None,
     )
 
 
 def _identities(raw: RawLayer) -> tuple[list[Any], list[str], list[bool]]:
-    values = [properties.get("id") for properties in raw.properties]
+    values = raw.id_values()
     if all(value is None for value in values):
         # No feature has an id of its own (most GDAL layers): the feature ids name them.
         return list(raw.fids), [f"#{fid}" for fid in raw.fids], [False] * len(raw.fids)

@@ -120,6 +120,21 @@ class RawLayer:
     lonlat_by_default: bool
     problems: list[Problem] = field(default_factory=list)
     unreadable_rows: set[int] = field(default_factory=set)
+    # The attributes column by column (plain values, one list per column), when a reader
+    # has them so (GDAL files); ``properties`` is then left empty.
+    columns: dict[str, list[Any]] | None = None
+
+    def id_values(self) -> list[Any]:
+        """Each feature's ``id`` attribute (None where it has none)."""
+        if self.columns is not None:
+            return list(self.columns.get("id", [None] * len(self.fids)))
+        return [properties.get("id") for properties in self.properties]
+
+    def attribute_frame(self) -> pd.DataFrame:
+        """The attributes as a frame, one row per feature, index 0..n-1."""
+        if self.columns is not None:
+            return pd.DataFrame(self.columns, index=range(len(self.fids)))
+        return pd.DataFrame.from_records(self.properties, index=range(len(self.properties)))
 
 
 @contextlib.contextmanager

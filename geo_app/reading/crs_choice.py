@@ -6,14 +6,11 @@ with or without its prefix) and is always said out loud as a warning.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-import shapely
 from numpy.typing import NDArray
-from shapely.geometry.base import BaseGeometry
 
 from geo_app.crs import GK42, GK126, WGS84, CoordinateSystem
 from geo_app.problems import InputError, Problem, Words, error, warning, words
@@ -71,12 +68,6 @@ def _guess_failure(guess: CrsGuess, x: NDArray, y: NDArray) -> InputError:
     if guess.kind == "swapped_gk":
         return file_error("swapped_northing_easting", sample=sample)
     return file_error("projected_without_crs", sample=sample)
-
-
-def finite_coordinates(geometries: Iterable[BaseGeometry | None]) -> tuple[NDArray, NDArray]:
-    coords = shapely.get_coordinates(np.asarray(list(geometries), dtype=object))
-    coords = coords[np.isfinite(coords).all(axis=1)]
-    return coords[:, 0], coords[:, 1]
 
 
 def choose_crs(

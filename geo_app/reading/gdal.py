@@ -67,13 +67,14 @@ def read_with_gdal(path: Path, content: ContentKind, limits: ReadLimits) -> RawL
         parts[0].attributes
     )
     geometries = [geometry for part in parts for geometry in part.geometries]
-    properties = _plain_records(attributes)
+    columns = _plain_columns(attributes)
     declared = _declared_gdal_crs(parts[0].crs)
     if declared is None and content != "zip" and format_name in ("KML", "KMZ"):
         declared = WGS84  # KML is lon/lat WGS84 by definition.
     return RawLayer(
         geometries=geometries,
-        properties=properties,
+        properties=[],
+        columns=columns,
         fids=[int(i) for i in attributes.index],
         declared_crs=declared,
         format_name=_gdal_format_name(format_name, content),
@@ -177,10 +178,10 @@ def _datetimes(column: pd.Series) -> pd.Series:
             return column
 
 
-def _plain_records(attributes: pd.DataFrame) -> list[dict[str, Any]]:
-    """The rows as dicts of plain values (see :func:`plain`), converted column by column: a
-    district layer has a hundred thousand rows, and text columns, the most common, need
-    nothing at all."""
+def _plain_columns(attributes: pd.DataFrame) -> dict[str, list[Any]]:
+    """Each column as a list of plain values (see :func:`plain`), converted column by
+    column: a district layer has a hundred thousand rows, and text columns, the most
+    common, need nothing at all."""
     columns = {}
     for name in attributes.columns:
         column = attributes[name]
@@ -191,18 +192,13 @@ def _plain_records(attributes: pd.DataFrame) -> list[dict[str, Any]]:
         )
         if text or dtype.kind == "f":
             # Text stays text and numbers numbers; only the missing become None.
-            columns[name] = column.astype(object).where(column.notna(), None)
+            values = column.astype(object).where(column.notna(), None)
         elif dtype.kind in "iub":
-            columns[name] = column  # to_dict gives Python ints and bools
+            values = column.astype(object)  # Python ints and bools
         else:
-            columns[name] = column.astype(object).map(plain)
-    plain_frame = pd.DataFrame(columns, index=attributes.index).astype(object)
-    # The rows zipped from the columns' lists: pandas' own to_dict boxes value by value.
-    names = [str(name) for name in plain_frame.columns]
-    values = [plain_frame[name].tolist() for name in plain_frame.columns]
-    if not values:
-        return [{} for _ in range(len(plain_frame))]
-    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+            values = column.astype(object).map(plain)
+        columns[str(name)] = values.tolist()
+    return columns
 
 
 def _gdal_format_name(format_name: str, content: ContentKind) -> str:

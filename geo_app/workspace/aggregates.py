@@ -17,10 +17,10 @@ GROUPED = ("status", "town", "use", "use_zh", "quarter")
 
 def parcel_groups(connection: sqlite3.Connection) -> list[tuple[Any, ...]]:
     """One row per combination of the :data:`GROUPED` values as stored: the values, the
-    number of parcels, their hectares summed and the first parcel's ``fid``, in the order
-    of those first parcels."""
+    number of parcels, their hectares summed, the first parcel's ``fid`` and how many of
+    them are samples, in the order of those first parcels."""
     columns = ", ".join(f'"{name}"' for name in GROUPED)
     return connection.execute(
-        f"SELECT {columns}, count(*), total(hectares), min(fid) FROM {PARCELS_TABLE} "
-        f"GROUP BY {columns} ORDER BY min(fid)"
+        f"SELECT {columns}, count(*), total(hectares), min(fid), total(sample) "
+        f"FROM {PARCELS_TABLE} GROUP BY {columns} ORDER BY min(fid)"
     ).fetchall()

@@ -168,8 +168,8 @@ class Workspace:
 
     def parcel_groups(self) -> list[tuple[Any, ...]]:
         """The parcels grouped by status, town, use, use_zh and quarter as stored, each
-        group with its count, its stored hectares summed and its first ``fid``
-        (:func:`geo_app.workspace.aggregates.parcel_groups`)."""
+        group with its count, its stored hectares summed, its first ``fid`` and its
+        number of samples (:func:`geo_app.workspace.aggregates.parcel_groups`)."""
         from geo_app.workspace.aggregates import parcel_groups
 
         with self._file.connected() as connection:
