@@ -143,7 +143,7 @@ def account_box(actor: Actor, strings: Strings, lang: str) -> None:
     if actor.via == "owner":
         bar.caption(t("app.sign_in.single_user"))
         return
-    bar.caption(t("app.sign_in.as", name=escape_markdown(actor.name),
+    bar.caption(t("app.sign_in.as", account=escape_markdown(actor.name),
                   role=roles().label(actor.role, lang)))
     if bar.button(t("app.sign_in.sign_out"), key="sign_out"):
         st.session_state.pop(SIGNED_IN, None)

@@ -59,7 +59,7 @@ def test_a_wrong_password_is_refused_in_the_pages_language(accounts):
 
 def test_an_editor_is_offered_the_import_and_records_changes_under_the_account(accounts):
     at = signed_in("王工")
-    assert zh("app.sign_in.as", name="王工", role="编辑") in [c.value for c in at.sidebar.caption]
+    assert zh("app.sign_in.as", account="王工", role="编辑") in [c.value for c in at.sidebar.caption]
     open_tab(at, "land")
     assert zh("app.sign_in.changes_as", account="王工") in [c.value for c in at.caption]
     assert not [t for t in at.text_input if t.key == "import_user"]  # no name to type
