@@ -8,6 +8,7 @@ from typing import Any
 
 import streamlit as st
 from branca.element import MacroElement
+from shapely.geometry import Point, mapping
 from streamlit_folium import st_folium
 
 from app_parts import (
@@ -18,6 +19,7 @@ from app_parts import (
     map_bridge,
     page_data,
     parcel_editor,
+    workspace_source,
 )
 from app_parts.page import (
     CLICK,
@@ -43,12 +45,15 @@ from geo_app.mapview import (
     MapOptions,
     MapOptionsError,
     ParcelFilter,
+    ParcelTiles,
     describe_point,
     search_features,
 )
 from geo_app.mapview.elements import template
 from geo_app.mapview.popups import feature_name
 from geo_app.mapview.references import ControlOverlay
+from geo_app.workspace import WorkspaceError
+from geo_app.workspace.layer_file import layer_properties
 
 
 def _on_search_pick() -> None:
@@ -77,11 +82,31 @@ def _search_box(page: Page) -> None:
     )
 
 
-def _drawn_collections(page: Page, options: MapOptions) -> dict[str, dict]:
-    """The visible layers' features as drawn (parcels filtered), for hit-testing clicks."""
+def _parcels_under(tiles: ParcelTiles, options: MapOptions, lon: float, lat: float) -> dict:
+    """The parcels (drawn, so filtered) under a click, found through the spatial index of
+    the parcels the tiles were built from: the tiles hold too little to answer."""
+    frame = workspace_source.tile_parcels(tiles.url)
+    rows = frame.iloc[frame.sindex.query(Point(lon, lat), predicate="intersects")]
+    features = []
+    for row in rows.itertuples(index=False):
+        properties = {"id": row.id, "status": row.status, "town": row.town,
+                      "quarter": row.quarter}
+        if options.parcel_filter.matches(properties):
+            features.append({"type": "Feature", "properties": properties,
+                             "geometry": mapping(row.geometry)})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _drawn_collections(page: Page, options: MapOptions, tiles: ParcelTiles | None = None,
+                       at: tuple[float, float] | None = None) -> dict[str, dict]:
+    """The visible layers' features as drawn (parcels filtered), for hit-testing clicks;
+    with tiles, only the parcels under ``at`` (lon, lat)."""
     catalog = page.catalog
     collections = {}
     for layer_id in options.visible_layers or ():
+        if tiles is not None and at is not None and layer_id == page.data.parcel_layer:
+            collections[layer_id] = _parcels_under(tiles, options, *at)
+            continue
         collection = load_layer_geojson(catalog.layer(layer_id))
         if layer_id == page.data.parcel_layer and not options.parcel_filter.is_empty:
             collection["features"] = [
@@ -94,7 +119,8 @@ def _drawn_collections(page: Page, options: MapOptions) -> dict[str, dict]:
 
 
 def _take_click(page: Page, options: MapOptions, returned: dict | None, datum: str,
-                control: ControlOverlay | None = None) -> None:
+                control: ControlOverlay | None = None, tiles: ParcelTiles | None = None,
+                ) -> None:
     """Remember a new click, and select the feature under it (not when it landed on a
     control-line polygon outside the parcels: that click opens the polygon's popup)."""
     if not returned:
@@ -107,7 +133,7 @@ def _take_click(page: Page, options: MapOptions, returned: dict | None, datum: s
     st.session_state[CLICK] = (lon, lat, datum)
     on_reference = control is not None and control.reference_at(lon, lat)
     lon, lat = from_display_datum((lon, lat), datum)
-    hit = page_data.feature_at(lon, lat, _drawn_collections(page, options))
+    hit = page_data.feature_at(lon, lat, _drawn_collections(page, options, tiles, (lon, lat)))
     if hit is not None and on_reference and hit.layer_id != page.data.parcel_layer:
         return
     if hit is not None and hit.feature_id != st.session_state.get(SELECTED):
@@ -138,22 +164,59 @@ class _FocusWithoutScrolling(MacroElement):
     _template = template("focus_without_scrolling.js")
 
 
-def _map(options: MapOptions, control: ControlOverlay | None) -> Any:
-    # Without control lines, the map is built as it always was.
+def _selected_parcel(options: MapOptions) -> dict | None:
+    """The selected parcel as a GeoJSON feature from the workspace, when it is drawn (the
+    filters leave it); None for any other selection."""
+    if options.highlight_id is None:
+        return None
+    try:
+        parcel = workspace_source.open_workspace().parcel(options.highlight_id)
+    except (WorkspaceError, KeyError, LookupError):
+        return None
+    properties = layer_properties(parcel)
+    if not options.parcel_filter.matches(properties):
+        return None
+    return {"type": "Feature", "properties": properties,
+            "geometry": mapping(parcel.geometry)}
+
+
+def parcel_tiles(options: MapOptions) -> ParcelTiles | None:
+    """The parcel layer's tiles when the workspace is above the tile threshold."""
+    datum = basemap_panel.display_datum_of(options.basemap)
+    built = workspace_source.parcel_tiles(datum)
+    if built is None:
+        return None
+    bounds = None
+    if built.bounds is not None:
+        west, south, east, north = built.bounds
+        bounds = ((south, west), (north, east))
+    return ParcelTiles(
+        url=workspace_source.tiles_url(built), bounds=bounds, min_zoom=built.min_zoom,
+        max_zoom=built.max_zoom, layer=built.layer, count=built.count,
+        highlight=_selected_parcel(options),
+    )
+
+
+def _map(options: MapOptions, control: ControlOverlay | None,
+         tiles: ParcelTiles | None = None) -> Any:
+    # Without control lines or tiles, the map is built as it always was.
+    if tiles is not None:
+        return mapview.build_map(options, control, tiles)
     if control is None:
         return mapview.build_map(options)
     return mapview.build_map(options, control)
 
 
-def _build(options: MapOptions, page: Page, control: ControlOverlay | None) -> Any:
+def _build(options: MapOptions, page: Page, control: ControlOverlay | None,
+           tiles: ParcelTiles | None = None) -> Any:
     try:
-        folium_map = _map(options, control)
+        folium_map = _map(options, control, tiles)
     except MapOptionsError:
         if options.highlight_id is None:
             raise
         # The selected feature has been filtered out (or its file changed): draw without it.
         st.info(page.t("app.selection.hidden"))
-        folium_map = _map(dataclasses.replace(options, highlight_id=None), control)
+        folium_map = _map(dataclasses.replace(options, highlight_id=None), control, tiles)
     _FocusWithoutScrolling().add_to(folium_map)
     return folium_map
 
@@ -167,8 +230,11 @@ def draw(page: Page, options: MapOptions, ledger: LandSupplyLedger, filtered: bo
     # The workspace's control lines (reference layers, conflict pieces) are prepared once
     # per change of the parcels or the layers.
     control = compliance_tab.map_overlay(page, basemap_panel.display_datum_of(options.basemap))
+    # A workspace above the tile threshold: the parcels are drawn from its tiles.
+    tiles = parcel_tiles(options) if options.visible_layers and (
+        page.data.parcel_layer in options.visible_layers) else None
     try:
-        folium_map = _build(options, page, control)
+        folium_map = _build(options, page, control, tiles)
     except DATA_ERRORS as exc:
         st.error(page.t("app.error.map", reason=reason(exc, page.lang)))
         return False
@@ -194,7 +260,7 @@ def draw(page: Page, options: MapOptions, ledger: LandSupplyLedger, filtered: bo
     datum = basemap_panel.display_datum_of(options.basemap)
     export_panel.take_view(returned, datum)
     parcel_editor.take_drawing(returned)
-    _take_click(page, options, returned, datum, control)
+    _take_click(page, options, returned, datum, control, tiles)
     left, right = st.columns(2)
     with left:
         _search_box(page)

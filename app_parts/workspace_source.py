@@ -8,21 +8,32 @@ map, the totals and the tables together, and an unchanged workspace costs two sm
 
 A workspace that cannot be used is said in one line; the page then shows the shipped
 sample parcels, marked as such.
+
+Above the tile threshold the map draws the parcels from an archive of vector tiles
+(:mod:`geo_app.workspace.tile_file`), written under ``static/tiles/`` once per change of
+the workspace and named after it, and served by Streamlit's static folder.
 """
 
 from __future__ import annotations
 
 import atexit
+import logging
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
 from app_parts.page_data import escape_markdown
+from geo_app.assets import SERVED_PREFIX
 from geo_app.i18n import Strings
+from geo_app.resources import STATIC_DIR
 from geo_app.workspace import Workspace, WorkspaceError, resolve_data_dir
 from geo_app.workspace.layer_file import ParcelLayerFile, parcel_layer_file
+from geo_app.workspace.tile_file import ParcelTileFile, parcel_tile_file, read_tile_parcels
+
+LOG = logging.getLogger("geo_app.streamlit")
 
 
 @st.cache_resource(show_spinner=False)
@@ -47,3 +58,44 @@ def parcel_file(strings: Strings, lang: str) -> ParcelLayerFile | None:
         reason = exc.strerror or str(exc)
     st.error(escape_markdown(strings.get("app.workspace.unusable", lang, reason=reason)))
     return None
+
+
+TILES_SUBDIR = "tiles"
+# The archives are the app's own output, never part of the repository: the folder says so
+# itself, so no other file needs to know of it.
+_IGNORE_ALL = "*\n"
+
+
+def _tiles_folder() -> Path:
+    folder = STATIC_DIR / TILES_SUBDIR
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.is_file():
+        ignore.write_text(_IGNORE_ALL, encoding="utf-8")
+    return folder
+
+
+def tiles_url(tiles: ParcelTileFile) -> str:
+    """Where the browser fetches the archive (Streamlit's static folder answers ranges)."""
+    return f"{SERVED_PREFIX}/{TILES_SUBDIR}/{tiles.name}"
+
+
+def parcel_tiles(datum: str) -> ParcelTileFile | None:
+    """The archive of the workspace's current parcels in ``datum``, when the workspace is
+    above the tile threshold; None otherwise (and when it cannot be built: the parcels are
+    then drawn as GeoJSON, and the reason logged)."""
+    try:
+        return parcel_tile_file(open_workspace(), _tiles_folder(), datum)
+    except (WorkspaceError, OSError, RuntimeError, ValueError):
+        LOG.exception("the parcels' tiles could not be built; drawing them as GeoJSON")
+        return None
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def tile_parcels(archive: str) -> Any:
+    """The parcels an archive was built from (lon/lat, the tiles' filter values) with their
+    spatial index, for answering clicks; read once per archive."""
+    del archive  # the cache key: one state of the workspace
+    frame = read_tile_parcels(open_workspace())
+    frame.sindex  # noqa: B018 (built now, not on the first click)
+    return frame

@@ -6,7 +6,8 @@ coordinate readout, all from vendored JS/CSS (served or inlined, never a CDN).
 ``standalone_html`` is the same map as one offline HTML file. ``search_features``,
 ``search_features`` and ``describe_point`` serve the app's side panel. ``control_overlay``
 prepares the workspace's control lines (reference layers near the parcels, the check's
-conflict pieces) for ``build_map(options, control)``.
+conflict pieces) for ``build_map(options, control)``; ``ParcelTiles`` names the archive
+a big workspace's parcels are drawn from (``build_map(options, control, tiles)``).
 """
 
 from geo_app.mapview.builder import (
@@ -21,6 +22,7 @@ from geo_app.mapview.options import Bounds, MapOptions, ParcelFilter
 from geo_app.mapview.points import describe_point
 from geo_app.mapview.references import ControlOverlay, control_overlay
 from geo_app.mapview.search import FeatureMatch, search_features
+from geo_app.mapview.tiles import ParcelTiles
 
 __all__ = [
     "Bounds",
@@ -29,6 +31,7 @@ __all__ = [
     "MapOptions",
     "MapOptionsError",
     "ParcelFilter",
+    "ParcelTiles",
     "build_map",
     "control_overlay",
     "describe_point",

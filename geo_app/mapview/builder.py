@@ -47,6 +47,7 @@ from geo_app.mapview.online import (
 from geo_app.mapview.options import Bounds, MapOptions
 from geo_app.mapview.popups import popup_html, tooltip_html
 from geo_app.mapview.references import ControlOverlay, add_control_overlay, add_control_panes
+from geo_app.mapview.tiles import TILES_JS, ParcelTileLayer, ParcelTiles, tile_rules
 from geo_app.plan import Plan, load_plan
 from geo_app.problems import SettingsError
 
@@ -121,6 +122,8 @@ class _Context:
     parcel_ids: frozenset[str]
     # The pane parcels and the selection are drawn in (None: the overlay pane, as always).
     parcel_pane: str | None = None
+    # The parcel layer's tiles (None: the parcels travel as GeoJSON, as always).
+    tiles: ParcelTiles | None = None
 
     @property
     def basemap(self) -> Basemap:
@@ -375,8 +378,21 @@ def _add_marker(ctx: _Context, m: folium.Map, lon: float, lat: float) -> tuple[f
     return y, x
 
 
+def _tile_feature(ctx: _Context, feature_id: str) -> DisplayFeature | None:
+    """The selected parcel as the app handed it (the tiles cannot be searched)."""
+    found = ctx.tiles.highlight if ctx.tiles is not None else None
+    if found is None or str((found.get("properties") or {}).get("id")) != feature_id:
+        return None
+    return prepare_features([found], ctx.options.simplify_deg, ctx.basemap.crs_datum)[0]
+
+
 def _find_feature(ctx: _Context, feature_id: str) -> tuple[LayerSpec, DisplayFeature]:
     for spec in ctx.catalog.layers:
+        if ctx.tiles is not None and spec.id in ctx.parcel_ids:
+            feature = _tile_feature(ctx, feature_id)
+            if feature is not None:
+                return spec, feature
+            continue
         for feature in _features_for(ctx, spec):
             if feature.id == feature_id:
                 return spec, feature
@@ -452,16 +468,34 @@ def _initial_view(ctx: _Context, layer_bounds: Bounds | None, highlight: Bounds 
     return (y, x), options.zoom or 10, None
 
 
+def _add_parcel_tiles(ctx: _Context, spec: LayerSpec, page: _Page,
+                      group: folium.FeatureGroup) -> Bounds | None:
+    """The parcel layer drawn from its archive; returns its bounds."""
+    tiles = ctx.tiles
+    assert tiles is not None
+    layer = ParcelTileLayer(
+        tile_rules(_layer_rules(ctx, spec), ctx.options.parcel_filter, tiles), tiles.bounds
+    )
+    page.use(layer, TILES_JS, ())
+    layer.add_to(group)
+    return tiles.bounds
+
+
 def build_map(options: MapOptions | None = None,
-              control: ControlOverlay | None = None) -> folium.Map:
+              control: ControlOverlay | None = None,
+              tiles: ParcelTiles | None = None) -> folium.Map:
     """The map for ``options``: plan layers, legend, controls; no outside JS or CSS.
 
     ``control``: the workspace's control lines (reference layers near the parcels, drawn
     under them, and the check's conflict pieces, over them), prepared once per change by
-    :func:`geo_app.mapview.references.control_overlay`."""
+    :func:`geo_app.mapview.references.control_overlay`. ``tiles``: the parcel layer's
+    archive (see :mod:`geo_app.mapview.tiles`), drawn instead of embedded GeoJSON; the
+    page then carries no parcel geometry but the selected one's."""
     options = options or MapOptions()
     ctx = _context(options)
     page = _Page(asset_urls(options.asset_mode))
+    if tiles is not None and page.assets.has(*TILES_JS):
+        ctx = dataclasses.replace(ctx, tiles=tiles)
     layers = visible_layers(ctx.catalog, options.visible_layers)
     visible_ids = {spec.id for spec in layers}
 
@@ -483,11 +517,17 @@ def build_map(options: MapOptions | None = None,
 
     bounds = []
     for spec in layers:
+        group = folium.FeatureGroup(name=_group_label(ctx, spec), overlay=True, control=True)
+        if ctx.tiles is not None and spec.id in ctx.parcel_ids:
+            tile_bounds = _add_parcel_tiles(ctx, spec, page, group)
+            if tile_bounds is not None:
+                bounds.append(tile_bounds)
+            group.add_to(m)
+            continue
         features = _features_for(ctx, spec)
         layer_bounds = union_bounds(f.bounds for f in features)
         if layer_bounds is not None:
             bounds.append(layer_bounds)
-        group = folium.FeatureGroup(name=_group_label(ctx, spec), overlay=True, control=True)
         SafeGeoJsonLayer(
             _collection(ctx, spec, features), _layer_rules(ctx, spec), layer_bounds
         ).add_to(group)

@@ -1,0 +1,109 @@
+"""The parcel layer drawn from vector tiles: one PMTiles archive the app serves itself.
+
+A workspace above the tile threshold (:mod:`geo_app.workspace.tile_file`) does not travel
+to the browser as GeoJSON: the page names the archive of the workspace's current change,
+and protomaps-leaflet reads the tiles it needs from it with HTTP range requests, on a
+canvas, as the map pans and zooms (no server round trip for drawing). The parcels keep the
+layer's look: colour by status from the catalog's palette, the accuracy's dash and
+opacities, the sidebar's filters (applied in the browser to the values written in the
+tiles, which are the ledger's filter keys). What a tile does not hold (names, popups,
+hectares) the server answers on a click, from the workspace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from folium.elements import JSCSSMixin
+
+from geo_app.mapview.elements import RawMacroElement, template
+from geo_app.mapview.options import Bounds, ParcelFilter
+
+# vendor.toml's name for the library's script.
+TILES_JS = ("protomaps_js",)
+# Zooms the browser may draw: closer ones are drawn from the archive's last level.
+DRAWN_MAX_ZOOM = 22
+
+
+@dataclass(frozen=True)
+class ParcelTiles:
+    """What the map needs to draw the parcel layer from an archive.
+
+    ``url``: the archive as served; ``bounds``: its parcels' extent in display coordinates
+    (Leaflet order), None when empty; ``highlight``: the selected parcel as a GeoJSON
+    feature (the map cannot find it among tiles), None when no parcel is selected.
+    """
+
+    url: str
+    bounds: Bounds | None
+    min_zoom: int
+    max_zoom: int
+    layer: str = "parcels"
+    count: int = 0
+    highlight: Mapping[str, Any] | None = None
+
+
+def _dash(text: str | None) -> list[float] | None:
+    if not text:
+        return None
+    values = [float(v) for v in str(text).replace(",", " ").split()]
+    return values or None
+
+
+def _filter(parcel_filter: ParcelFilter) -> dict[str, list[str] | None]:
+    return {
+        key: None if allowed is None else sorted(allowed)
+        for key, allowed in (
+            ("status", parcel_filter.statuses),
+            ("town", parcel_filter.towns),
+            ("quarter", parcel_filter.quarters),
+        )
+    }
+
+
+def tile_rules(layer_rules: Mapping[str, Any], parcel_filter: ParcelFilter,
+               tiles: ParcelTiles) -> dict[str, Any]:
+    """The GeoJSON layer's rules (see ``builder._layer_rules``) as the tile layer uses
+    them: dash patterns as numbers, the filter, the archive's zooms."""
+    accuracy = {
+        level: {**values, "dashArray": _dash(values.get("dashArray"))}
+        for level, values in layer_rules.get("accuracy", {}).items()
+    }
+    base = dict(layer_rules["base"])
+    base["dashArray"] = _dash(base.get("dashArray"))
+    return {
+        "base": base,
+        "colorBy": layer_rules.get("colorBy"),
+        "palette": dict(layer_rules.get("palette", {})),
+        "accuracy": accuracy,
+        "filter": _filter(parcel_filter),
+        "pane": layer_rules.get("pane") or "overlayPane",
+        "attribution": layer_rules.get("attribution", ""),
+        "url": tiles.url,
+        "layer": tiles.layer,
+        "minZoom": tiles.min_zoom,
+        "maxDataZoom": tiles.max_zoom,
+        "maxZoom": DRAWN_MAX_ZOOM,
+    }
+
+
+class ParcelTileLayer(JSCSSMixin, RawMacroElement):
+    """The parcels from the archive, drawn on canvas tiles by protomaps-leaflet (its
+    script comes with the page, before the map: the layer is made with the map)."""
+
+    default_js: ClassVar[list] = []
+    default_css: ClassVar[list] = []
+
+    def __init__(self, rules: Mapping[str, Any], bounds: Bounds | None):
+        super().__init__()
+        self._name = "GeoAppParcelTiles"
+        self._template = template("parcel_tiles.js")
+        self.rules = rules
+        self.bounds = bounds
+
+    def _get_self_bounds(self) -> list[list[float | None]]:
+        if self.bounds is None:
+            return [[None, None], [None, None]]
+        return [list(self.bounds[0]), list(self.bounds[1])]
