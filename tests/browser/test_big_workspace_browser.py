@@ -68,7 +68,8 @@ def _map(page, timeout_s: float = 90):
         if page.locator(MAP_FRAME).count() == 1:
             frame = page.frame_locator(MAP_FRAME)
             ready = frame.locator("body").evaluate(
-                "() => { let found = false; if (typeof map_div === 'undefined' || !map_div.eachLayer) return false;"
+                "() => { let found = false;"
+                " if (typeof map_div === 'undefined' || !map_div.eachLayer) return false;"
                 " map_div.eachLayer(l => { if (l.geoAppParcelTiles) found = true; });"
                 " return found; }"
             )
