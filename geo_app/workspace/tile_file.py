@@ -186,7 +186,8 @@ def parcel_tile_file(workspace: Workspace, folder: Path, datum: str = "wgs84",
     stamp = change_stamp(workspace)
     found = _read_facts(folder / archive_name(workspace, stamp, datum))
     if found is not None:
-        return found
+        # Built by a server with a lower threshold: this one draws GeoJSON.
+        return found if found.count > limit else None
     if workspace.count() <= limit:
         return None
     with _BUILD_LOCK:
@@ -194,7 +195,7 @@ def parcel_tile_file(workspace: Workspace, folder: Path, datum: str = "wgs84",
             path = folder / archive_name(workspace, stamp, datum)
             found = _read_facts(path)
             if found is not None:
-                return found
+                return found if found.count > limit else None
             frame = read_tile_parcels(workspace)
             # The archive must be one state of the workspace: if a change landed while
             # the parcels were read, read again.

@@ -113,6 +113,11 @@ def test_old_archives_are_pruned(workspace, tmp_path):
     assert not list(folder.glob(".*"))
 
 
+def test_an_archive_built_under_a_lower_threshold_is_not_used_above_it(workspace, tmp_path):
+    assert parcel_tile_file(workspace, tmp_path / "tiles", threshold=10) is not None
+    assert parcel_tile_file(workspace, tmp_path / "tiles", threshold=COUNT) is None
+
+
 def test_the_threshold_is_a_setting():
     assert tile_threshold({}) == TILE_THRESHOLD
     assert tile_threshold({THRESHOLD_ENV: "500"}) == 500
