@@ -196,6 +196,15 @@ def _parcel_ids(data: Any) -> list[Any]:
 
 
 def _run_area(args: argparse.Namespace, console: Console) -> int:
+    from geo_app.reading.base import collection_paused
+
+    # A hundred thousand parcels make millions of objects, none in a cycle: the cycle
+    # collector's passes over them cost a tenth of the command.
+    with collection_paused():
+        return _area(args, console)
+
+
+def _area(args: argparse.Namespace, console: Console) -> int:
     from geo_app.geodesy import hectares
     from geo_app.validation import validate_file
 
