@@ -379,6 +379,31 @@ def _undo_summary(
     ]
 
 
+# --- backup -------------------------------------------------------------------------------
+
+
+def _backup_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
+    parser.add_argument("--out", required=True, metavar="FILE", help=tr("cli.backup.out"))
+    parser.add_argument("--force", action="store_true", help=tr("cli.backup.force"))
+    add_workspace_argument(parser, tr)
+
+
+def _run_backup(args: argparse.Namespace, console: Console) -> int:
+    from geo_app.atomic import check_target
+
+    workspace = Workspace.open(resolve_data_dir(args.workspace))
+    target = check_target(args.out, protected=[workspace.path], replace=args.force)
+    try:
+        written = workspace.backup(target)
+    except OSError as exc:
+        console.note(console.text("cli.backup.failed", path=args.out,
+                                  reason=exc.strerror or exc))
+        return EXIT_INPUT
+    console.print(console.text("cli.backup.done", path=written,
+                               size=f"{written.stat().st_size / 2**20:.1f}"))
+    return EXIT_OK
+
+
 def workspace_commands() -> list[Command]:
     """The entries for the ``geo-app`` command registry."""
     return [
@@ -386,4 +411,5 @@ def workspace_commands() -> list[Command]:
         Command("history", "cli.history.help", _history_arguments, _run_history),
         Command("restore", "cli.restore.help", _restore_arguments, _run_restore),
         Command("undo-import", "cli.undo_import.help", _undo_import_arguments, _run_undo_import),
+        Command("backup", "cli.backup.help", _backup_arguments, _run_backup),
     ]

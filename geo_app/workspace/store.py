@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from shapely.geometry.base import BaseGeometry
 
+from geo_app.atomic import atomic_path
 from geo_app.workspace import accounts, history, references
 from geo_app.workspace.accounts import Account
 from geo_app.workspace.actors import OWNER, Actor
@@ -423,6 +424,24 @@ class Workspace:
         self.actor.require("users")
         with self._file.connected() as connection:
             return accounts.attempts(connection, limit)
+
+    # -- backup
+
+    def backup(self, target: str | Path) -> Path:
+        """A snapshot of the whole workspace as one GeoPackage at ``target``, taken with
+        SQLite's online backup (others keep reading and writing meanwhile) and written whole
+        or not at all. It holds the accounts' password hashes too, so it is an admin's."""
+        self.actor.require("settings")
+        with atomic_path(target) as temp:
+            copy = sqlite3.connect(temp)
+            try:
+                with self._file.connected() as connection:
+                    connection.backup(copy)
+                # One self-contained file: no write-ahead log beside it.
+                copy.execute("PRAGMA journal_mode = DELETE").fetchone()
+            finally:
+                copy.close()
+        return Path(target)
 
     # -- health
 
