@@ -96,8 +96,10 @@ def _refresh_role(kept: dict) -> None:
 
 
 def _recognise(settings: AuthSettings, t, lang: str) -> Actor | None:
+    # Streamlit reports a connection from this machine (a proxy in front of the app on the
+    # same host, or a planner at it) as no address at all.
     address = st.context.ip_address
-    address = address if isinstance(address, str) and address else "—"
+    address = address if isinstance(address, str) and address else "127.0.0.1"
     try:
         if settings.mode == "header":
             return sign_in_with_header(_workspace(), dict(st.context.headers), address,

@@ -59,7 +59,8 @@ def test_a_wrong_password_is_refused_in_the_pages_language(accounts):
 
 def test_an_editor_is_offered_the_import_and_records_changes_under_the_account(accounts):
     at = signed_in("王工")
-    assert zh("app.sign_in.as", account="王工", role="编辑") in [c.value for c in at.sidebar.caption]
+    said = zh("app.sign_in.as", account="王工", role="编辑")
+    assert said in [c.value for c in at.sidebar.caption]
     open_tab(at, "land")
     assert zh("app.sign_in.changes_as", account="王工") in [c.value for c in at.caption]
     assert not [t for t in at.text_input if t.key == "import_user"]  # no name to type
@@ -84,3 +85,13 @@ def test_a_disabled_account_is_signed_out_on_its_next_rerun(accounts):
     accounts.change_account("王工", "admin", disabled=True)
     at.run()
     assert not at.metric and [t.value for t in at.title][-1] == zh("app.sign_in.title")
+
+
+def test_a_sign_in_expires_after_the_configured_hours(accounts, monkeypatch):
+    monkeypatch.setenv("GEO_APP_SESSION_HOURS", "8")
+    at = signed_in("王工")
+    assert at.metric
+    at.session_state["signed_in"]["at"] -= 8 * 3600 + 1
+    at.run()
+    assert not at.metric
+    assert zh("app.sign_in.expired", hours="8") in [i.value for i in at.info]

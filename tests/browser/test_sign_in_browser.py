@@ -120,3 +120,29 @@ def test_wrong_passwords_are_held_back(offline, signing_server):
     expect(page.locator(MAP_FRAME)).to_have_count(0)
     outcomes = [row[3] for row in Workspace.open(signing_server.workspace).sign_in_attempts()]
     assert outcomes[0] == "throttled" and outcomes[1:6] == ["wrong_password"] * 5
+
+
+@pytest.mark.parametrize(("proxies", "signed"), [("127.0.0.1", True), ("10.9.9.9", False)])
+def test_the_proxy_header_signs_in_only_from_the_trusted_proxy(browser, tmp_path, proxies,
+                                                                signed):
+    workspace = tmp_path / "workspace"
+    Workspace.open(workspace).add_account("wanggong", "editor", None, "ops")
+    env = {key: value for key, value in os.environ.items() if key != "GEO_APP_CATALOG"}
+    env.update({DATA_ENV: str(workspace), "GEO_APP_AUTH": "header",
+                "GEO_APP_TRUSTED_PROXIES": proxies})
+    with StreamlitServer(PROJECT_ROOT / "streamlit_app.py", env=env) as server:
+        # The bureau's proxy would add this header to every request it passes on.
+        context = browser.new_context(extra_http_headers={"X-Remote-User": "wanggong"})
+        try:
+            page = context.new_page()
+            page.goto(server.url)
+            if signed:
+                expect(page.locator(MAP_FRAME)).to_have_count(1, timeout=FIRST_MAP_TIMEOUT_MS)
+                expect(page.get_by_text(zh("app.sign_in.as", account="wanggong", role="编辑"))
+                       ).to_be_visible(timeout=30_000)
+            else:
+                expect(page.get_by_text(zh("error.sign_in_untrusted"))).to_be_visible(
+                    timeout=FIRST_MAP_TIMEOUT_MS)
+                expect(page.locator(MAP_FRAME)).to_have_count(0)
+        finally:
+            context.close()
