@@ -48,11 +48,12 @@ class ReadLimits:
     """How much of a file the readers take on, bounded by what memory holds.
 
     A parcel file costs about 9 KB of memory per parcel while it is read, checked and
-    imported (20 vertices and a bureau's columns each; measured: 100,000 parcels peak at
-    1.0 GB resident and 1.6 GB of address space, each further 50,000 add 0.43 GB). The
-    defaults keep a file at every limit at once within the 2 GB of address space the app's
-    import worker may use (:mod:`geo_app.jobs`); the settings in :data:`LIMIT_SETTINGS`
-    raise them for bigger files on a machine with more memory to give.
+    imported (20 vertices and a bureau's columns each; measured under the import worker's
+    settings: 100,000 parcels peak at 1.1 GB resident and 1.5 GB of address space, each
+    further 50,000 add about 0.43 GB). The defaults keep a file at every limit at once
+    within the 2 GB of address space the app's import worker may use (:mod:`geo_app.jobs`);
+    the settings in :data:`LIMIT_SETTINGS` raise them for bigger files on a machine with
+    more memory to give.
     """
 
     max_file_bytes: int = 150 * MB
