@@ -177,9 +177,10 @@ def prepare_import(
         for lang in LANGS
     )
     geometries = _as_stored(geometries)
-    for row, props in enumerate(table.properties):
+    for row, original in enumerate(table.rows):
         if row in blocked:
             continue
+        props = dict(original)  # the plan's own copy (ParcelTable.properties, one at a time)
         # Every imported parcel says where it came from, in both languages at once.
         props.setdefault("source", source)
         props.setdefault("plan_ref", TARGET_ITEM_ID)

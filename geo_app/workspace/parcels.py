@@ -307,6 +307,8 @@ def add_parcels(
 
 # Parcels encoded and written at a time.
 _PARCELS_PER_SLICE = 10_000
+# json.dumps(..., ensure_ascii=False) with one encoder made once, not one per parcel.
+_JSON = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _add_slice(
@@ -323,7 +325,7 @@ def _add_slice(
     geometries = np.asarray([p.geometry for p in parcels], dtype=object)
     wkbs = shapely.to_wkb(geometries, byte_order=1)
     blobs = gpkg.geometry_blobs(geometries)
-    texts = [json.dumps(dict(p.properties), ensure_ascii=False) for p in parcels]
+    texts = [_JSON(dict(p.properties)) for p in parcels]
     connection.executemany(
         _insert_sql(),
         (
