@@ -11,7 +11,6 @@ import re
 from typing import Any
 
 import numpy as np
-from shapely.geometry.base import BaseGeometry
 
 from geo_app.crs import WGS84, CoordinateSystem, UnknownCRSError, parse_crs
 from geo_app.problems import InputError, Problem, error, words
@@ -24,7 +23,12 @@ from geo_app.reading.base import (
     json_type,
     short,
 )
-from geo_app.reading.geojson_geometry import GEOMETRY_TYPES, FeatureFault, build_geometry
+from geo_app.reading.geojson_geometry import (
+    GEOMETRY_TYPES,
+    FeatureFault,
+    build_geometry,
+    polygons_at_once,
+)
 
 _JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 
@@ -141,8 +145,26 @@ def _geojson_layer(document: Any, limits: ReadLimits) -> RawLayer:
     declared = _declared_geojson_crs(document.get("crs"))
     layer = RawLayer([], [], [], declared, "GeoJSON", lonlat_by_default=True)
     vertices = VertexBudget(limits.max_vertices)
-    for index, feature in enumerate(features):
-        _add_geojson_feature(layer, index, feature, vertices)
+    faults: dict[int, Problem] = {}
+    raw_geometries = [
+        _add_geojson_feature(layer, index, feature, faults)
+        for index, feature in enumerate(features)
+    ]
+    # Well-formed polygons in a few array calls; every other geometry one by one, which
+    # also says precisely what is wrong with one that cannot be used.
+    layer.geometries, others = polygons_at_once(raw_geometries, vertices)
+    for index in others:
+        if raw_geometries[index] is None:
+            continue
+        try:
+            layer.geometries[index] = build_geometry(raw_geometries[index], vertices)
+        except FeatureFault as fault:
+            feature = features[index]
+            label = _label(_feature_id(feature, layer.properties[index]), index)
+            faults[index] = fault.problem.with_feature(label)
+    for index in sorted(faults):
+        layer.problems.append(faults[index])
+        layer.unreadable_rows.add(index)
     return layer
 
 
@@ -177,10 +199,14 @@ def _feature_id(feature: dict, properties: dict) -> Any:
     return value if isinstance(value, str | int | float) and not isinstance(value, bool) else None
 
 
-def _add_geojson_feature(layer: RawLayer, index: int, feature: Any, budget: VertexBudget) -> None:
+def _add_geojson_feature(
+    layer: RawLayer, index: int, feature: Any, faults: dict[int, Problem]
+) -> Any:
+    """Add the feature's id and properties; its raw geometry to build (None: it has none,
+    or the feature itself is unusable and its fault is in ``faults``)."""
     layer.fids.append(index)
     properties: dict[str, Any] = {}
-    geometry: BaseGeometry | None = None
+    raw_geometry = None
     try:
         if not isinstance(feature, dict):
             raise FeatureFault("not_a_feature.kind", found=json_type(feature))
@@ -195,17 +221,14 @@ def _add_geojson_feature(layer: RawLayer, index: int, feature: Any, budget: Vert
         if feature.get("type") != "Feature":
             raise FeatureFault("not_a_feature.type", kind=short(feature.get("type")))
         raw_geometry = feature.get("geometry")
-        if raw_geometry is not None:
-            geometry = build_geometry(raw_geometry, budget)
     except FeatureFault as fault:
         label = _label(
             _feature_id(feature, properties) if isinstance(feature, dict) else None, index
         )
-        layer.problems.append(fault.problem.with_feature(label))
-        layer.unreadable_rows.add(index)
-        geometry = None
+        faults[index] = fault.problem.with_feature(label)
+        raw_geometry = None
     layer.properties.append(properties)
-    layer.geometries.append(geometry)
+    return raw_geometry
 
 
 def _label(feature_id: Any, fid: int) -> str:
