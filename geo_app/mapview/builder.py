@@ -473,12 +473,28 @@ def _add_parcel_tiles(ctx: _Context, spec: LayerSpec, page: _Page,
     """The parcel layer drawn from its archive; returns its bounds."""
     tiles = ctx.tiles
     assert tiles is not None
+    field = spec.style.color_by
+    labels = {
+        value: ctx.strings.get(f"palette.{field}.{value}", ctx.lang)
+        for value in spec.style.palette
+        if f"palette.{field}.{value}" in ctx.strings
+    }
     layer = ParcelTileLayer(
-        tile_rules(_layer_rules(ctx, spec), ctx.options.parcel_filter, tiles), tiles.bounds
+        tile_rules(_layer_rules(ctx, spec), ctx.options.parcel_filter, tiles, labels),
+        tiles.bounds,
     )
     page.use(layer, TILES_JS, ())
     layer.add_to(group)
     return tiles.bounds
+
+
+def _tile_notes(ctx: _Context, layers: Sequence[LayerSpec]) -> dict[str, list[str]]:
+    """Under a parcel layer drawn from tiles: how many, from which zoom, click for details."""
+    if ctx.tiles is None:
+        return {}
+    note = ctx.strings.get("legend.parcel_tiles", ctx.lang, count=f"{ctx.tiles.count:,}",
+                           zoom=ctx.tiles.min_zoom)
+    return {spec.id: [note] for spec in layers if spec.id in ctx.parcel_ids}
 
 
 def build_map(options: MapOptions | None = None,
@@ -543,7 +559,7 @@ def build_map(options: MapOptions | None = None,
     )
     Legend(
         legend_html(ctx.catalog, layers, ctx.basemap, ctx.rules, ctx.strings, ctx.lang,
-                    backdrop_shown, datum_note, control_legend)
+                    backdrop_shown, datum_note, control_legend, _tile_notes(ctx, layers))
     ).add_to(m)
     _add_controls(ctx, m, page)
     page.add_late_plugins(m)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from geo_app.basemaps import Basemap
@@ -60,21 +60,24 @@ def legend_html(
     backdrop_shown: bool,
     datum_note: str | None = None,
     extra_groups: Sequence[dict[str, Any]] = (),
+    layer_notes: Mapping[str, Sequence[str]] | None = None,
 ) -> str:
     """The legend's HTML; ``extra_groups`` (the control lines, see
     :mod:`geo_app.mapview.references`) come after the catalog's groups, each entry and
-    group with optional ``notes`` lines."""
+    group with optional ``notes`` lines. ``layer_notes``: lines said under a visible
+    layer's group (layer id -> lines), such as how its features are drawn."""
     visible_ids = {spec.id for spec in visible}
+    layer_notes = layer_notes or {}
     groups = []
     for group_id, specs in catalog.by_group().items():
-        entries = [
-            entry
-            for spec in specs
-            if spec.id in visible_ids
-            for entry in _layer_entries(spec, strings, lang)
-        ]
+        shown = [spec for spec in specs if spec.id in visible_ids]
+        entries = [entry for spec in shown for entry in _layer_entries(spec, strings, lang)]
         if entries:
-            groups.append({"name": catalog.groups[group_id].name(lang), "entries": entries})
+            group = {"name": catalog.groups[group_id].name(lang), "entries": entries}
+            notes = [note for spec in shown for note in layer_notes.get(spec.id, ())]
+            if notes:
+                group["notes"] = notes
+            groups.append(group)
     groups.extend(extra_groups)
     neutral = LayerStyle(color="#555555", weight=2.5)
     accuracy = [

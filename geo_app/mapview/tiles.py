@@ -64,9 +64,10 @@ def _filter(parcel_filter: ParcelFilter) -> dict[str, list[str] | None]:
 
 
 def tile_rules(layer_rules: Mapping[str, Any], parcel_filter: ParcelFilter,
-               tiles: ParcelTiles) -> dict[str, Any]:
+               tiles: ParcelTiles, labels: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The GeoJSON layer's rules (see ``builder._layer_rules``) as the tile layer uses
-    them: dash patterns as numbers, the filter, the archive's zooms."""
+    them: dash patterns as numbers, the filter, the archive's zooms; ``labels``: the
+    colour field's values as the page's language says them (for the hover text)."""
     accuracy = {
         level: {**values, "dashArray": _dash(values.get("dashArray"))}
         for level, values in layer_rules.get("accuracy", {}).items()
@@ -86,6 +87,7 @@ def tile_rules(layer_rules: Mapping[str, Any], parcel_filter: ParcelFilter,
         "minZoom": tiles.min_zoom,
         "maxDataZoom": tiles.max_zoom,
         "maxZoom": DRAWN_MAX_ZOOM,
+        "labels": dict(labels or {}),
     }
 
 

@@ -138,6 +138,11 @@ def test_big_workspace_draws_tiles_identifies_filters_and_redraws_an_edit(
         "(body, [lat, lng]) => { const p = map_div.latLngToContainerPoint([lat, lng]);"
         " return [p.x, p.y]; }", [lat, lon])
     box = page.locator(MAP_FRAME).bounding_box()
+    # Hovering names the parcel from the tile, with no server round trip.
+    page.mouse.move(box["x"] + point[0] - 5, box["y"] + point[1])
+    page.mouse.move(box["x"] + point[0], box["y"] + point[1])
+    expect(frame.locator(".leaflet-tooltip")).to_have_text(
+        f"big-4 · {zh('parcel.status.in_acquisition')}", timeout=10_000)
     page.mouse.click(box["x"] + point[0], box["y"] + point[1])
     expect(page.get_by_text("id: big-4")).to_be_visible(timeout=30_000)
 

@@ -41,6 +41,9 @@ def test_tiles_replace_the_embedded_parcels(tiny_catalog):
     # Every other layer is still embedded, and the legend still lists the parcels' colours.
     assert '"boundary-test"' in tiled
     assert "地块（示例数据）：计划供地" in tiled
+    # The legend says how the parcels are drawn, and that a click tells more.
+    assert "共 5,000 块地块，以矢量瓦片绘制，缩放至 9 级及以上显示" in tiled
+    assert "矢量瓦片" not in embedded
 
 
 def test_tile_rules_keep_the_layers_look_and_the_filter(tiny_catalog):
@@ -53,6 +56,8 @@ def test_tile_rules_keep_the_layers_look_and_the_filter(tiny_catalog):
     assert rules["filter"] == {"status": ["planned", "supplied"], "town": None, "quarter": None}
     assert rules["url"] == URL and rules["layer"] == "parcels"
     assert rules["minZoom"] == 9 and rules["maxDataZoom"] == 12
+    # The hover text names the status as the legend does.
+    assert rules["labels"]["supplied"] == "已供地"
     # Dash patterns as numbers, as the canvas takes them.
     assert all(isinstance(v, float) for a in rules["accuracy"].values()
                for v in a["dashArray"] or [])

@@ -1,7 +1,8 @@
 {# The parcel layer from a PMTiles archive (see mapview/tiles.py). Each parcel is filled and
    outlined in its status colour, dashed and faded by its accuracy, as the GeoJSON layer
-   draws it; the page's filters choose which parcels are drawn. No property is ever
-   handed to the page as HTML: the tiles hold ids and filter values only. #}
+   draws it; the page's filters choose which parcels are drawn. Hovering names the parcel
+   under the pointer from the tile itself (its id and status, as text: nothing from a tile
+   is ever handed to the page as HTML); a click is answered by the server. #}
 {% macro script(this, kwargs) %}
 var {{ this.get_name() }} = (function () {
     var rules = {{ this.rules|js_value }};
@@ -71,6 +72,43 @@ var {{ this.get_name() }} = (function () {
         ].concat(dashRules)
     });
     layer.geoAppParcelTiles = true;
+    // The parcel under the pointer, from the tiles already drawn (no server round trip).
+    var hover = L.tooltip({sticky: true, direction: "top", offset: [0, -8]});
+    var pending = null;
+    function parcelAt(latlng) {
+        var found = null;
+        layer.queryTileFeaturesDebug(latlng.lng, latlng.lat).forEach(function (picked) {
+            picked.forEach(function (p) {
+                if (!found && p.layerName === rules.layer && shown(p.feature.props)) {
+                    found = p.feature.props;
+                }
+            });
+        });
+        return found;
+    }
+    function showHover(e) {
+        var map = layer._map;
+        if (!map) { return; }
+        var props = map.getZoom() >= rules.minZoom ? parcelAt(e.latlng) : null;
+        if (!props) {
+            if (map.hasLayer(hover)) { map.removeLayer(hover); }
+            return;
+        }
+        var text = document.createElement("span");
+        var status = rules.labels[props[rules.colorBy]] || props[rules.colorBy] || "";
+        text.textContent = props.id + (status ? " · " + status : "");
+        hover.setLatLng(e.latlng).setContent(text);
+        if (!map.hasLayer(hover)) { hover.addTo(map); }
+    }
+    layer.on("add", function () {
+        layer._map.on("mousemove", function (e) {
+            if (pending) { return; }
+            pending = setTimeout(function () { pending = null; showHover(e); }, 50);
+        });
+        layer._map.on("mouseout", function () {
+            if (layer._map && layer._map.hasLayer(hover)) { layer._map.removeLayer(hover); }
+        });
+    });
     return layer;
 })().addTo({{ this._parent.get_name() }});
 {% endmacro %}
