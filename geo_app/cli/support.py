@@ -12,7 +12,6 @@ commands name them by key, through :class:`Translate` or :meth:`Console.text`.
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import re
 import unicodedata
@@ -71,23 +70,35 @@ def json_text(value: Any) -> str:
     return _STEERING.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
+# JSON of one value as the C encoder writes it, on one line, Chinese as is.
+json_encoded = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+
+
+def json_members_text(members: Sequence[tuple[str, str]]) -> str:
+    """A JSON object of ``(name, JSON text of the value)`` members, one a line, steering
+    characters escaped as :func:`json_text` escapes them."""
+    text = "{\n" + ",\n".join(f"  {json_encoded(name)}: {value}" for name, value in members)
+    return _STEERING.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text + "\n}")
+
+
+def json_lines_text(items: Sequence[str]) -> str:
+    """A JSON list of items already written as JSON text, one a line (inside an object)."""
+    return "[\n    " + ",\n    ".join(items) + "\n  ]" if items else "[]"
+
+
 def json_listing_text(value: Mapping[str, Any], key: str) -> str:
     """:func:`json_text` of ``value`` with its list ``value[key]`` one item a line, all of
     it from one call of the json module's C encoder: ``indent`` runs in Python, ten times
     slower on the hundred thousand features of a district's ledger. The list is broken
     where one object ends and the next begins (``}, {"``), which no string can hold, since
     a quote inside a string is always escaped."""
-    compact = functools.partial(
-        json.dumps, ensure_ascii=False, allow_nan=False, separators=(", ", ": ")
-    )
-    parts = []
+    members = []
     for name, item in value.items():
-        text = compact(item)
+        text = json_encoded(item)
         if name == key and isinstance(item, list) and item:
             text = "[\n    " + text[1:-1].replace('}, {"', '},\n    {"') + "\n  ]"
-        parts.append(f"  {compact(name)}: {text}")
-    text = "{\n" + ",\n".join(parts) + "\n}"
-    return _STEERING.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+        members.append((name, text))
+    return json_members_text(members)
 
 
 class Console:
@@ -143,6 +154,11 @@ class Console:
     def json_listing(self, value: Mapping[str, Any], key: str) -> None:
         """``value`` as JSON, its long list ``value[key]`` one item a line."""
         print(json_listing_text(value, key), file=self.out)
+
+    def json_members(self, members: Sequence[tuple[str, str]]) -> None:
+        """A JSON object of members whose values are already JSON text
+        (:func:`json_members_text`)."""
+        print(json_members_text(members), file=self.out)
 
 
 @dataclass(frozen=True)
