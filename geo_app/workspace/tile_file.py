@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import threading
+import time
 import uuid
 import warnings
 from dataclasses import dataclass
@@ -58,6 +59,10 @@ MAX_ZOOM = 12
 # Archives kept per workspace beside the newest: a page drawn just before a change still
 # finds its own.
 KEEP_ARCHIVES = 3
+# Archives of all workspaces together (tests and trials leave theirs): beyond this many,
+# those untouched for a day go.
+KEEP_ALL = 24
+STALE_AFTER_S = 24 * 3600
 
 _BUILD_LOCK = threading.Lock()
 
@@ -218,9 +223,19 @@ def _age_key(path: Path) -> int:
         return 0
 
 
-def _prune(folder: Path, workspace: Workspace, keep: Path) -> None:
+def _remove(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    _facts_path(path).unlink(missing_ok=True)
+
+
+def _prune(folder: Path, workspace: Workspace, keep: Path, now_s: float | None = None) -> None:
     mine = f"{FILE_PREFIX}{_workspace_key(workspace)}-*{SUFFIX}"
     others = sorted((p for p in folder.glob(mine) if p != keep), key=_age_key)
     for old in others[: max(len(others) - KEEP_ARCHIVES, 0)]:
-        old.unlink(missing_ok=True)
-        _facts_path(old).unlink(missing_ok=True)
+        _remove(old)
+    every = sorted((p for p in folder.glob(f"{FILE_PREFIX}*{SUFFIX}") if p != keep),
+                   key=_age_key)
+    cutoff = ((time.time() if now_s is None else now_s) - STALE_AFTER_S) * 1e9
+    for old in every[: max(len(every) - KEEP_ALL, 0)]:
+        if _age_key(old) < cutoff:
+            _remove(old)

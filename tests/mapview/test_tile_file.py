@@ -3,12 +3,15 @@ after the workspace's change, rebuilt after an edit, read back with the values d
 
 from __future__ import annotations
 
+import os
+
 import pyogrio
 import pytest
 import shapely
 
 from geo_app.workspace import NewParcel, Workspace
 from geo_app.workspace.tile_file import (
+    KEEP_ALL,
     THRESHOLD_ENV,
     TILE_THRESHOLD,
     parcel_tile_file,
@@ -116,6 +119,25 @@ def test_old_archives_are_pruned(workspace, tmp_path):
 def test_an_archive_built_under_a_lower_threshold_is_not_used_above_it(workspace, tmp_path):
     assert parcel_tile_file(workspace, tmp_path / "tiles", threshold=10) is not None
     assert parcel_tile_file(workspace, tmp_path / "tiles", threshold=COUNT) is None
+
+
+def test_other_workspaces_archives_untouched_for_a_day_go_beyond_a_cap(workspace, tmp_path):
+    folder = tmp_path / "tiles"
+    folder.mkdir()
+    old = []
+    for i in range(KEEP_ALL + 3):
+        path = folder / f"parcels-{i:012d}-0000000000000000.pmtiles"
+        path.write_bytes(b"")
+        path.with_suffix(".json").write_text("{}", encoding="utf-8")
+        stamp = 1_000_000 + i
+        os.utime(path, (stamp, stamp))
+        old.append(path)
+    recent = folder / "parcels-recent000000-0000000000000000.pmtiles"
+    recent.write_bytes(b"")
+    parcel_tile_file(workspace, folder, threshold=10)
+    assert recent.exists()
+    assert sum(p.exists() for p in old) == KEEP_ALL - 1
+    assert not old[0].exists() and not old[0].with_suffix(".json").exists()
 
 
 def test_the_threshold_is_a_setting():
