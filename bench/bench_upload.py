@@ -505,11 +505,12 @@ Load average {load_before:.1f} before and {load_after:.1f} after (other work on 
 machine slows every load).
 
 "worker" is the app as it is: the preview and the import run in a worker process \
-(`geo_app/jobs.py`, `geo_app/import_jobs.py`), capped at 2 GiB of address space and \
-300 s, at lower CPU priority. "in the server" is the alternative the app used to be: the \
-same two tasks run in a thread of the server process (a generated main script swaps the \
-job class for one that runs the task in a thread, then runs the real page, so the page, \
-its polling and its messages are the same).
+(`geo_app/jobs.py`, `geo_app/import_jobs.py`), capped at 2 GiB of address space and 300 \
+s, at the lowest CPU priority (nice 19, Linux's idle scheduling class). "in the server" \
+is the alternative the app used to be: the same two tasks run in a thread of the server \
+process (a generated main script swaps the job class for one that runs the task in a \
+thread, then runs the real page, so the page, its polling and its messages are the \
+same).
 
 {header}
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- | ---: | ---: | ---: |

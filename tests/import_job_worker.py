@@ -77,6 +77,7 @@ def caps(arguments: Mapping[str, Any], inputs: Path) -> Any:
     return {
         "memory_bytes": resource.getrlimit(resource.RLIMIT_AS)[0],
         "niceness": os.nice(0),
+        "idle_class": os.sched_getscheduler(0) == os.SCHED_IDLE,
         "inputs": sorted(path.name for path in inputs.iterdir()),
         "arrow_pool": os.environ.get("ARROW_DEFAULT_MEMORY_POOL"),
         "threads": os.environ.get("OMP_NUM_THREADS"),

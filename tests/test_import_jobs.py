@@ -229,7 +229,7 @@ def test_the_worker_runs_under_its_caps(temp_root):
     assert job.wait(WAIT_S).outcome == "done"
     caps = job.result()
     assert caps["memory_bytes"] == limits.memory_bytes
-    assert caps["niceness"] >= NICENESS
+    assert caps["niceness"] >= NICENESS and caps["idle_class"]
     assert caps["inputs"] == ["upload.csv"]
     assert caps["arrow_pool"] == "system" and caps["threads"] == "1"
     assert list(temp_root.iterdir()) == []
