@@ -28,6 +28,8 @@ bench: $(STAMP_TEST) $(ASSETS_STAMP)
 	$(BIN)/python bench/bench_app.py
 	$(BIN)/python bench/bench_check.py
 	$(BIN)/python bench/bench_upload.py
+	$(BIN)/python bench/bench_scale.py
+	$(BIN)/python bench/bench_tiles.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

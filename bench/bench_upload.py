@@ -56,6 +56,7 @@ from benchmarks_page import write_section  # noqa: E402
 
 from geo_app.i18n import load_strings  # noqa: E402
 from geo_app.jobs import FOLDER_PREFIX  # noqa: E402
+from geo_app.reading import DEFAULT_LIMITS  # noqa: E402
 from geo_app.workspace import DATA_ENV, Workspace  # noqa: E402
 
 APP = PROJECT_ROOT / "streamlit_app.py"
@@ -480,8 +481,9 @@ def report(runs: list[Run], vertices: int, size: int, args: argparse.Namespace,
 `python bench/bench_upload.py --idle {args.idle} --after {args.after}` — Python \
 {platform.python_version()}, {os.cpu_count()} CPU(s), Chromium at /usr/bin/chromium \
 (headless), every request to another host blocked. The file: one parcel whose ring has \
-{vertices:,} vertices, {size / 2**20:.1f} MB of GeoJSON (under the readers' 50 MB and \
-2,000,000-vertex limits). A first tab chooses the file (the browser uploads it, the panel \
+{vertices:,} vertices, {size / 2**20:.1f} MB of GeoJSON (under the readers' \
+{DEFAULT_LIMITS.max_file_bytes / 2**20:.0f} MB and {DEFAULT_LIMITS.max_vertices:,}-vertex \
+limits). A first tab chooses the file (the browser uploads it, the panel \
 previews it in a job) and imports it (a second job) once the import button is enabled; \
 the page is then drawn again with the new parcel. Each way is measured in three passes, \
 each on a fresh server and a fresh workspace of the sample parcels:
