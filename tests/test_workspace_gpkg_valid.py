@@ -71,6 +71,7 @@ def test_a_workspace_migrated_from_version_3_passes_too(tmp_path):
         connection.execute(
             f"CREATE TABLE {META_TABLE} (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)")
         connection.executemany(f"INSERT INTO {META_TABLE} VALUES (?, ?)", rows)
+        connection.execute("DROP INDEX parcels_by_group")
         connection.execute(f"UPDATE {META_TABLE} SET value = '3' WHERE key = 'schema_version'")
     connection.close()
     refused = validate(path)

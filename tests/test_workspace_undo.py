@@ -159,7 +159,8 @@ def test_a_version_1_workspace_is_brought_up_to_date_and_keeps_its_rows(tmp_path
     workspace = Workspace.open(tmp_path / "ws", seed=None)
     outcome = workspace.import_parcels([parcel("a")], "ann", "one.geojson")
     path = tmp_path / "ws" / FILE_NAME
-    # Make it a workspace as version 1 wrote it: no undo columns, no reference layers.
+    # Make it a workspace as version 1 wrote it: no undo columns, no reference layers, no
+    # accounts, no grouping index.
     with sqlite3.connect(path) as connection:
         connection.execute(f"ALTER TABLE {IMPORTS_TABLE} DROP COLUMN undoes")
         connection.execute(f"ALTER TABLE {IMPORTS_TABLE} DROP COLUMN undone_by")
@@ -168,6 +169,7 @@ def test_a_version_1_workspace_is_brought_up_to_date_and_keeps_its_rows(tmp_path
             connection.execute(f"DROP TABLE {table}")
             connection.execute("DELETE FROM gpkg_geometry_columns WHERE table_name = ?", (table,))
             connection.execute("DELETE FROM gpkg_contents WHERE table_name = ?", (table,))
+        connection.execute("DROP INDEX parcels_by_group")
         connection.execute(f"UPDATE {META_TABLE} SET value = '1' WHERE key = 'schema_version'")
     connection.close()
 
@@ -180,7 +182,7 @@ def test_a_version_1_workspace_is_brought_up_to_date_and_keeps_its_rows(tmp_path
             f"SELECT value FROM {META_TABLE} WHERE key = 'schema_version'"
         ).fetchone()[0]
     connection.close()
-    assert stored == SCHEMA_VERSION == "5"
+    assert stored == SCHEMA_VERSION == "6"
     assert reopened.reference_layers() == []
 
 
