@@ -40,7 +40,8 @@ MAX_NAME_CHARS = 80
 @dataclass
 class ReferenceFile:
     """A reference layer as read from its file, in lon/lat, every geometry a valid
-    multipolygon; ``properties`` holds every column of the file."""
+    multipolygon; ``properties_json`` holds every column of the file, one JSON object per
+    feature."""
 
     kind: str
     name: str
