@@ -170,6 +170,8 @@ class LandSupplyLedger(LedgerFigures):
         frame = _lonlat(parcels).copy()
         frame["hectares"] = hectares(np.asarray(frame.geometry.array, dtype=object))
         self.parcels: gpd.GeoDataFrame = frame
+        # Each column's filter keys, worked out once: every filter and breakdown reads them.
+        self._key_cache: dict[str, np.ndarray] = {}
         self.target_ha = float(target_ha)
         if sample_data is None:
             sample_data = "sample" in frame.columns and bool(
@@ -186,10 +188,15 @@ class LandSupplyLedger(LedgerFigures):
     def parcel_count(self) -> int:
         return len(self.parcels)
 
-    def _keys(self, column: str) -> list[str]:
-        if column in self.parcels.columns:
-            return [filter_key(v) for v in self.parcels[column].tolist()]
-        return [UNKNOWN] * len(self.parcels)
+    def _keys(self, column: str) -> np.ndarray:
+        keys = self._key_cache.get(column)
+        if keys is None:
+            values = (self.parcels[column].tolist() if column in self.parcels.columns
+                      else [None] * len(self.parcels))
+            keys = np.empty(len(values), dtype=object)
+            keys[:] = [filter_key(v) for v in values]
+            self._key_cache[column] = keys
+        return keys
 
     def _sum_by(self, column: str, first: Iterable[str] = ()) -> dict[str, float]:
         totals: dict[str, float] = {name: 0.0 for name in first}
@@ -210,9 +217,12 @@ class LandSupplyLedger(LedgerFigures):
     def _subset(self, wanted: Mapping[str, set[str]]) -> LandSupplyLedger:
         keep = np.ones(len(self.parcels), dtype=bool)
         for column, allowed in wanted.items():
-            keep &= np.array([key in allowed for key in self._keys(column)], dtype=bool)
-        subset = self.parcels[keep].drop(columns="hectares")
-        return LandSupplyLedger(subset, self.target_ha, sample_data=self.sample_data)
+            keep &= np.isin(self._keys(column), list(allowed))
+        # The parcels' hectares and keys are already known: a filter measures nothing again.
+        subset = copy.copy(self)
+        subset.parcels = self.parcels[keep]
+        subset._key_cache = {column: keys[keep] for column, keys in self._key_cache.items()}
+        return subset
 
 
 @dataclass(frozen=True)

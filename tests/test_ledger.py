@@ -11,8 +11,10 @@ from geo_app.importing import prepare_import
 from geo_app.ledger import (
     PARCEL_STATUSES,
     TOWNS,
+    UNKNOWN,
     LandSupplyLedger,
     default_ledger,
+    filter_key,
     ledger_of_plan,
     plan_target,
 )
@@ -197,3 +199,31 @@ def test_the_map_filter_and_the_ledger_keep_the_same_parcels():
     assert drawn == list(counted.parcels["id"]) == ["a", "b"]
     both = geod_ha(frame.geometry[0]) + geod_ha(frame.geometry[1])
     assert counted.total_ha == pytest.approx(both)
+
+
+def test_a_filtered_ledger_equals_a_ledger_of_the_parcels_it_keeps():
+    # A filter reuses the hectares and keys it already worked out; what it gives must be
+    # what measuring the kept parcels afresh gives, also when filters are chained.
+    rng = np.random.default_rng(3)
+    n = 300
+    x = 125.5 + rng.uniform(0, 0.3, n)
+    y = 43.4 + rng.uniform(0, 0.3, n)
+    frame = gpd.GeoDataFrame(
+        {"status": rng.choice(["planned", "supplied", "已出让 ", None], n),
+         "town": rng.choice(["奢岭街道", "云山街道", None], n),
+         "quarter": rng.choice(["2022Q1", "2022Q2"], n)},
+        geometry=list(shapely.box(x, y, x + 0.002, y + 0.001)), crs="EPSG:4326")
+    whole = LandSupplyLedger(frame, 200)
+    # The keys are worked out before filtering.
+    assert sum(whole.by_town.values()) == pytest.approx(whole.total_ha)
+    chained = whole.filtered(status="supplied").filtered(town=["奢岭街道", UNKNOWN])
+    keys = [(filter_key(s), filter_key(t)) for s, t in zip(frame.status, frame.town,
+                                                            strict=True)]
+    kept = frame[[s == "supplied" and t in ("奢岭街道", UNKNOWN) for s, t in keys]]
+    fresh = LandSupplyLedger(kept, 200)
+    assert chained.parcel_count == fresh.parcel_count > 0
+    assert chained.total_ha == pytest.approx(fresh.total_ha, rel=1e-12)
+    assert chained.by_status == pytest.approx(fresh.by_status, rel=1e-12)
+    assert chained.by_town == pytest.approx(fresh.by_town, rel=1e-12)
+    assert chained.by_quarter == pytest.approx(fresh.by_quarter, rel=1e-12)
+    assert whole.parcel_count == n  # the ledger filtered is left as it was
