@@ -8,6 +8,7 @@ import time
 
 import pytest
 import shapely
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 from shapely.geometry import box, shape
 from test_app_browser import (
@@ -46,17 +47,17 @@ def single_map_with(page, selector: str, timeout_s: float = 30):
 
 
 def choose(page, label: str, option: str, attempts: int = 5) -> None:
-    """Pick ``option`` in the select box ``label`` (a click made while the page is being
-    redrawn can miss the list, so the box is opened again until it shows)."""
+    """Pick ``option`` in the select box ``label`` (a page redrawn meanwhile can close the
+    list before or while it is clicked, so the box is opened again until the pick lands)."""
     wanted = page.get_by_role("option", name=option)
     for _ in range(attempts):
         page.get_by_label(label).click()
         try:
             expect(wanted).to_be_visible(timeout=3_000)
-        except AssertionError:
+            wanted.click(timeout=5_000)
+        except (AssertionError, PlaywrightTimeoutError):
             page.keyboard.press("Escape")
             continue
-        wanted.click()
         return
     raise AssertionError(f"the list of {label} did not open")
 
