@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP_RUN  := $(VENV)/.stamp-run
 STAMP_TEST := $(VENV)/.stamp-test
 ASSETS_STAMP := .assets-cache/.stamp
-APT_PACKAGES := chromium fonts-noto-cjk poppler-utils python3-gdal
+APT_PACKAGES := chromium fonts-noto-cjk poppler-utils python3-gdal postgresql postgresql-postgis
 
 .PHONY: run test lint bench system-deps assets clean
 
@@ -50,7 +50,9 @@ $(ASSETS_STAMP): geo_app/assets/vendor.toml | $(BIN)/python
 	touch $@
 
 # The browser tests drive Debian's Chromium; exports need a CJK font and pdftotext; the
-# workspace is checked with GDAL's GeoPackage validator (validate_gpkg.py, python3-gdal).
+# workspace is checked with GDAL's GeoPackage validator (validate_gpkg.py, python3-gdal);
+# the PostGIS tests start a throwaway PostgreSQL cluster with the PostGIS extension
+# (postgresql and postgresql-postgis: Debian's default server version and its PostGIS).
 system-deps:
 	@missing=""; \
 	for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -37,6 +37,15 @@ from geo_app.workspace import (
     resolve_data_dir,
     workspace_ledger,
 )
+from geo_app.workspace.schema import (
+    ACCOUNTS_TABLE,
+    HISTORY_TABLE,
+    IMPORTS_TABLE,
+    PARCELS_TABLE,
+    REFERENCE_FEATURES_TABLE,
+    REFERENCE_LAYERS_TABLE,
+    SIGN_INS_TABLE,
+)
 
 
 def add_workspace_argument(parser: argparse.ArgumentParser, tr: Translate) -> None:
@@ -404,6 +413,59 @@ def _run_backup(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
+# --- copy a whole workspace between GeoPackage and PostGIS --------------------------------
+
+
+def _workspace_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    copy = actions.add_parser("copy", help=tr("cli.workspace.copy.help"),
+                              description=tr("cli.workspace.copy.help"))
+    copy.add_argument("source", metavar="FROM", help=tr("cli.workspace.copy.from"))
+    copy.add_argument("target", metavar="TO", help=tr("cli.workspace.copy.to"))
+    copy.add_argument("--force", action="store_true", help=tr("cli.workspace.copy.force"))
+    add_json_argument(copy, tr)
+
+
+def _run_workspace(args: argparse.Namespace, console: Console) -> int:
+    # Only "copy" so far; psycopg is loaded only by those who copy.
+    from geo_app.workspace.postgis_copy import copy_workspace
+
+    report = copy_workspace(args.source, args.target, force=args.force)
+    areas = report.areas
+    if args.json:
+        console.json({
+            "source": report.source, "target": report.target, "rows": report.rows,
+            "settings": report.settings, "replaced": report.replaced,
+            "area_check": None if areas is None else {
+                "parcels": areas.parcels, "largest_difference_ha": areas.largest_ha,
+                "largest_relative_difference": areas.largest_relative,
+                "parcel_id": areas.parcel_id, "tolerance_relative": areas.tolerance_relative,
+                "tolerance_ha": areas.tolerance_ha,
+            },
+        })
+        return EXIT_OK
+    tr, rows = console.text, report.rows
+    console.print(tr("cli.workspace.copy.done", source=report.source, target=report.target))
+    console.print(tr(
+        "cli.workspace.copy.counts", parcels=f"{rows[PARCELS_TABLE]:,}",
+        history=f"{rows[HISTORY_TABLE]:,}", imports=f"{rows[IMPORTS_TABLE]:,}",
+        layers=f"{rows[REFERENCE_LAYERS_TABLE]:,}",
+        features=f"{rows[REFERENCE_FEATURES_TABLE]:,}", accounts=f"{rows[ACCOUNTS_TABLE]:,}",
+        sign_ins=f"{rows[SIGN_INS_TABLE]:,}", settings=f"{report.settings:,}",
+    ))
+    if report.replaced:
+        console.print(tr("cli.workspace.copy.replaced"))
+    if areas is not None and areas.parcels:
+        console.print(tr(
+            "cli.workspace.copy.areas", count=f"{areas.parcels:,}",
+            largest=f"{areas.largest_ha:.1e}", relative=f"{areas.largest_relative:.1e}",
+            parcel=areas.parcel_id, tolerance=f"{areas.tolerance_relative:.0e}",
+        ))
+    elif areas is not None:
+        console.print(tr("cli.workspace.copy.no_parcels"))
+    return EXIT_OK
+
+
 def workspace_commands() -> list[Command]:
     """The entries for the ``geo-app`` command registry."""
     return [
@@ -412,4 +474,5 @@ def workspace_commands() -> list[Command]:
         Command("restore", "cli.restore.help", _restore_arguments, _run_restore),
         Command("undo-import", "cli.undo_import.help", _undo_import_arguments, _run_undo_import),
         Command("backup", "cli.backup.help", _backup_arguments, _run_backup),
+        Command("workspace", "cli.workspace.help", _workspace_arguments, _run_workspace),
     ]
