@@ -180,10 +180,10 @@ def import_split(path: Path, folder: Path) -> dict[str, float]:
                 spent[key] += time.perf_counter() - begin
         return wrapper
 
-    understand, checked_new = parcel_table.understand, store.checked_new
+    understand, checked_many = parcel_table.understand, store.checked_many
     parcel_table.read_vector = clocked(read_vector, "read_s")
     parcel_table.understand = clocked(understand, "understand_s")
-    store.checked_new = clocked(checked_new, "checks_s")
+    store.checked_many = clocked(checked_many, "checks_s")
     try:
         start = time.perf_counter()
         plan = prepare_import(path)
@@ -194,7 +194,7 @@ def import_split(path: Path, folder: Path) -> dict[str, float]:
         spent["write_s"] = time.perf_counter() - start
     finally:
         parcel_table.read_vector = read_vector
-        parcel_table.understand, store.checked_new = understand, checked_new
+        parcel_table.understand, store.checked_many = understand, checked_many
     spent["rest_s"] = spent["plan_s"] - spent["read_s"] - spent["understand_s"]
     spent["transaction_s"] = spent["write_s"] - spent["checks_s"]
     return spent
@@ -353,7 +353,7 @@ checked, measured, one transaction with the history; runs {times(r['import_times
 | import, where the time goes (one more run) | reading the file {split['read_s']:.2f} s; \
 its columns and words understood (`parcel_table.understand`) {split['understand_s']:.2f} s; \
 the rest of the plan (validation, properties) {split['rest_s']:.2f} s; each parcel's own \
-checks as the workspace takes it (`workspace.checks.checked_new`) \
+checks as the workspace takes it (`workspace.checks.checked_many`) \
 {split['checks_s']:.2f} s; the one transaction (hectares, encoding, the parcels and their \
 history written) {split['transaction_s']:.2f} s | | |
 | import, memory | peak {r['peak_gb']:.2f} GB resident while importing (sampled every \

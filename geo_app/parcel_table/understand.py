@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -117,8 +117,11 @@ def understand(
     column (see :func:`geo_app.parcel_table.places.towns_at`); None leaves their town unknown.
     """
     found = Understanding(mapping=mapping, rows=len(frame), stem=stem)
-    records = _original_records(frame)
-    rows = [dict(record) for record in records]
+    # Each row's own cells become its properties, the product's fields added in place.
+    rows = _original_records(frame)
+    declared_column = mapping.column("declared_area")
+    declared_raw = (None if declared_column is None
+                    else [row.get(declared_column) for row in rows])
     geoms = np.asarray(list(geometries), dtype=object)
     measurable = np.array([g is not None and not g.is_empty for g in geoms], dtype=bool)
     ellipsoidal = np.full(len(geoms), np.nan)
@@ -126,97 +129,158 @@ def understand(
         ellipsoidal[measurable] = hectares(geoms[measurable])
 
     column = mapping.column
-    for row, (record, props) in enumerate(zip(records, rows, strict=True)):
-        _set(props, "id", text_of(record.get(column("id") or "")))
+    # A ledger repeats a handful of statuses, towns, uses and dates thousands of times:
+    # each distinct cell is read once.
+    status_of = _Cached(lambda v: (text_of(v), status_code(v, mapping.statuses)))
+    town_of = _Cached(lambda v: (text_of(v), town_name(v)))
+    use_of = _Cached(lambda v: (text_of(v), use_group(v)))
+    date_of = _Cached(lambda v: (text_of(v), parse_date(v)))
+    quarter_of_cell = _Cached(parse_quarter)
+    id_column, name_column = column("id") or "", column("name") or ""
+    status_column, town_column = column("status") or "", column("town") or ""
+    use_column, date_column = column("use") or "", column("date") or ""
+    quarter_column = column("quarter") or ""
+    for row, props in enumerate(rows):
+        # Every cell is read before any product field is written into the same row.
+        get = props.get
+        id_cell, name_cell, status_cell = get(id_column), get(name_column), get(status_column)
+        town_cell, date_cell, quarter_cell = get(town_column), get(date_column), get(
+            quarter_column)
+        use_cell = get(use_column)
+        _set(props, "id", text_of(id_cell))
         if props.get("id") is None:
             props["id"] = f"{stem}-{row + 1}"
             found.numbered_ids += 1
-        _set(props, "name_zh", text_of(record.get(column("name") or "")))
-        _status(props, record.get(column("status") or ""), mapping, found, ellipsoidal[row])
-        _town(props, record.get(column("town") or ""), found)
-        _when(props, record, mapping, found)
-        _use(props, record.get(column("use") or ""), found)
+        _set(props, "name_zh", text_of(name_cell))
+        _status(props, status_of(status_cell), found)
+        _town(props, town_of(town_cell), found)
+        _when(props, date_of(date_cell), quarter_cell, quarter_of_cell, found)
+        _use(props, use_of(use_cell), found)
     if column("town") is None and town_areas is not None:
         _derive_towns(rows, geoms, measurable, town_areas, found)
-    if column("declared_area") is not None:
-        _declared_areas(rows, records, geoms, measurable, ellipsoidal, mapping, found)
-    return UnderstoodTable([_without_none(props) for props in rows], found)
+    if declared_raw is not None:
+        _declared_areas(rows, declared_raw, geoms, measurable, ellipsoidal, mapping, found)
+    return UnderstoodTable(rows, found)
 
 
 def _original_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Each row's non-blank cells as plain values (dates as ISO text), under the column's
-    own name."""
+    own name, in the file's column order."""
     attributes = frame.drop(columns=[c for c in ("geometry",) if c in frame.columns])
     if hasattr(frame, "geometry") and frame.geometry.name in attributes.columns:
         attributes = attributes.drop(columns=frame.geometry.name)
-    records = []
-    for record in attributes.to_dict("records"):
-        kept = {}
-        for key, value in record.items():
-            value = plain(value)
-            if isinstance(value, dt.date | dt.datetime):
-                value = value.isoformat()
-            if text_of(value) is not None:
-                kept[str(key)] = value
-        records.append(kept)
+    records: list[dict[str, Any]] = [{} for _ in range(len(attributes))]
+    # Column by column: a column's cells share a type, and a whole column is converted in
+    # one call rather than a hundred thousand rows each building a dict of every column.
+    for position, name in enumerate(attributes.columns):
+        key = str(name)
+        for record, value in zip(records, _kept_cells(attributes.iloc[:, position]),
+                                 strict=True):
+            if value is not _BLANK:
+                record[key] = value
     return records
 
 
+# A blank cell: kept out of the row (None is a value a cell may not hold here).
+_BLANK = object()
+
+
+def _kept_cells(column: pd.Series) -> list[Any]:
+    """The column's cells as plain values, ``_BLANK`` where a cell says nothing."""
+    dtype = column.dtype
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
+        # Numbers: only a missing one is blank.
+        blank = column.isna().to_numpy(dtype=bool)
+        return [_BLANK if b else plain(v) for v, b in zip(column.tolist(), blank, strict=True)]
+    if pd.api.types.infer_dtype(column, skipna=True) == "string":
+        # Text: each distinct value is read once (a ledger's statuses and towns repeat
+        # thousands of times); the cell keeps the planner's own text.
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        blank_unique = np.array([text_of(u) is None for u in uniques] + [True], dtype=bool)
+        blank = blank_unique[codes]  # code -1 (missing) takes the last entry: blank
+        return [_BLANK if b else v for v, b in zip(column.tolist(), blank, strict=True)]
+    cells = []
+    for value in column.tolist():
+        value = plain(value)
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        cells.append(_BLANK if text_of(value) is None else value)
+    return cells
+
+
+class _Cached:
+    """``function`` of a cell, computed once per distinct cell value."""
+
+    def __init__(self, function: Callable[[Any], Any]):
+        self.function = function
+        self.known: dict[Any, Any] = {}
+
+    def __call__(self, value: Any) -> Any:
+        try:
+            # The type is in the key: 1, 1.0 and True are equal but read differently.
+            key = (type(value), value)
+            if key in self.known:
+                return self.known[key]
+        except TypeError:  # an unhashable cell (a list from a JSON file)
+            return self.function(value)
+        result = self.known[key] = self.function(value)
+        return result
+
+
 def _set(props: dict[str, Any], name: str, value: Any) -> None:
-    """Store the product's ``name``, keeping a planner's column of that name if it differs."""
+    """Store the product's ``name`` (None: leave it out), keeping a planner's column of
+    that name if it differs."""
     before = props.get(name)
     if before is not None and value is not None and str(before) != str(value):
         props.setdefault(name + ORIGINAL_SUFFIX, before)
     if before is not None and value is None and name not in ("id", "name_zh"):
         props.setdefault(name + ORIGINAL_SUFFIX, before)
-    props[name] = value
+    if value is None:
+        props.pop(name, None)
+    else:
+        props[name] = value
 
 
-def _without_none(props: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in props.items() if v is not None}
-
-
-def _status(
-    props: dict[str, Any], value: Any, mapping: ColumnMapping, found: Understanding,
-    hectares_of_row: float,
-) -> None:
-    text = text_of(value)
-    code = status_code(value, mapping.statuses)
+def _status(props: dict[str, Any], read: tuple[str | None, str | None],
+            found: Understanding) -> None:
+    text, code = read
     if text is not None and code is None:
         found.unknown_statuses[text] += 1
     _set(props, "status", code)
 
 
-def _town(props: dict[str, Any], value: Any, found: Understanding) -> None:
-    text = text_of(value)
-    name = town_name(value)
+def _town(props: dict[str, Any], read: tuple[str | None, str | None],
+          found: Understanding) -> None:
+    text, name = read
     if text is not None and name is None:
         found.unknown_towns[text] += 1
     _set(props, "town", name)
 
 
 def _when(
-    props: dict[str, Any], record: dict[str, Any], mapping: ColumnMapping, found: Understanding
+    props: dict[str, Any],
+    read: tuple[str | None, dt.date | None],
+    quarter_value: Any,
+    quarter_of_cell: Callable[[Any], str | None],
+    found: Understanding,
 ) -> None:
-    date_value = record.get(mapping.column("date") or "")
-    day = parse_date(date_value)
+    text, day = read
     if day is not None:
         _set(props, "date", day.isoformat())
         _set(props, "month", f"{day.year:04d}-{day.month:02d}")
         _set(props, "quarter", quarter_of(day.year, day.month))
         return
-    if text_of(date_value) is not None:
-        found.unreadable_dates[str(text_of(date_value))] += 1
-    quarter_value = record.get(mapping.column("quarter") or "")
-    _set(props, "quarter", parse_quarter(quarter_value) if quarter_value is not None else None)
+    if text is not None:
+        found.unreadable_dates[text] += 1
+    _set(props, "quarter", quarter_of_cell(quarter_value) if quarter_value is not None else None)
 
 
-def _use(props: dict[str, Any], value: Any, found: Understanding) -> None:
-    text = text_of(value)
+def _use(props: dict[str, Any], read: tuple[str | None, tuple[str, str | None] | None],
+         found: Understanding) -> None:
+    text, placed = read
     if text is None:
         _set(props, "use", None)
         return
-    placed = use_group(value)
     if placed is None:
         found.unplaced_uses[text] += 1
         # The planner's own words stay the use: their breakdown keeps them apart.
@@ -254,7 +318,7 @@ def _derive_towns(
 
 def _declared_areas(
     rows: list[dict[str, Any]],
-    records: list[dict[str, Any]],
+    raw: list[Any],
     geoms: np.ndarray,
     measurable: np.ndarray,
     ellipsoidal: np.ndarray,
@@ -262,7 +326,6 @@ def _declared_areas(
     found: Understanding,
 ) -> None:
     column = mapping.column("declared_area") or ""
-    raw = [records[row].get(column) for row in range(len(rows))]
     declared = np.array([_number_or_nan(v) for v in raw])
     unit, basis = _unit(column, raw, declared, ellipsoidal, mapping)
     found.area_unit, found.area_unit_basis = unit, basis

@@ -40,6 +40,9 @@ _NUMBER = re.compile(r"^[+]?(\d[\d,]*\.?\d*|\.\d+)")
 
 def text_of(value: Any) -> str | None:
     """A cell as trimmed text (NFKC), or None for an empty cell."""
+    if type(value) is str and value.isascii():
+        # NFKC leaves ASCII as it is; a ledger's ids and codes mostly take this way.
+        return value.strip() or None
     if is_blank(value):
         return None
     if isinstance(value, float) and value.is_integer():

@@ -4,7 +4,7 @@ lon/lat polygon. Anything else is refused with a :class:`WorkspaceError`."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -17,7 +17,15 @@ from geo_app.workspace.records import NewParcel
 MAX_USER_CHARS = 100
 
 
+# Values stored as they are; checked by exact type, the common case of a cell.
+_AS_IS = frozenset({str, int, bool, type(None)})
+_AS_IS_OR_FLOAT = _AS_IS | {float}
+_TEXT = frozenset({str})
+
+
 def _plain_value(value: Any) -> Any:
+    if type(value) in _AS_IS:
+        return value
     if isinstance(value, np.generic):
         value = value.item()
     if value is None or isinstance(value, bool | str | int):
@@ -33,7 +41,22 @@ def _plain_value(value: Any) -> Any:
 
 def clean_properties(properties: Mapping[str, Any], parcel_id: str) -> dict[str, Any]:
     """JSON-safe attribute values; the ``id`` property is always the parcel id."""
-    cleaned = {str(key): _plain_value(value) for key, value in properties.items()}
+    # Most properties come from our own tables, already plain: their types are checked in
+    # C, and a non-finite number makes the sum of the floats non-finite.
+    types = set(map(type, properties.values()))
+    if set(map(type, properties)) <= _TEXT and types <= _AS_IS_OR_FLOAT and (
+        float not in types
+        or math.isfinite(sum(v for v in properties.values() if type(v) is float))
+    ):
+        cleaned = dict(properties)
+        cleaned["id"] = parcel_id
+        return cleaned
+    as_is = _AS_IS
+    cleaned = {
+        key if type(key) is str else str(key):
+            value if type(value) in as_is else _plain_value(value)
+        for key, value in properties.items()
+    }
     cleaned["id"] = parcel_id
     return cleaned
 
@@ -68,8 +91,12 @@ def checked_geometry(geometry: BaseGeometry, parcel_id: str) -> BaseGeometry:
     return multi
 
 
+def _id_text(parcel_id: Any) -> str:
+    return str(parcel_id).strip() if parcel_id is not None else ""
+
+
 def checked_id(parcel_id: Any) -> str:
-    text = str(parcel_id).strip() if parcel_id is not None else ""
+    text = _id_text(parcel_id)
     if not text:
         raise refusal("missing_id")
     return text
@@ -89,3 +116,56 @@ def checked_new(parcel: NewParcel) -> NewParcel:
         clean_properties(parcel.properties, parcel_id),
         checked_geometry(parcel.geometry, parcel_id),
     )
+
+
+def checked_many(parcels: Sequence[NewParcel]) -> list[NewParcel]:
+    """:func:`checked_new` of every parcel, the geometry checks made on all of them at once.
+
+    Refuses with the same error as :func:`checked_new` would, for the first parcel (in
+    order) that it refuses, so a file's report does not depend on its size.
+    """
+    ids = [_id_text(p.parcel_id) for p in parcels]
+    missing = next((i for i, text in enumerate(ids) if not text), len(ids))
+    geometries = np.asarray([p.geometry for p in parcels], dtype=object)
+    multi = _as_multipolygons(geometries)
+    # Whatever the batch checks doubt goes through the one-parcel check, in order: it
+    # converts what it can (a collection of polygons) and refuses the first that it cannot.
+    for index in np.flatnonzero(_refused(multi)):
+        if index >= missing:
+            break
+        multi[index] = checked_geometry(parcels[index].geometry, ids[index])
+    if missing < len(ids):
+        raise refusal("missing_id")
+    return [
+        NewParcel(parcel_id, clean_properties(parcel.properties, parcel_id), geometry)
+        for parcel_id, parcel, geometry in zip(ids, parcels, multi, strict=True)
+    ]
+
+
+def _as_multipolygons(geometries: np.ndarray) -> np.ndarray:
+    """Polygons as one-part multipolygons; anything else left for the check to refuse."""
+    kinds = shapely.get_type_id(geometries)
+    polygons = np.flatnonzero(kinds == shapely.GeometryType.POLYGON)
+    out = geometries.copy()
+    if len(polygons):
+        out[polygons] = shapely.multipolygons(
+            geometries[polygons], indices=np.arange(len(polygons)))
+    return out
+
+
+def _refused(multi: np.ndarray) -> np.ndarray:
+    """Which geometries :func:`checked_geometry` may refuse: every one it would refuse,
+    and any that is not yet a multipolygon."""
+    kinds = shapely.get_type_id(multi)
+    bad = kinds != shapely.GeometryType.MULTIPOLYGON
+    ok = np.flatnonzero(~bad)
+    if len(ok):
+        shapes = multi[ok]
+        wrong = shapely.is_empty(shapes)
+        coords, owner = shapely.get_coordinates(shapes, return_index=True)
+        outside = ~np.isfinite(coords).all(axis=1) | (np.abs(coords[:, 0]) > 180) | (
+            np.abs(coords[:, 1]) > 90)
+        wrong[np.unique(owner[outside])] = True
+        wrong |= ~shapely.is_valid(shapes)
+        bad[ok] = wrong
+    return bad

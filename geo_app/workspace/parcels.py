@@ -323,8 +323,7 @@ def _add_slice(
     ids = [p.parcel_id for p in parcels]
     versions = next_versions(connection, ids)
     geometries = np.asarray([p.geometry for p in parcels], dtype=object)
-    wkbs = shapely.to_wkb(geometries, byte_order=1)
-    blobs = gpkg.geometry_blobs(geometries)
+    blobs, wkbs = gpkg.blobs_and_wkbs(geometries)
     texts = [_JSON(dict(p.properties)) for p in parcels]
     connection.executemany(
         _insert_sql(),

@@ -9,7 +9,7 @@ from collections.abc import Callable
 import shapely
 
 from geo_app.workspace.batches import import_batch
-from geo_app.workspace.checks import checked_new
+from geo_app.workspace.checks import checked_many
 from geo_app.workspace.parcels import touch
 from geo_app.workspace.records import NewParcel
 
@@ -37,7 +37,7 @@ def seed(connection: sqlite3.Connection, loader: SeedLoader) -> None:
     parcels = loader()
     if not parcels:
         return
-    checked = [checked_new(p) for p in parcels]
+    checked = checked_many(parcels)
     import_batch(connection, checked, SAMPLE_USER, "sample parcels", "GeoJSON", "wgs84",
                  replace=False)
     touch(connection, [p.geometry for p in checked])

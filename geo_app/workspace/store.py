@@ -21,7 +21,7 @@ from geo_app.workspace.batches import import_batch
 from geo_app.workspace.checks import (
     checked_geometry,
     checked_id,
-    checked_new,
+    checked_many,
     checked_user,
     clean_properties,
 )
@@ -297,7 +297,7 @@ class Workspace:
         in the history and can be restored.
         """
         user = self._by("import", user)
-        checked = [checked_new(p) for p in parcels]
+        checked = checked_many(parcels)
         with self._file.transaction() as connection:
             outcome = import_batch(
                 connection, checked, user, source, format_name, crs, replace=replace
