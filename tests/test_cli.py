@@ -1,3 +1,4 @@
+import importlib
 import io
 import json
 import math
@@ -16,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geo_app.catalog import load_layer_frame
-from geo_app.cli import COMMANDS, Command, main, register
+from geo_app.cli import COMMANDS, Command, all_commands, main, register
 from geo_app.crs import Converter
 from geo_app.geodesy import hectares, plane_hectares
 from geo_app.reading import ReadLimits
@@ -712,3 +713,43 @@ def test_area_fuzz(tmp_path, geometries, closed):
         assert len(result["features"]) == len(geometries)
     else:
         assert out == "" and err.strip()
+
+
+# --- the registry of subcommands --------------------------------------------------------------
+
+
+def test_the_registry_lists_exactly_the_commands_its_modules_define():
+    from geo_app.cli.entry import COMMAND_SOURCES
+
+    listed = [name for _, _, names in COMMAND_SOURCES for name in names]
+    assert len(listed) == len(set(listed))
+    for module_name, factory_name, names in COMMAND_SOURCES:
+        made = getattr(importlib.import_module(module_name), factory_name)()
+        made = made if isinstance(made, list) else [made]
+        assert tuple(c.name for c in made) == names, module_name
+    assert list(all_commands())[: len(listed)] == listed
+
+
+def test_a_command_loads_only_its_own_module():
+    # A fresh interpreter: `area` must not import the exports, the control lines or the
+    # users' commands, and the help still lists every subcommand.
+    script = (
+        "import sys; from geo_app.cli import main; "
+        "main(['area', '--help']); "
+        "print(sorted(m for m in sys.modules if m.startswith('geo_app.cli.')))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True)
+    loaded = done.stdout.strip().splitlines()[-1]
+    assert "geo_app.cli.parcels" in loaded
+    for other in ("geo_app.cli.export", "geo_app.cli.control", "geo_app.cli.users"):
+        assert other not in loaded
+    code, out, _ = run("--help", "--lang", "en")
+    assert code == 0
+    for name in ("area", "export", "reference", "users", "undo-import"):
+        assert name in out
+
+
+def test_a_wrong_command_name_lists_the_real_ones():
+    code, _, err = run("aera", "--lang", "en")
+    assert code == 2 and "area" in err and "export" in err

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import geo_app
-from geo_app.cli import COMMANDS, main
+from geo_app.cli import all_commands, main
 from geo_app.i18n import LANGS, load_strings, t
 from geo_app.workspace.schema import ACTIONS
 
@@ -100,13 +100,13 @@ def test_geo_app_help_lists_every_subcommand_in_the_language(lang):
     code, out = help_text("--help", "--lang", lang)
     assert code == 0
     assert t("cli.description", lang) in out
-    for command in COMMANDS.values():
+    for command in all_commands().values():
         assert t(command.help_key, lang) in out
 
 
-@pytest.mark.parametrize("name", list(COMMANDS))
+@pytest.mark.parametrize("name", list(all_commands()))
 def test_each_subcommand_help_follows_the_language(name, monkeypatch):
-    help_key = COMMANDS[name].help_key
+    help_key = all_commands()[name].help_key
     code_zh, out_zh = help_text(name, "--help")
     code_en, out_en = help_text(name, "--help", "--lang", "en")
     assert code_zh == code_en == 0

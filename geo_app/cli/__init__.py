@@ -11,6 +11,6 @@ Every command uses the same core as the app; nothing in :mod:`geo_app` outside t
 imports from it.
 """
 
-from geo_app.cli.entry import COMMANDS, Command, build_parser, main, register
+from geo_app.cli.entry import COMMANDS, Command, all_commands, build_parser, main, register
 
-__all__ = ["COMMANDS", "Command", "build_parser", "main", "register"]
+__all__ = ["COMMANDS", "Command", "all_commands", "build_parser", "main", "register"]

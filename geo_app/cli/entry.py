@@ -1,7 +1,8 @@
 """The ``geo-app`` command line: parse, call the core, print.
 
-Subcommands live in a registry (:data:`COMMANDS`); a later one (export, import …) is a
-:class:`Command` passed to :func:`register`. Exit codes: 0 done, 1 the input is unusable,
+Subcommands are listed as data in :data:`COMMAND_SOURCES` (which module defines them) and
+loaded into :data:`COMMANDS` when needed; another :class:`Command` can be passed to
+:func:`register`. Exit codes: 0 done, 1 the input is unusable,
 2 the command line is wrong, 3 an unexpected internal error. No traceback reaches the user.
 What subcommands share (console, options, tables, exit codes) is in :mod:`geo_app.cli.support`.
 """
@@ -10,15 +11,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import os
 import sys
 import warnings
 from collections.abc import Sequence
 from typing import TextIO
 
-from geo_app.cli import convert, parcels
-from geo_app.cli.control import control_commands
-from geo_app.cli.export import export_command
 from geo_app.cli.support import (
     EXIT_INPUT,
     EXIT_INTERNAL,
@@ -28,8 +27,6 @@ from geo_app.cli.support import (
     Console,
     translator,
 )
-from geo_app.cli.users import users_commands
-from geo_app.cli.workspace import workspace_commands
 from geo_app.problems import LANGS, GeoAppError, Lang
 
 __all__ = [
@@ -40,6 +37,7 @@ __all__ = [
     "EXIT_USAGE",
     "Command",
     "Console",
+    "all_commands",
     "build_parser",
     "main",
     "register",
@@ -47,7 +45,21 @@ __all__ = [
 
 LANG_ENV = "GEO_APP_LANG"
 
-# The subcommands by name, in the order ``geo-app --help`` lists them.
+# Where each subcommand is defined: (module, the function there that returns its commands,
+# the names of those commands), in the order ``geo-app --help`` lists them. A command's module
+# is imported only when it is needed: ``geo-app area`` need not load the exports, the
+# workspace or the control lines (about half a second of start-up).
+COMMAND_SOURCES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("geo_app.cli.parcels", "commands", ("totals", "area", "validate")),
+    ("geo_app.cli.convert", "commands", ("convert",)),
+    ("geo_app.cli.export", "export_command", ("export",)),
+    ("geo_app.cli.workspace", "workspace_commands",
+     ("import", "history", "restore", "undo-import", "backup", "workspace")),
+    ("geo_app.cli.control", "control_commands", ("reference", "check")),
+    ("geo_app.cli.users", "users_commands", ("users",)),
+)
+
+# The subcommands loaded so far (and any added with :func:`register`), by name.
 COMMANDS: dict[str, Command] = {}
 
 
@@ -56,12 +68,47 @@ def register(command: Command) -> Command:
     return command
 
 
+def _load(module_name: str, factory_name: str) -> None:
+    made = getattr(importlib.import_module(module_name), factory_name)()
+    for command in made if isinstance(made, list | tuple) else [made]:
+        COMMANDS.setdefault(command.name, command)
 
-for _command in (
-    *parcels.commands(), *convert.commands(), export_command(), *workspace_commands(),
-    *control_commands(), *users_commands(),
-):
-    register(_command)
+
+def all_commands() -> dict[str, Command]:
+    """Every subcommand, in the order of :data:`COMMAND_SOURCES` (then any registered)."""
+    for module_name, factory_name, _names in COMMAND_SOURCES:
+        _load(module_name, factory_name)
+    listed = [name for _, _, names in COMMAND_SOURCES for name in names]
+    ordered = {name: COMMANDS[name] for name in listed if name in COMMANDS}
+    ordered.update(COMMANDS)
+    return ordered
+
+
+def _commands_for(argv: Sequence[str]) -> dict[str, Command]:
+    """Only the subcommand ``argv`` names, when it names a known one; else all of them
+    (for ``--help``, or so that argparse can list the choices of a wrong name)."""
+    chosen = _chosen_name(argv)
+    if chosen in COMMANDS:
+        return {chosen: COMMANDS[chosen]}
+    for module_name, factory_name, names in COMMAND_SOURCES:
+        if chosen in names:
+            _load(module_name, factory_name)
+            return {chosen: COMMANDS[chosen]}
+    return all_commands()
+
+
+def _chosen_name(argv: Sequence[str]) -> str | None:
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--lang":
+            skip = True
+        elif not arg.startswith("-"):
+            return arg
+        elif arg in ("-h", "--help"):
+            return None
+    return None
 
 
 # --- entry point --------------------------------------------------------------------------
@@ -78,7 +125,10 @@ def _language(argv: Sequence[str]) -> Lang:
     return lang if lang in LANGS else "zh"
 
 
-def build_parser(lang: Lang = "zh") -> argparse.ArgumentParser:
+def build_parser(
+    lang: Lang = "zh", commands: dict[str, Command] | None = None
+) -> argparse.ArgumentParser:
+    """The parser of ``commands`` (default: every subcommand)."""
     tr = translator(lang)
     language = argparse.ArgumentParser(add_help=False)
     language.add_argument(
@@ -93,7 +143,7 @@ def build_parser(lang: Lang = "zh") -> argparse.ArgumentParser:
         parents=[language],
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in COMMANDS.values():
+    for command in (all_commands() if commands is None else commands).values():
         summary = tr(command.help_key)
         sub = subparsers.add_parser(
             command.name, help=summary, description=summary, parents=[language]
@@ -117,7 +167,7 @@ def main(
         warnings.simplefilter("ignore")
         try:
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                args = build_parser(lang).parse_args(argv)
+                args = build_parser(lang, _commands_for(argv)).parse_args(argv)
         except SystemExit as exc:
             return exc.code if isinstance(exc.code, int) else EXIT_USAGE
         console = Console(out, err, getattr(args, "lang", lang))
