@@ -438,8 +438,11 @@ def _run_workspace(args: argparse.Namespace, console: Console) -> int:
             "settings": report.settings, "replaced": report.replaced,
             "area_check": None if areas is None else {
                 "parcels": areas.parcels, "largest_difference_ha": areas.largest_ha,
+                "largest_difference_parcel": areas.largest_ha_parcel,
                 "largest_relative_difference": areas.largest_relative,
-                "parcel_id": areas.parcel_id, "tolerance_relative": areas.tolerance_relative,
+                "largest_relative_parcel": areas.largest_relative_parcel,
+                "largest_share_of_tolerance": areas.largest_share,
+                "tolerance_relative": areas.tolerance_relative,
                 "tolerance_ha": areas.tolerance_ha,
             },
         })
@@ -458,8 +461,10 @@ def _run_workspace(args: argparse.Namespace, console: Console) -> int:
     if areas is not None and areas.parcels:
         console.print(tr(
             "cli.workspace.copy.areas", count=f"{areas.parcels:,}",
-            largest=f"{areas.largest_ha:.1e}", relative=f"{areas.largest_relative:.1e}",
-            parcel=areas.parcel_id, tolerance=f"{areas.tolerance_relative:.0e}",
+            largest=f"{areas.largest_ha:.1e}", parcel=areas.largest_ha_parcel,
+            relative=f"{areas.largest_relative:.1e}",
+            tolerance=f"{areas.tolerance_relative:.0e}", floor=f"{areas.tolerance_ha:.0e}",
+            share=f"{areas.largest_share:.0%}",
         ))
     elif areas is not None:
         console.print(tr("cli.workspace.copy.no_parcels"))
