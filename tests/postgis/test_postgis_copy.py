@@ -12,6 +12,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -363,3 +364,50 @@ def test_ids_survive_so_history_still_names_its_batches(source, postgis_url, tmp
     stored = json.loads(rows_of(postgis_url, "SELECT properties::text FROM parcels "
                                              "ORDER BY fid LIMIT 1")[0][0])
     assert list(stored) == list(workspace.parcels()[0].properties)
+
+
+def test_text_that_copy_formats_escape_comes_back_as_it_was(tmp_path, postgis_url):
+    odd = '第一行\n第二\t列 \\ 反斜杠 "引号" \'单引号\' \\N \r 末尾'
+    workspace = Workspace.open(tmp_path / "ws", seed=None)
+    workspace.import_parcels(
+        [NewParcel("p1", {"name_zh": odd, odd: odd, "tiny": 1.5e-300, "big": 2**62,
+                          "nested": {"a": [1, None, True]}},
+                   shapely.box(125.6, 43.5, 125.61, 43.51))], odd, odd)
+    copy_workspace(str(tmp_path / "ws"), postgis_url)
+    copy_workspace(postgis_url, str(tmp_path / "back"))
+    assert table_rows(tmp_path / "back") == table_rows(tmp_path / "ws")
+    parcel = Workspace.open(tmp_path / "back").parcel("p1")
+    assert parcel.properties["name_zh"] == odd and parcel.properties[odd] == odd
+    assert parcel.updated_by == odd
+
+
+def test_a_nul_character_postgresql_cannot_store_is_refused_in_words(tmp_path, postgis_url):
+    workspace = Workspace.open(tmp_path / "ws", seed=None)
+    workspace.import_parcels([NewParcel("p1", {"name_zh": "甲\x00乙"},
+                                        shapely.box(125.6, 43.5, 125.61, 43.51))], "王工", "a")
+    with pytest.raises(CopyError) as refused:
+        copy_workspace(str(tmp_path / "ws"), postgis_url)
+    assert refused.value.problem.code == "copy_failed"
+    assert "NUL" in refused.value.message("en") and "unchanged" in refused.value.message("en")
+    assert rows_of(postgis_url, "SELECT count(*) FROM information_schema.tables "
+                                "WHERE table_name = 'parcels'") == [(0,)]
+
+
+def test_two_copies_into_one_database_at_once_queue_rather_than_collide(source, postgis_url):
+    outcomes: list[str] = []
+
+    def one_copy():
+        try:
+            copy_workspace(str(source), postgis_url)
+            outcomes.append("copied")
+        except CopyError as exc:
+            outcomes.append(exc.problem.code)
+
+    workers = [threading.Thread(target=one_copy) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    # The second waited for the first and then found its workspace there.
+    assert sorted(outcomes) == ["copied", "copy_target_not_empty"]
+    assert rows_of(postgis_url, "SELECT count(*) FROM parcels") == [(12 + SCALE_PARCELS,)]
