@@ -154,10 +154,10 @@ def _start(binaries: Path, folder: Path, password: str) -> Cluster:
     raise AssertionError("unreachable")
 
 
-def _stop(cluster: Cluster) -> None:
+def _stop(binaries: Path, data: Path) -> None:
     # Immediate: nothing in a throwaway cluster is worth a checkpoint.
-    subprocess.run(_as_server_user([str(cluster.binaries / "pg_ctl"), "stop", "-D",
-                                    str(cluster.data), "-m", "immediate", "-w"]),
+    subprocess.run(_as_server_user([str(binaries / "pg_ctl"), "stop", "-D", str(data),
+                                    "-m", "immediate", "-w"]),
                    capture_output=True, check=False, timeout=60)
 
 
@@ -176,15 +176,15 @@ def running_cluster() -> Iterator[Cluster]:
     folder = Path(tempfile.mkdtemp(prefix="geo-app-pg-"))
     # A password with characters a URL must escape, as real ones have.
     password = f"p@ss:{secrets.token_hex(8)}/é"
-    cluster: Cluster | None = None
     try:
         _hand_to_server_user(folder)
         cluster = _start(binaries, folder, password)
         _prepare_databases(cluster)
         yield cluster
     finally:
-        if cluster is not None:
-            _stop(cluster)
+        # Whenever a server may be running (even one whose start timed out), stop it.
+        if (folder / "data" / "postmaster.pid").exists():
+            _stop(binaries, folder / "data")
         # The server's files belong to the postgres user; root removes them all the same.
         for _ in range(3):
             shutil.rmtree(folder, ignore_errors=True)
