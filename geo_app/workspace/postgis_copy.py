@@ -88,49 +88,60 @@ def _refuse(problem: str, /, **values: Any) -> CopyError:
 # --- where a workspace is -----------------------------------------------------------------
 
 
-def _url_parts(url: str) -> tuple[str, str, str]:
-    """(the authority's user-info password, the query's password, the authority) as
-    written, without parsing what may be malformed; empty where there is none."""
-    rest = url.split("://", 1)[1] if "://" in url else url
-    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
-    authority, tail = rest[:end], rest[end:]
-    password = ""
-    if "@" in authority:
-        userinfo = authority.rsplit("@", 1)[0]
-        if ":" in userinfo:
-            password = userinfo.split(":", 1)[1]
-    query_password = ""
-    query = tail.split("?", 1)[1].split("#", 1)[0] if "?" in tail else ""
-    for part in query.split("&"):
+def _split_user_info(url: str) -> tuple[str, str, str]:
+    """(scheme with ://, user info, the rest from the ``@`` on) as written, without parsing
+    what may be malformed. The user info runs to the last ``@``: a password with an
+    unescaped ``/``, ``?`` or ``@`` in it is still taken whole (when in doubt, more is
+    masked, never less)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    at = rest.rfind("@")
+    return (scheme + sep, *((rest[:at], rest[at:]) if at >= 0 else ("", rest)))
+
+
+def _with_user_password_masked(url: str) -> tuple[str, str]:
+    """``url`` with the user info's password as ***, and that password ('' if none)."""
+    scheme, userinfo, rest = _split_user_info(url)
+    user, colon, password = userinfo.partition(":")
+    return scheme + user + (f":{MASK}" if colon else "") + rest, password
+
+
+def _query_parts(url: str) -> tuple[str, list[str]]:
+    head, _, query = url.partition("?")
+    return head, query.split("#", 1)[0].split("&") if query else []
+
+
+def _passwords(url: str) -> list[str]:
+    """Every password the URL holds, as written: in the user info, in the query."""
+    masked, password = _with_user_password_masked(url)
+    found = [password] if password else []
+    for part in _query_parts(masked)[1]:
         key, _, value = part.partition("=")
-        if unquote(key) == "password":
-            query_password = value
-    return password, query_password, authority
+        if unquote(key) == "password" and value:
+            found.append(value)
+    return found
 
 
 def masked_url(url: str) -> str:
     """``url`` with any password (in the user info or a ``password=`` parameter) as ***."""
-    password, _, authority = _url_parts(url)
-    shown = url
-    if password:
-        userinfo, host = authority.rsplit("@", 1)
-        user = userinfo.split(":", 1)[0]
-        shown = shown.replace(authority, f"{user}:{MASK}@{host}", 1)
-    if "?" in shown:
-        head, query = shown.split("?", 1)
-        parts = []
-        for part in query.split("&"):
-            key, sep, _ = part.partition("=")
-            parts.append(f"{key}={MASK}" if sep and unquote(key) == "password" else part)
-        shown = head + "?" + "&".join(parts)
-    return shown
+    shown, _ = _with_user_password_masked(url)
+    if "?" not in shown:
+        return shown
+    head, parts = _query_parts(shown)
+    fragment = shown.partition("?")[2].partition("#")
+    masked = []
+    for part in parts:
+        key, sep, _ = part.partition("=")
+        masked.append(f"{key}={MASK}" if sep and unquote(key) == "password" else part)
+    return head + "?" + "&".join(masked) + fragment[1] + fragment[2]
 
 
 def _scrubbed(text: str, url: str) -> str:
     """A message from a library, on one line, with the URL masked and its password gone in
     any spelling (libpq does not print passwords; this makes sure of it)."""
     out = " ".join(str(text).split()).replace(url, masked_url(url))
-    for secret in _url_parts(url)[:2]:
+    for secret in _passwords(url):
         for spelling in {secret, unquote(secret)}:
             if spelling:
                 out = out.replace(spelling, MASK)

@@ -162,6 +162,10 @@ def test_no_source_and_the_same_place_are_refused(tmp_path, folder, postgis_url)
     ("postgres://u:p@ss@h/db", "postgres://u:***@h/db"),
     ("postgresql://h/db", "postgresql://h/db"),
     ("postgresql://u:secret@h1:5432,h2:5433/db", "postgresql://u:***@h1:5432,h2:5433/db"),
+    # Characters a URL should have escaped still leave the whole password masked.
+    ("postgresql://u:pa/ss@h/db", "postgresql://u:***@h/db"),
+    ("postgresql://u:p?ss#1@h/db?password=y#x", "postgresql://u:***@h/db?password=***#x"),
+    ("postgresql://u@h/db?password=x&user=a@b", "postgresql://u@h/db?password=***&user=a@b"),
 ])
 def test_urls_are_shown_with_their_passwords_masked(url, shown):
     assert masked_url(url) == shown
