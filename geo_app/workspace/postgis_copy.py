@@ -591,13 +591,18 @@ def _opened_target(place: Place, force: bool) -> Iterator[_Target]:
 @contextlib.contextmanager
 def _failures_said(target: Place, *places: Place) -> Iterator[None]:
     """A database error on either side becomes a copy error naming the target, every
-    URL's password masked; the target is left as it was (its transaction rolled back)."""
+    URL's password masked; the target is left as it was (its transaction rolled back).
+    Anything else unforeseen is said the same way, so no message can carry a password."""
     import psycopg
 
     try:
         yield
-    except (psycopg.Error, sqlite3.Error) as exc:
+    except GeoAppError:
+        raise
+    except Exception as exc:
         reason = " ".join(str(exc).split())
+        if not isinstance(exc, psycopg.Error | sqlite3.Error):
+            reason = f"{type(exc).__name__}: {reason}"
         for one in places:
             if one.url is not None:
                 reason = _scrubbed(reason, one.url)

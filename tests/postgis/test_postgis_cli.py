@@ -169,3 +169,19 @@ def test_no_source_and_the_same_place_are_refused(tmp_path, folder, postgis_url)
 ])
 def test_urls_are_shown_with_their_passwords_masked(url, shown):
     assert masked_url(url) == shown
+
+
+def test_an_unforeseen_failure_is_said_without_the_password(folder, postgis_url, cluster,
+                                                            monkeypatch):
+    from geo_app.workspace import postgis_copy
+
+    def broken(self, table):
+        raise RuntimeError(f"unexpected while reading {postgis_url}")
+        yield
+
+    monkeypatch.setattr(postgis_copy._GeoPackageSource, "rows", broken)
+    code, out, err = run("--lang", "en", "workspace", "copy", folder, postgis_url)
+    assert code == 1 and out == ""
+    assert err.startswith(f"the copy to {masked_url(postgis_url)} did not finish")
+    assert "RuntimeError" in err and masked_url(postgis_url) in err
+    assert_no_password(cluster, err)
