@@ -158,7 +158,7 @@ def prepare_import(
         plan.problems = [exc.problem]
         return plan
     plan.data, plan.table = table.data, table
-    geometries = list(np.asarray(table.frame.geometry.array, dtype=object))
+    geometries = list(np.asarray(table.data.frame.geometry.array, dtype=object))
     rows_by_label: dict[str, list[int]] = {}
     for row, label in enumerate(table.labels):
         rows_by_label.setdefault(label, []).append(row)

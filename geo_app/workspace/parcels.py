@@ -324,7 +324,10 @@ def _add_slice(
     versions = next_versions(connection, ids)
     geometries = np.asarray([p.geometry for p in parcels], dtype=object)
     blobs, wkbs = gpkg.blobs_and_wkbs(geometries)
-    texts = [_JSON(dict(p.properties)) for p in parcels]
+    texts = [
+        _JSON(p.properties if type(p.properties) is dict else dict(p.properties))
+        for p in parcels
+    ]
     connection.executemany(
         _insert_sql(),
         (
