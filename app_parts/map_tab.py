@@ -1,4 +1,10 @@
-"""The map tab: the map, the land-supply headline under it, search, selection, clicks."""
+"""The map tab: the map, the land-supply headline under it, search, selection, clicks.
+
+Map tiles (a big workspace's parcels, big reference layers) are written by a worker, never
+here: the map draws the archives that are ready, and what it can of the others (an older
+archive marked out of date, the parcels' outline, a reference layer's polygons near the
+parcels), says that the tiles are being prepared, and draws them once they are.
+"""
 
 from __future__ import annotations
 
@@ -38,7 +44,7 @@ from app_parts.page import (
 # The map is built through the package (not a name bound at import), so a test can stand
 # in a failing builder.
 from geo_app import mapview
-from geo_app.basemaps.display_datum import from_display_datum
+from geo_app.basemaps.display_datum import from_display_datum, to_display_datum
 from geo_app.catalog import LayerSpec, load_layer_geojson
 from geo_app.ledger import PARCEL_STATUSES, LandSupplyLedger
 from geo_app.mapview import (
@@ -51,9 +57,20 @@ from geo_app.mapview import (
 )
 from geo_app.mapview.elements import template
 from geo_app.mapview.popups import feature_name
-from geo_app.mapview.references import ControlOverlay
+from geo_app.mapview.references import (
+    ControlOverlay,
+    ReferenceTiles,
+    polygon_rows,
+    reference_polygons_at,
+)
 from geo_app.workspace import WorkspaceError
 from geo_app.workspace.layer_file import layer_properties
+from geo_app.workspace.tile_file import MAX_ZOOM, MIN_ZOOM, ArchiveSpec, ArchiveState
+
+# How often a page waiting for map tiles looks whether they are ready (a file look).
+TILE_POLL_S = 2.0
+# The reference polygons under the last click, as the server found them (plain rows).
+CLICK_REFERENCES = "map_click_references"
 
 
 def _on_search_pick() -> None:
@@ -120,9 +137,11 @@ def _drawn_collections(page: Page, options: MapOptions, tiles: ParcelTiles | Non
 
 def _take_click(page: Page, options: MapOptions, returned: dict | None, datum: str,
                 control: ControlOverlay | None = None, tiles: ParcelTiles | None = None,
-                ) -> None:
+                references: dict[int, ReferenceTiles] | None = None) -> None:
     """Remember a new click, and select the feature under it (not when it landed on a
-    control-line polygon outside the parcels: that click opens the polygon's popup)."""
+    control-line polygon outside the parcels: that click opens the polygon's popup). The
+    reference polygons drawn from tiles under it are named under the map with their
+    columns, which their tiles do not hold."""
     if not returned:
         return
     raw = returned.get("last_object_clicked") or returned.get("last_clicked")
@@ -133,6 +152,9 @@ def _take_click(page: Page, options: MapOptions, returned: dict | None, datum: s
     st.session_state[CLICK] = (lon, lat, datum)
     on_reference = control is not None and control.reference_at(lon, lat)
     lon, lat = from_display_datum((lon, lat), datum)
+    here = _tiled_polygons_at(page, control, references, lon, lat)
+    st.session_state[CLICK_REFERENCES] = here
+    on_reference = on_reference or bool(here)
     hit = page_data.feature_at(lon, lat, _drawn_collections(page, options, tiles, (lon, lat)))
     if hit is not None and on_reference and hit.layer_id != page.data.parcel_layer:
         return
@@ -140,6 +162,21 @@ def _take_click(page: Page, options: MapOptions, returned: dict | None, datum: s
         select(hit.feature_id)
         st.session_state[TABLE_LAYER] = hit.layer_id
         st.rerun()
+
+
+def _tiled_polygons_at(page: Page, control: ControlOverlay | None,
+                       references: dict[int, ReferenceTiles] | None, lon: float,
+                       lat: float) -> list[list[tuple[str, str]]]:
+    """The polygons of the reference layers drawn from tiles under (lon, lat), each as the
+    rows the page shows (layer, id, class, columns), read from the workspace."""
+    if control is None or not references:
+        return []
+    drawn = [d for d in control.tiled if d.layer.layer_id in references]
+    try:
+        found = reference_polygons_at(workspace_source.open_workspace(), drawn, lon, lat)
+    except (WorkspaceError, OSError):
+        return []
+    return [polygon_rows(polygon, page.strings, page.lang) for polygon in found]
 
 
 def map_options(page: Page, visible: tuple[str, ...], basemap: str,
@@ -180,26 +217,110 @@ def _selected_parcel(options: MapOptions) -> dict | None:
             "geometry": mapping(parcel.geometry)}
 
 
-def parcel_tiles(options: MapOptions) -> ParcelTiles | None:
-    """The parcel layer's tiles when the workspace is above the tile threshold."""
-    datum = basemap_panel.display_datum_of(options.basemap)
-    built = workspace_source.parcel_tiles(datum)
-    if built is None:
+@dataclasses.dataclass
+class TileWork:
+    """The archives this run asked for that are not ready: being built (their specs, for
+    the page to look again) or given up on; each with the words naming its layer."""
+
+    waiting: list[tuple[str, ArchiveSpec]] = dataclasses.field(default_factory=list)
+    failed: list[str] = dataclasses.field(default_factory=list)
+
+    def note(self, state: ArchiveState, label: str) -> None:
+        if state.failed:
+            self.failed.append(label)
+        elif state.spec is not None:
+            self.waiting.append((label, state.spec))
+
+
+def _leaflet_bounds(bounds: tuple[float, float, float, float] | None) -> Any:
+    if bounds is None:
         return None
-    bounds = None
-    if built.bounds is not None:
-        west, south, east, north = built.bounds
-        bounds = ((south, west), (north, east))
-    return ParcelTiles(
-        url=workspace_source.tiles_url(built), bounds=bounds, min_zoom=built.min_zoom,
-        max_zoom=built.max_zoom, layer=built.layer, count=built.count,
-        highlight=_selected_parcel(options),
-    )
+    west, south, east, north = bounds
+    return ((south, west), (north, east))
+
+
+def parcel_tiles(options: MapOptions, work: TileWork | None = None,
+                 label: str = "") -> ParcelTiles | None:
+    """The parcel layer's tiles when the workspace is above the tile threshold. While the
+    archive of its current change is being built: the previous archive, out of date, or
+    else the parcels' outline (``work`` learns what the page waits for)."""
+    datum = basemap_panel.display_datum_of(options.basemap)
+    state = workspace_source.parcel_tiles(datum)
+    if state is None:
+        return None
+    highlight = _selected_parcel(options)
+    if state.current is not None:
+        built = state.current
+        return ParcelTiles(
+            url=workspace_source.tiles_url(built), bounds=_leaflet_bounds(built.bounds),
+            min_zoom=built.min_zoom, max_zoom=built.max_zoom, layer=built.layer,
+            count=built.count, highlight=highlight,
+        )
+    if work is not None:
+        work.note(state, label)
+    if state.previous is not None:
+        old = state.previous
+        return ParcelTiles(
+            url=workspace_source.tiles_url(old), bounds=_leaflet_bounds(old.bounds),
+            min_zoom=old.min_zoom, max_zoom=old.max_zoom, layer=old.layer, count=old.count,
+            highlight=highlight, out_of_date=True,
+        )
+    extent = workspace_source.parcels_extent()
+    if extent is not None:
+        west, south = to_display_datum((extent[0], extent[1]), datum)
+        east, north = to_display_datum((extent[2], extent[3]), datum)
+        extent = (west, south, east, north)
+    return ParcelTiles(url=None, bounds=_leaflet_bounds(extent), min_zoom=MIN_ZOOM,
+                       max_zoom=MAX_ZOOM, highlight=highlight)
+
+
+def reference_tiles(control: ControlOverlay | None, datum: str,
+                    work: TileWork | None = None) -> dict[int, ReferenceTiles]:
+    """The archives of the big reference layers that are ready, by layer id; a build is
+    started for each that is not (``work`` learns of it)."""
+    ready: dict[int, ReferenceTiles] = {}
+    for drawing in control.tiled if control is not None else ():
+        layer_id = drawing.layer.layer_id
+        state = workspace_source.reference_tiles(layer_id, datum)
+        if state is None:
+            continue
+        if state.current is not None:
+            built = state.current
+            ready[layer_id] = ReferenceTiles(
+                layer_id=layer_id, url=workspace_source.tiles_url(built), count=built.count,
+                min_zoom=built.min_zoom, max_zoom=built.max_zoom, layer=built.layer,
+            )
+        elif work is not None:
+            work.note(state, drawing.layer.name)
+    return ready
+
+
+@st.fragment(run_every=TILE_POLL_S)
+def _await_tiles(specs: tuple[ArchiveSpec, ...]) -> None:
+    """While tiles are being built: the whole page again once one is ready (or its build
+    ended without it: the page then says so, or starts it again)."""
+    for spec in specs:
+        state = workspace_source.tile_state(spec)
+        if state is None or state.ready or not state.building:
+            st.rerun()
+
+
+def _tile_notice(page: Page, work: TileWork) -> None:
+    separator = page.t("problem_words.list_separator")
+    if work.failed:
+        st.warning(page.t("app.tiles.failed", layers=separator.join(work.failed)))
+    if work.waiting:
+        st.info(page.t("app.tiles.preparing",
+                       layers=separator.join(label for label, _ in work.waiting)))
+        _await_tiles(tuple(spec for _, spec in work.waiting))
 
 
 def _map(options: MapOptions, control: ControlOverlay | None,
-         tiles: ParcelTiles | None = None) -> Any:
+         tiles: ParcelTiles | None = None,
+         references: dict[int, ReferenceTiles] | None = None) -> Any:
     # Without control lines or tiles, the map is built as it always was.
+    if references:
+        return mapview.build_map(options, control, tiles, references)
     if tiles is not None:
         return mapview.build_map(options, control, tiles)
     if control is None:
@@ -208,15 +329,17 @@ def _map(options: MapOptions, control: ControlOverlay | None,
 
 
 def _build(options: MapOptions, page: Page, control: ControlOverlay | None,
-           tiles: ParcelTiles | None = None) -> Any:
+           tiles: ParcelTiles | None = None,
+           references: dict[int, ReferenceTiles] | None = None) -> Any:
     try:
-        folium_map = _map(options, control, tiles)
+        folium_map = _map(options, control, tiles, references)
     except MapOptionsError:
         if options.highlight_id is None:
             raise
         # The selected feature has been filtered out (or its file changed): draw without it.
         st.info(page.t("app.selection.hidden"))
-        folium_map = _map(dataclasses.replace(options, highlight_id=None), control, tiles)
+        folium_map = _map(dataclasses.replace(options, highlight_id=None), control, tiles,
+                          references)
     _FocusWithoutScrolling().add_to(folium_map)
     return folium_map
 
@@ -229,12 +352,16 @@ def draw(page: Page, options: MapOptions, ledger: LandSupplyLedger, filtered: bo
     # The map comes first: the browser then starts loading it before any other widget.
     # The workspace's control lines (reference layers, conflict pieces) are prepared once
     # per change of the parcels or the layers.
-    control = compliance_tab.map_overlay(page, basemap_panel.display_datum_of(options.basemap))
-    # A workspace above the tile threshold: the parcels are drawn from its tiles.
-    tiles = parcel_tiles(options) if options.visible_layers and (
-        page.data.parcel_layer in options.visible_layers) else None
+    datum = basemap_panel.display_datum_of(options.basemap)
+    control = compliance_tab.map_overlay(page, datum)
+    # A workspace above the tile threshold: the parcels are drawn from its tiles; so is a
+    # big reference layer. Archives not yet written are being built by a worker.
+    work = TileWork()
+    tiles = parcel_tiles(options, work, page.t("app.tiles.parcels")) if (
+        options.visible_layers and page.data.parcel_layer in options.visible_layers) else None
+    references = reference_tiles(control, datum, work)
     try:
-        folium_map = _build(options, page, control, tiles)
+        folium_map = _build(options, page, control, tiles, references)
     except DATA_ERRORS as exc:
         st.error(page.t("app.error.map", reason=reason(exc, page.lang)))
         return False
@@ -256,11 +383,11 @@ def draw(page: Page, options: MapOptions, ledger: LandSupplyLedger, filtered: bo
     )
     if waiting:
         return True
+    _tile_notice(page, work)
     _supply_headline(page, ledger, filtered)
-    datum = basemap_panel.display_datum_of(options.basemap)
     export_panel.take_view(returned, datum)
     parcel_editor.take_drawing(returned)
-    _take_click(page, options, returned, datum, control, tiles)
+    _take_click(page, options, returned, datum, control, tiles, references)
     left, right = st.columns(2)
     with left:
         _search_box(page)
@@ -347,6 +474,11 @@ def _click_panel(page: Page) -> None:
     rows = describe_point(lon, lat, page.lang, datum)
     st.markdown(f"**{page.t('app.click.title')}**")
     st.text("\n".join(f"{label}: {text}" for label, text in rows))
+    polygons = st.session_state.get(CLICK_REFERENCES) or []
+    if polygons:
+        st.markdown(f"**{page.t('app.click.references')}**")
+        for polygon in polygons:
+            st.text("\n".join(f"{label}: {text}" for label, text in polygon))
 
 
 def _attribution(page: Page, options: MapOptions) -> None:

@@ -11,7 +11,9 @@ sample parcels, marked as such.
 
 Above the tile threshold the map draws the parcels from an archive of vector tiles
 (:mod:`geo_app.workspace.tile_file`), written under ``static/tiles/`` once per change of
-the workspace and named after it, and served by Streamlit's static folder.
+the workspace and named after it, and served by Streamlit's static folder; so is each big
+reference layer. The archives are written by a worker process, never by the server: a page
+asks, and draws what is ready.
 """
 
 from __future__ import annotations
@@ -31,7 +33,17 @@ from geo_app.i18n import Strings
 from geo_app.resources import STATIC_DIR
 from geo_app.workspace import Workspace, WorkspaceError, resolve_data_dir
 from geo_app.workspace.layer_file import ParcelLayerFile, parcel_layer_file
-from geo_app.workspace.tile_file import ParcelTileFile, parcel_tile_file, read_tile_parcels
+from geo_app.workspace.tile_file import (
+    BUILDS,
+    ArchiveSpec,
+    ArchiveState,
+    ParcelTileFile,
+    parcel_spec,
+    read_tile_parcels,
+    reference_spec,
+    tile_threshold,
+)
+from geo_app.workspace.tile_file import parcels_extent as workspace_parcels_extent
 
 LOG = logging.getLogger("geo_app.streamlit")
 
@@ -80,14 +92,53 @@ def tiles_url(tiles: ParcelTileFile) -> str:
     return f"{SERVED_PREFIX}/{TILES_SUBDIR}/{tiles.name}"
 
 
-def parcel_tiles(datum: str) -> ParcelTileFile | None:
-    """The archive of the workspace's current parcels in ``datum``, when the workspace is
-    above the tile threshold; None otherwise (and when it cannot be built: the parcels are
-    then drawn as GeoJSON, and the reason logged)."""
+def parcel_tiles(datum: str) -> ArchiveState | None:
+    """The archive of the workspace's current parcels in ``datum`` when the workspace is
+    above the tile threshold: ready, or being built by a worker (started here if nobody is
+    at it); None below the threshold (and when it cannot be asked for: the parcels are then
+    drawn as GeoJSON, and the reason logged). Never waits for a build."""
     try:
-        return parcel_tile_file(open_workspace(), _tiles_folder(), datum)
+        workspace = open_workspace()
+        spec = parcel_spec(workspace, _tiles_folder(), datum)
+        limit = tile_threshold()
+        state = BUILDS.request(spec) if workspace.count() > limit else None
     except (WorkspaceError, OSError, RuntimeError, ValueError):
-        LOG.exception("the parcels' tiles could not be built; drawing them as GeoJSON")
+        LOG.exception("the parcels' tiles could not be asked for; drawing them as GeoJSON")
+        return None
+    if state is not None and state.current is not None and state.current.count <= limit:
+        # Built by a server with a lower threshold: this one draws GeoJSON.
+        return None
+    return state
+
+
+def reference_tiles(layer_id: int, datum: str) -> ArchiveState | None:
+    """The archive of a reference layer in ``datum``: ready, or being built by a worker;
+    None when it cannot be asked for (the layer is then drawn as GeoJSON near the parcels,
+    and the reason logged). Never waits for a build."""
+    try:
+        return BUILDS.request(reference_spec(open_workspace(), _tiles_folder(), layer_id,
+                                             datum))
+    except (WorkspaceError, OSError, RuntimeError, ValueError):
+        LOG.exception("reference layer %s: its tiles could not be asked for", layer_id)
+        return None
+
+
+def tile_state(spec: ArchiveSpec) -> ArchiveState | None:
+    """How an archive asked for earlier stands (a file look and a poll of its worker;
+    a build that ended without it is started again); None when it cannot be asked."""
+    try:
+        return BUILDS.request(spec)
+    except (OSError, RuntimeError, ValueError):
+        LOG.exception("tile archive %s: its build could not be asked for", spec.name)
+        return None
+
+
+def parcels_extent() -> tuple[float, float, float, float] | None:
+    """The workspace's parcels' extent (lon/lat), for the outline drawn while their tiles
+    are prepared; None when unknown."""
+    try:
+        return workspace_parcels_extent(open_workspace())
+    except (WorkspaceError, OSError, ValueError):
         return None
 
 

@@ -399,3 +399,30 @@ def _out_of_memory(exc: BaseException) -> bool:
     """C++ libraries (GEOS) report a failed allocation as an error of their own."""
     text = str(exc)
     return isinstance(exc, MemoryError) or "bad_alloc" in text or "Cannot allocate" in text
+
+
+# ----------------------------------------------------------------------- deferred tasks
+
+
+def deferred_task(target: str) -> Task:
+    """A task named ``"package.module:function"``, imported only when it runs: in the worker,
+    after its caps hold, so the libraries it loads count against them."""
+    module_name, _, function = target.partition(":")
+
+    def task(arguments: Mapping[str, Any], inputs: Path) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(module_name), function)(arguments, inputs)
+
+    return task
+
+
+# Tasks a worker started as ``python -m geo_app.jobs FOLDER`` runs: this module imports
+# nothing heavy itself.
+DEFERRED_TASKS: dict[str, Task] = {
+    "tile_archive": deferred_task("geo_app.workspace.tile_file:build_task"),
+}
+WORKER = (sys.executable, "-m", "geo_app.jobs")
+
+if __name__ == "__main__":
+    run_worker(DEFERRED_TASKS)

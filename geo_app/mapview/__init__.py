@@ -7,7 +7,9 @@ coordinate readout, all from vendored JS/CSS (served or inlined, never a CDN).
 ``search_features`` and ``describe_point`` serve the app's side panel. ``control_overlay``
 prepares the workspace's control lines (reference layers near the parcels, the check's
 conflict pieces) for ``build_map(options, control)``; ``ParcelTiles`` names the archive
-a big workspace's parcels are drawn from (``build_map(options, control, tiles)``).
+a big workspace's parcels are drawn from (``build_map(options, control, tiles)``);
+``ReferenceTiles`` the archive of a big reference layer, drawn whole
+(``build_map(options, control, tiles, reference_tiles)``).
 """
 
 from geo_app.mapview.builder import (
@@ -20,7 +22,7 @@ from geo_app.mapview.builder import (
 )
 from geo_app.mapview.options import Bounds, MapOptions, ParcelFilter
 from geo_app.mapview.points import describe_point
-from geo_app.mapview.references import ControlOverlay, control_overlay
+from geo_app.mapview.references import ControlOverlay, ReferenceTiles, control_overlay
 from geo_app.mapview.search import FeatureMatch, search_features
 from geo_app.mapview.tiles import ParcelTiles
 
@@ -32,6 +34,7 @@ __all__ = [
     "MapOptionsError",
     "ParcelFilter",
     "ParcelTiles",
+    "ReferenceTiles",
     "build_map",
     "control_overlay",
     "describe_point",

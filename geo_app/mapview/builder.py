@@ -46,7 +46,12 @@ from geo_app.mapview.online import (
 )
 from geo_app.mapview.options import Bounds, MapOptions
 from geo_app.mapview.popups import popup_html, tooltip_html
-from geo_app.mapview.references import ControlOverlay, add_control_overlay, add_control_panes
+from geo_app.mapview.references import (
+    ControlOverlay,
+    ReferenceTiles,
+    add_control_overlay,
+    add_control_panes,
+)
 from geo_app.mapview.tiles import TILES_JS, ParcelTileLayer, ParcelTiles, tile_rules
 from geo_app.plan import Plan, load_plan
 from geo_app.problems import SettingsError
@@ -470,9 +475,19 @@ def _initial_view(ctx: _Context, layer_bounds: Bounds | None, highlight: Bounds 
 
 def _add_parcel_tiles(ctx: _Context, spec: LayerSpec, page: _Page,
                       group: folium.FeatureGroup) -> Bounds | None:
-    """The parcel layer drawn from its archive; returns its bounds."""
+    """The parcel layer drawn from its archive (or, while no archive can be drawn, the
+    dashed outline of the parcels' extent); returns its bounds."""
     tiles = ctx.tiles
     assert tiles is not None
+    if tiles.url is None:
+        if tiles.bounds is not None:
+            folium.Rectangle(
+                [list(tiles.bounds[0]), list(tiles.bounds[1])],
+                color=spec.style.color, weight=2, dash_array="8 6", fill=False,
+                interactive=True, pane=ctx.parcel_pane or "overlayPane",
+                tooltip=html_text(ctx.strings.get("map.parcel_tiles.outline", ctx.lang)),
+            ).add_to(group)
+        return tiles.bounds
     field = spec.style.color_by
     labels = {
         value: ctx.strings.get(f"palette.{field}.{value}", ctx.lang)
@@ -489,24 +504,35 @@ def _add_parcel_tiles(ctx: _Context, spec: LayerSpec, page: _Page,
 
 
 def _tile_notes(ctx: _Context, layers: Sequence[LayerSpec]) -> dict[str, list[str]]:
-    """Under a parcel layer drawn from tiles: how many, from which zoom, click for details."""
+    """Under a parcel layer drawn from tiles: how many, from which zoom, click for details;
+    while its tiles are prepared, what is drawn instead."""
     if ctx.tiles is None:
         return {}
-    note = ctx.strings.get("legend.parcel_tiles", ctx.lang, count=f"{ctx.tiles.count:,}",
-                           zoom=ctx.tiles.min_zoom)
+    tiles = ctx.tiles
+    if tiles.url is None:
+        note = ctx.strings.get("legend.parcel_tiles_outline", ctx.lang)
+    elif tiles.out_of_date:
+        note = ctx.strings.get("legend.parcel_tiles_out_of_date", ctx.lang,
+                               count=f"{tiles.count:,}", zoom=tiles.min_zoom)
+    else:
+        note = ctx.strings.get("legend.parcel_tiles", ctx.lang, count=f"{tiles.count:,}",
+                               zoom=tiles.min_zoom)
     return {spec.id: [note] for spec in layers if spec.id in ctx.parcel_ids}
 
 
 def build_map(options: MapOptions | None = None,
               control: ControlOverlay | None = None,
-              tiles: ParcelTiles | None = None) -> folium.Map:
+              tiles: ParcelTiles | None = None,
+              reference_tiles: Mapping[int, ReferenceTiles] | None = None) -> folium.Map:
     """The map for ``options``: plan layers, legend, controls; no outside JS or CSS.
 
     ``control``: the workspace's control lines (reference layers near the parcels, drawn
     under them, and the check's conflict pieces, over them), prepared once per change by
     :func:`geo_app.mapview.references.control_overlay`. ``tiles``: the parcel layer's
     archive (see :mod:`geo_app.mapview.tiles`), drawn instead of embedded GeoJSON; the
-    page then carries no parcel geometry but the selected one's."""
+    page then carries no parcel geometry but the selected one's. ``reference_tiles``: the
+    archives of the control's big reference layers written so far, by layer id, each
+    drawn whole instead of its polygons near the parcels."""
     options = options or MapOptions()
     ctx = _context(options)
     page = _Page(asset_urls(options.asset_mode))
@@ -548,8 +574,12 @@ def build_map(options: MapOptions | None = None,
             _collection(ctx, spec, features), _layer_rules(ctx, spec), layer_bounds
         ).add_to(group)
         group.add_to(m)
+    if not page.assets.has(*TILES_JS):
+        reference_tiles = None
     control_legend = (
-        add_control_overlay(m, control, ctx.strings, ctx.lang) if control is not None else []
+        add_control_overlay(m, control, ctx.strings, ctx.lang, reference_tiles,
+                            use=lambda element: page.use(element, TILES_JS, ()))
+        if control is not None else []
     )
 
     highlight = _add_highlight(ctx, m, options.highlight_id) if options.highlight_id else None

@@ -1,11 +1,16 @@
 """Control lines on the map: the workspace's reference layers and the compliance check's
 conflict pieces.
 
-A district's farmland or land-use layer can hold a hundred thousand polygons; the page gets
-only those near the parcels: within :data:`NEAR_MARGIN_M` of one, at most :data:`MAX_DRAWN`
-per layer (those touching a parcel first, then the nearest), simplified for display and
+A small layer (at most :func:`reference_tile_threshold` polygons) travels in the page: its
+polygons near the parcels, within :data:`NEAR_MARGIN_M` of one, simplified for display and
 written compactly (whole 1e-5 degrees, each vertex as the step from the one before, every
-distinct cell text once). How many were left out is said in the legend. The check itself
+distinct cell text once). A bigger one, a district's farmland or land-use layer of a
+hundred thousand polygons, is drawn whole from a PMTiles archive of its own
+(:mod:`geo_app.workspace.tile_file`, written by a worker once per stored layer), styled as
+the small ones are; a click on one of its polygons is answered from the tile (class, id)
+and, for the polygon's columns, by the server (:func:`reference_polygons_at`). Until its
+archive is written, the page draws its polygons near the parcels, at most :data:`MAX_DRAWN`
+(those touching a parcel first, then the nearest), and the legend says so. The check itself
 always uses every polygon (:mod:`geo_app.control.check`); hectares never come from the
 display copy.
 
@@ -18,15 +23,17 @@ joins escaped pieces.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
-from typing import Any
+from typing import Any, ClassVar
 
 import folium
 import numpy as np
 import shapely
+from folium.elements import JSCSSMixin
 from folium.map import CustomPane
 from markupsafe import Markup
 from shapely.geometry.base import BaseGeometry
@@ -46,12 +53,15 @@ from geo_app.mapview.popups import PLANNER_ROWS, PLANNER_VALUE_CHARS
 from geo_app.values import is_missing
 from geo_app.workspace import ReferenceLayer, Workspace
 from geo_app.workspace.references import envelope
+from geo_app.workspace.tile_file import reference_class_counts, tile_threshold
 
 # Polygons farther than this from every parcel are not drawn.
 NEAR_MARGIN_M = 500.0
 # At most this many polygons of one layer are drawn: about 110 KB of page for a layer of
 # field polygons (see tests/mapview/test_mapview_references.py).
 MAX_DRAWN = 1500
+# Zooms the browser may draw a tiled layer at: closer ones from the archive's last level.
+DRAWN_MAX_ZOOM = 22
 # Land-use classes with a legend entry of their own; the rest are counted in one line.
 MAX_LEGEND_CLASSES = 12
 # Whole units of this many per degree: 1e-5 degree, about 1 m here.
@@ -84,6 +94,15 @@ BOOLEAN_TEXT = {True: "✓", False: "✗"}
 # ----------------------------------------------------------------------- prepared data
 
 
+def reference_tile_threshold(environ: Any = None) -> int:
+    """The polygon count above which a reference layer is drawn whole from tiles: the
+    parcels' tile threshold (``GEO_APP_TILE_THRESHOLD``), and never above
+    :data:`MAX_DRAWN`, so a layer drawn in the page is never cut short."""
+    import os
+
+    return min(tile_threshold(os.environ if environ is None else environ), MAX_DRAWN)
+
+
 @dataclass(frozen=True)
 class ReferenceDrawing:
     """One reference layer made ready for the page, in no particular language.
@@ -104,6 +123,11 @@ class ReferenceDrawing:
     # The polygons as drawn (display datum) that catch the pointer (filled kinds only),
     # for telling the page's click handling that a click landed on one.
     clickable: shapely.STRtree | None = field(default=None, compare=False, repr=False)
+    # Big enough to be drawn whole from tiles (the payload then serves only until its
+    # archive is written), with the whole layer's classes, most frequent first.
+    tiled: bool = False
+    all_classes: tuple[str, ...] = ()
+    all_class_counts: tuple[int, ...] = ()
 
     @property
     def left_out(self) -> int:
@@ -146,6 +170,11 @@ class ControlOverlay:
     @property
     def left_out(self) -> int:
         return sum(drawing.left_out for drawing in self.references)
+
+    @property
+    def tiled(self) -> tuple[ReferenceDrawing, ...]:
+        """The layers drawn whole from tiles (once their archives are written)."""
+        return tuple(drawing for drawing in self.references if drawing.tiled)
 
     def reference_at(self, x: float, y: float) -> bool:
         """Whether a click at (x, y), in the map's display datum, landed on a drawn
@@ -282,12 +311,23 @@ def draw_reference(
     margin_m: float = NEAR_MARGIN_M,
     cap: int = MAX_DRAWN,
     registry: KindRegistry | None = None,
+    tile_above: int | None = None,
 ) -> ReferenceDrawing:
-    """``layer``'s polygons near ``parcels`` (lon/lat), made ready for the page."""
+    """``layer``'s polygons near ``parcels`` (lon/lat), made ready for the page; a layer of
+    more than ``tile_above`` polygons (:func:`reference_tile_threshold`) is marked to be
+    drawn whole from tiles, with its whole classes for the legend."""
     registry = registry or kinds()
+    limit = reference_tile_threshold() if tile_above is None else tile_above
+    tiled: dict[str, Any] = {}
+    if layer.feature_count > limit:
+        tiled["tiled"] = True
+        if registry[layer.kind].rule == "classes":
+            counted = reference_class_counts(workspace, layer.layer_id)
+            tiled["all_classes"] = tuple(name or "" for name, _ in counted)
+            tiled["all_class_counts"] = tuple(count for _, count in counted)
     parcel_array = np.asarray(list(parcels), dtype=object)
     box = envelope(parcel_array)
-    empty = ReferenceDrawing(layer, 0, 0, (), (), 0, js_value({"g": []}))
+    empty = ReferenceDrawing(layer, 0, 0, (), (), 0, js_value({"g": []}), **tiled)
     if box is None:
         return empty
     margin_deg = _margin_degrees(margin_m, (box[1] + box[3]) / 2)
@@ -329,6 +369,7 @@ def draw_reference(
         class_counts=counts, more_columns=max(0, len(all_columns) - PLANNER_ROWS),
         payload=js_value(payload),
         clickable=shapely.STRtree(geometries) if filled else None,
+        **tiled,
     )
 
 
@@ -363,15 +404,17 @@ def control_overlay(
     simplify_deg: float = DEFAULT_SIMPLIFY_DEG,
     margin_m: float = NEAR_MARGIN_M,
     cap: int = MAX_DRAWN,
+    tile_above: int | None = None,
 ) -> ControlOverlay:
-    """The workspace's active reference layers near ``parcels`` and, when ``check`` is
+    """The workspace's active reference layers near ``parcels`` (those of more than
+    ``tile_above`` polygons marked to be drawn whole from tiles) and, when ``check`` is
     given, its conflict pieces; in ``datum`` (the basemap's)."""
     registry = kinds()
     layers = sorted(workspace.reference_layers(),
                     key=lambda layer: (registry[layer.kind].order, layer.layer_id))
     drawings = tuple(
         draw_reference(workspace, layer, parcels, datum=datum, simplify_deg=simplify_deg,
-                       margin_m=margin_m, cap=cap, registry=registry)
+                       margin_m=margin_m, cap=cap, registry=registry, tile_above=tile_above)
         for layer in layers
     )
     conflicts, left_out = (
@@ -383,6 +426,64 @@ def control_overlay(
         for parcel in (check.in_conflict if check is not None else [])
     }
     return ControlOverlay(drawings, conflicts, margin_m, texts, left_out)
+
+
+@dataclass(frozen=True)
+class ReferenceTiles:
+    """A reference layer's archive, ready to draw: ``url`` as served, the archive's zooms
+    and ``count`` of polygons."""
+
+    layer_id: int
+    url: str
+    count: int
+    min_zoom: int
+    max_zoom: int
+    layer: str = "reference"
+
+
+@dataclass(frozen=True)
+class PolygonHere:
+    """A reference polygon under a click, as the server answers it: its layer, feature id,
+    class and columns (the tile holds only the id and the class)."""
+
+    drawing: ReferenceDrawing
+    fid: int
+    land_class: str | None
+    properties: Mapping[str, Any]
+
+
+def reference_polygons_at(workspace: Workspace, drawings: Sequence[ReferenceDrawing],
+                          lon: float, lat: float) -> list[PolygonHere]:
+    """The polygons of ``drawings`` under (lon, lat), lon/lat (the stored layer, never the
+    display copy), highest pane first."""
+    registry = kinds()
+    point = shapely.Point(lon, lat)
+    found = []
+    for drawing in sorted(drawings, key=lambda d: registry[d.layer.kind].order):
+        features = workspace.reference_features(drawing.layer.layer_id, (lon, lat, lon, lat),
+                                                with_properties=True)
+        for i in np.flatnonzero(shapely.intersects(features.geometries, point)):
+            found.append(PolygonHere(drawing, int(features.fids[i]), features.classes[i],
+                                     (features.properties or [{}] * len(features))[i]))
+    return found
+
+
+def polygon_rows(found: PolygonHere, strings: Strings, lang: str) -> list[tuple[str, str]]:
+    """What the page says of a polygon under a click: its layer, id, class and columns
+    (plain text: the page writes it as text)."""
+    registry = kinds()
+    kind = registry[found.drawing.layer.kind]
+    word = lambda name: strings.get(f"map.reference.popup.{name}", lang)  # noqa: E731
+    rows = [(word("layer"), _layer_label(kind, found.drawing.layer, strings, lang)),
+            (word("feature"), str(found.fid))]
+    if kind.rule == "classes":
+        rows.append((word("class"), found.land_class
+                     or strings.get("map.reference.no_class", lang)))
+    for name, value in found.properties.items():
+        text = cell_text(value)
+        if text is not None:
+            rows.append((str(name), text))
+    return rows
 
 
 # ----------------------------------------------------------------------- on the map
@@ -399,6 +500,21 @@ class CompactPolygons(RawMacroElement):
         self._template = template("compact_polygons.js")
         self.payload = payload
         self.style = style
+        self.texts = texts
+
+
+class ReferenceTileLayer(JSCSSMixin, RawMacroElement):
+    """A reference layer drawn whole from its archive by protomaps-leaflet, in its kind's
+    pane; a click on a polygon opens its popup (see ``reference_tiles.js``)."""
+
+    default_js: ClassVar[list] = []
+    default_css: ClassVar[list] = []
+
+    def __init__(self, rules: Mapping[str, Any], texts: Mapping[str, Any]):
+        super().__init__()
+        self._name = "GeoAppReferenceTiles"
+        self._template = template("reference_tiles.js")
+        self.rules = rules
         self.texts = texts
 
 
@@ -484,23 +600,73 @@ def _texts(kind: Kind, drawing: ReferenceDrawing, strings: Strings, lang: str) -
     }
 
 
+def _tile_texts(kind: Kind, drawing: ReferenceDrawing, strings: Strings,
+                lang: str) -> dict[str, Any]:
+    """The popup's pieces for a layer drawn from tiles, escaped: the tile gives a polygon's
+    class (looked up in ``classNames``, its escaped text at the same place in ``classes``)
+    and its id; the columns are the server's to name, under the map."""
+    texts = _texts(kind, dataclasses.replace(drawing, more_columns=0), strings, lang)
+    word = lambda name: strings.get(f"map.reference.popup.{name}", lang)  # noqa: E731
+    note = escape(strings.get("map.reference.popup.columns_below", lang))
+    return {
+        "popupHead": texts["popupHead"],
+        "classRow": texts["classRow"],
+        "idRow": f"<tr><th>{escape(word('feature'))}</th><td>",
+        "popupTail": f'<tr><td colspan="2" class="gm-more">{note}</td></tr></table></div>',
+        "classNames": list(drawing.all_classes),
+        "classes": [escape(name or strings.get("map.reference.no_class", lang))
+                    for name in drawing.all_classes],
+    }
+
+
+def _tile_rules(kind: Kind, registry: KindRegistry, drawing: ReferenceDrawing,
+                tiles: ReferenceTiles) -> dict[str, Any]:
+    base = {
+        "color": kind.color, "weight": kind.weight, "opacity": 1.0,
+        "fillColor": kind.fill_color, "fillOpacity": kind.fill_opacity,
+        "fill": kind.fill_opacity > 0,
+        "dashArray": [float(v) for v in kind.dash.replace(",", " ").split()]
+        if kind.dash else None,
+    }
+    pane, z_index = reference_pane(kind, registry)
+    rules: dict[str, Any] = {
+        "base": base, "pane": pane, "z": z_index, "url": tiles.url, "layer": tiles.layer,
+        "layerId": drawing.layer.layer_id, "minZoom": tiles.min_zoom,
+        "maxDataZoom": tiles.max_zoom, "maxZoom": DRAWN_MAX_ZOOM,
+    }
+    if drawing.all_classes:
+        rules["palette"] = {name: registry.class_color(name) for name in drawing.all_classes}
+    return rules
+
+
 def _legend_entries(kind: Kind, drawing: ReferenceDrawing, registry: KindRegistry,
-                    strings: Strings, lang: str) -> list[dict[str, Any]]:
+                    strings: Strings, lang: str,
+                    tiles: ReferenceTiles | None = None) -> list[dict[str, Any]]:
     layer = drawing.layer
     swatch = {"color": kind.color, "fill": kind.fill_color,
               "fill_opacity": kind.fill_opacity, "weight": max(1.5, min(kind.weight, 5.0)),
               "dash": kind.dash, "opacity": 1.0}
     notes = [_loaded(strings, layer, lang)]
-    if drawing.near == 0:
-        notes.append(strings.get("map.reference.none_near", lang,
-                                 count=f"{layer.feature_count:,}"))
-    elif drawing.left_out:
-        notes.append(strings.get("map.reference.left_out", lang, shown=f"{drawing.shown:,}",
-                                 near=f"{drawing.near:,}", left=f"{drawing.left_out:,}"))
+    classes, counts = drawing.classes, drawing.class_counts
+    if tiles is not None:
+        # Drawn whole: nothing is left out, and the classes are the whole layer's.
+        notes.append(strings.get("map.reference.tiles", lang, count=f"{tiles.count:,}",
+                                 zoom=tiles.min_zoom))
+        classes, counts = drawing.all_classes, drawing.all_class_counts
+    else:
+        if drawing.tiled:
+            notes.append(strings.get("map.reference.tiles_preparing", lang,
+                                     count=f"{layer.feature_count:,}"))
+        if drawing.near == 0:
+            notes.append(strings.get("map.reference.none_near", lang,
+                                     count=f"{layer.feature_count:,}"))
+        elif drawing.left_out:
+            notes.append(strings.get("map.reference.left_out", lang,
+                                     shown=f"{drawing.shown:,}", near=f"{drawing.near:,}",
+                                     left=f"{drawing.left_out:,}"))
     label = _layer_label(kind, layer, strings, lang)
     entries = [{"shape": "polygon", "style": swatch, "label": label, "notes": notes}]
-    for name, count in list(zip(drawing.classes, drawing.class_counts, strict=True))[
-            :MAX_LEGEND_CLASSES]:
+    for name, count in list(zip(classes, counts, strict=True))[:MAX_LEGEND_CLASSES]:
         colour = registry.class_color(name)
         entries.append({
             "shape": "polygon",
@@ -508,7 +674,7 @@ def _legend_entries(kind: Kind, drawing: ReferenceDrawing, registry: KindRegistr
             "label": f"{name or strings.get('map.reference.no_class', lang)} ({count:,})",
             "notes": [],
         })
-    hidden = len(drawing.classes) - MAX_LEGEND_CLASSES
+    hidden = len(classes) - MAX_LEGEND_CLASSES
     if hidden > 0:
         entries[-1]["notes"] = [strings.get("map.reference.more_classes", lang, count=hidden)]
     return entries
@@ -567,10 +733,14 @@ def add_control_panes(m: folium.Map, overlay: ControlOverlay) -> str | None:
 
 
 def add_control_overlay(m: folium.Map, overlay: ControlOverlay, strings: Strings,
-                        lang: str) -> list[dict[str, Any]]:
+                        lang: str, reference_tiles: Mapping[int, ReferenceTiles] | None = None,
+                        use: Any = None) -> list[dict[str, Any]]:
     """The overlay's layers and conflict pieces on ``m`` (its panes made by
     :func:`add_control_panes`), each a group of the layer switcher; returns the legend's
-    groups for them."""
+    groups for them. ``reference_tiles``: the archives written so far, by layer id; a
+    tiled layer without one is drawn near the parcels meanwhile. ``use``: how the map
+    takes a tile layer's script (the builder's)."""
+    reference_tiles = reference_tiles or {}
     if overlay.is_empty:
         return []
     registry = kinds()
@@ -584,14 +754,23 @@ def add_control_overlay(m: folium.Map, overlay: ControlOverlay, strings: Strings
             label = _layer_label(kind, drawing.layer, strings, lang)
             group = folium.FeatureGroup(name=html_text(f"{prefix} · {label}"), overlay=True,
                                         control=True)
-            CompactPolygons(drawing.payload, _style(kind, registry, drawing),
-                            _texts(kind, drawing, strings, lang)).add_to(group)
+            tiles = reference_tiles.get(drawing.layer.layer_id) if drawing.tiled else None
+            if tiles is not None:
+                element = ReferenceTileLayer(_tile_rules(kind, registry, drawing, tiles),
+                                             _tile_texts(kind, drawing, strings, lang))
+                if use is not None:
+                    use(element)
+                element.add_to(group)
+            else:
+                CompactPolygons(drawing.payload, _style(kind, registry, drawing),
+                                _texts(kind, drawing, strings, lang)).add_to(group)
             group.add_to(m)
-            entries += _legend_entries(kind, drawing, registry, strings, lang)
+            entries += _legend_entries(kind, drawing, registry, strings, lang, tiles)
+        whole = any(drawing.layer.layer_id in reference_tiles for drawing in overlay.tiled)
+        caveat = "map.reference.caveat_tiles" if whole else "map.reference.caveat_long"
         legend.append({
             "name": prefix, "entries": entries,
-            "notes": [strings.get("map.reference.caveat_long", lang,
-                                  margin=f"{overlay.margin_m:,.0f}")],
+            "notes": [strings.get(caveat, lang, margin=f"{overlay.margin_m:,.0f}")],
         })
     if overlay.conflicts:
         ConflictHatch().add_to(m)

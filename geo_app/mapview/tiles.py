@@ -8,6 +8,11 @@ layer's look: colour by status from the catalog's palette, the accuracy's dash a
 opacities, the sidebar's filters (applied in the browser to the values written in the
 tiles, which are the ledger's filter keys). What a tile does not hold (names, popups,
 hectares) the server answers on a click, from the workspace.
+
+While the archive of the workspace's current change is still being written (in a worker),
+the page draws what it can: the archive of the change before, faded and named out of date
+in the legend, or else the dashed outline of the parcels' extent. Neither is ever drawn as
+the current parcels.
 """
 
 from __future__ import annotations
@@ -31,18 +36,27 @@ DRAWN_MAX_ZOOM = 22
 class ParcelTiles:
     """What the map needs to draw the parcel layer from an archive.
 
-    ``url``: the archive as served; ``bounds``: its parcels' extent in display coordinates
-    (Leaflet order), None when empty; ``highlight``: the selected parcel as a GeoJSON
-    feature (the map cannot find it among tiles), None when no parcel is selected.
+    ``url``: the archive as served, None while none can be drawn (its tiles are being
+    prepared: the map outlines ``bounds``); ``bounds``: its parcels' extent in display
+    coordinates (Leaflet order), None when empty; ``highlight``: the selected parcel as a
+    GeoJSON feature (the map cannot find it among tiles), None when no parcel is selected;
+    ``out_of_date``: the archive is of an earlier change, drawn while the current one is
+    prepared.
     """
 
-    url: str
+    url: str | None
     bounds: Bounds | None
     min_zoom: int
     max_zoom: int
     layer: str = "parcels"
     count: int = 0
     highlight: Mapping[str, Any] | None = None
+    out_of_date: bool = False
+
+    @property
+    def preparing(self) -> bool:
+        """Whether the archive of the current change is still being prepared."""
+        return self.out_of_date or self.url is None
 
 
 def _dash(text: str | None) -> list[float] | None:
@@ -88,6 +102,7 @@ def tile_rules(layer_rules: Mapping[str, Any], parcel_filter: ParcelFilter,
         "maxDataZoom": tiles.max_zoom,
         "maxZoom": DRAWN_MAX_ZOOM,
         "labels": dict(labels or {}),
+        "outOfDate": tiles.out_of_date,
     }
 
 

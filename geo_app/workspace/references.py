@@ -247,3 +247,14 @@ def envelope(geometries: Sequence[BaseGeometry]) -> tuple[float, float, float, f
     b = shapely.bounds(np.asarray(geometries, dtype=object))
     return (float(b[:, 0].min()), float(b[:, 1].min()), float(b[:, 2].max()),
             float(b[:, 3].max()))
+
+
+def class_counts(connection: sqlite3.Connection, layer_id: int) -> list[tuple[str | None, int]]:
+    """How many polygons of the layer carry each land-use class (None: no class given), the
+    whole layer, most first (ties by class): for the legend of a layer drawn whole."""
+    rows = connection.execute(
+        f"SELECT class, count(*) AS n FROM {REFERENCE_FEATURES_TABLE} WHERE layer_id = ? "
+        "GROUP BY class ORDER BY n DESC, class",
+        (int(layer_id),),
+    ).fetchall()
+    return [(row[0], int(row[1])) for row in rows]

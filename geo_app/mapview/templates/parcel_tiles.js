@@ -2,7 +2,9 @@
    outlined in its status colour, dashed and faded by its accuracy, as the GeoJSON layer
    draws it; the page's filters choose which parcels are drawn. Hovering names the parcel
    under the pointer from the tile itself (its id and status, as text: nothing from a tile
-   is ever handed to the page as HTML); a click is answered by the server. #}
+   is ever handed to the page as HTML); a click is answered by the server. An archive of an
+   earlier change (drawn while the current one is prepared) is faded and flagged apart, so
+   nothing takes it for the current parcels. #}
 {% macro script(this, kwargs) %}
 var {{ this.get_name() }} = (function () {
     var rules = {{ this.rules|js_value }};
@@ -22,7 +24,11 @@ var {{ this.get_name() }} = (function () {
         return true;
     }
     function dashed(p) { return !!(accuracyOf(p).dashArray || rules.base.dashArray); }
-    var b = rules.base;
+    // Out of date: drawn at less than half its strength.
+    var fade = rules.outOfDate ? 0.45 : 1;
+    var b = Object.assign({}, rules.base, {
+        opacity: rules.base.opacity * fade, fillOpacity: rules.base.fillOpacity * fade
+    });
     var fill = new protomapsL.PolygonSymbolizer({
         fill: function (z, f) { return colourOf(f.props) || b.fillColor; },
         opacity: function (z, f) {
@@ -71,7 +77,7 @@ var {{ this.get_name() }} = (function () {
              filter: function (z, f) { return shown(f.props) && !patterns[f.props.accuracy]; }}
         ].concat(dashRules)
     });
-    layer.geoAppParcelTiles = true;
+    if (rules.outOfDate) { layer.geoAppStaleTiles = true; } else { layer.geoAppParcelTiles = true; }
     // The parcel under the pointer, from the tiles already drawn (no server round trip).
     var hover = L.tooltip({sticky: true, direction: "top", offset: [0, -8]});
     var pending = null;
