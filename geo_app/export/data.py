@@ -26,22 +26,26 @@ overlap columns in every format (see :mod:`geo_app.export.compliance`).
 
 from __future__ import annotations
 
+import codecs
 import html
 import io
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils import get_column_letter
 from shapely.geometry import mapping
 
 from geo_app.catalog import LayerSpec
 from geo_app.export import kml
-from geo_app.export.cells import safe_table, spreadsheet_text, values_only, xlsx_text
+from geo_app.export.cells import safe_table, spreadsheet_text, xlsx_text
 from geo_app.export.scene import Scene
 from geo_app.export.written import check_written
 from geo_app.geodesy import hectares, plane_hectares
@@ -76,6 +80,12 @@ KML_RESERVED = frozenset(
         "imagepyramid_maxheight", "imagepyramid_gridorigin",
     }
 )
+# Rows built, cleaned and written at a time by the streamed exports: enough for pandas and
+# the writers to work on whole columns, few enough that an export of 100,000 parcels never
+# holds more than this many rows of output at once.
+BATCH_ROWS = 5000
+
+
 # Whole numbers a GeoPackage integer column can hold.
 _INT64 = (-(2**63), 2**63 - 1)
 
@@ -103,30 +113,55 @@ def _layer_records(spec: LayerSpec, frame: gpd.GeoDataFrame, lang: str) -> gpd.G
 # ------------------------------------------------------------------ GeoJSON
 
 
-def geojson_bytes(scene: Scene, lang: str) -> bytes:
+def _record_batches(spec: LayerSpec, frame: gpd.GeoDataFrame, lang: str,
+                    batch_rows: int | None = None) -> Iterator[gpd.GeoDataFrame]:
+    """:func:`_layer_records` a batch of rows at a time (hectares are measured per feature,
+    so a batch's are the whole layer's); ``batch_rows`` defaults to :data:`BATCH_ROWS`."""
+    batch_rows = batch_rows or BATCH_ROWS
+    for start in range(0, max(len(frame), 1), batch_rows):
+        yield _layer_records(spec, frame.iloc[start:start + batch_rows], lang)
+
+
+def write_geojson(scene: Scene, lang: str, stream: BinaryIO) -> int:
     """One RFC 7946 FeatureCollection of every chosen layer; each feature names its layer.
 
-    Coordinates are written as read (WGS84; the layer files hold 6 decimals).
+    Coordinates are written as read (WGS84; the layer files hold 6 decimals). The features
+    are encoded and written a batch at a time, so the document is never held whole; the
+    bytes are those of ``json.dumps`` of the whole collection. Returns the features written.
     """
-    features: list[dict[str, Any]] = []
-    for layer in scene.layers:
-        records = _layer_records(layer.spec, layer.frame, lang)
-        geometry_column = records.geometry.name
-        for row in records.to_dict("records"):
-            geometry = row.pop(geometry_column)
-            properties = {key: _plain(value) for key, value in row.items()}
-            features.append(
-                {"type": "Feature", "properties": properties, "geometry": mapping(geometry)}
-            )
     strings = load_strings()
-    collection = {
+    head = {
         "type": "FeatureCollection",
         "name": strings.get("export.title.default", lang),
         # Foreign members (RFC 7946 §6.1): readers that do not know them ignore them.
         "notes": _collection_notes(scene, lang),
-        "features": features,
     }
-    return json.dumps(collection, ensure_ascii=False, indent=None).encode("utf-8")
+    opening = json.dumps(head, ensure_ascii=False)
+    stream.write(opening[:-1].encode("utf-8") + b', "features": [')
+    encoder = json.JSONEncoder(ensure_ascii=False)
+    written = 0
+    for layer in scene.layers:
+        for records in _record_batches(layer.spec, layer.frame, lang):
+            geometry_column = records.geometry.name
+            texts = []
+            for row in records.to_dict("records"):
+                geometry = row.pop(geometry_column)
+                properties = {key: _plain(value) for key, value in row.items()}
+                texts.append(encoder.encode(
+                    {"type": "Feature", "properties": properties, "geometry": mapping(geometry)}
+                ))
+            if texts:
+                stream.write(((", " if written else "") + ", ".join(texts)).encode("utf-8"))
+                written += len(texts)
+    stream.write(b"]}")
+    return written
+
+
+def geojson_bytes(scene: Scene, lang: str) -> bytes:
+    """:func:`write_geojson` as bytes."""
+    buffer = io.BytesIO()
+    write_geojson(scene, lang, buffer)
+    return buffer.getvalue()
 
 
 def _collection_notes(scene: Scene, lang: str) -> list[str]:
@@ -173,56 +208,106 @@ def _ogr_names(columns: Sequence[Any], geometry: str, reserved: frozenset[str]) 
     return renamed
 
 
-def _ogr_column(series: pd.Series) -> pd.Series:
-    """A column GDAL can store with its values' own type: flags stay flags and whole
-    numbers stay numbers even beside missing values; a column of mixed kinds is text."""
+def _ogr_kind(series: pd.Series) -> str:
+    """How GDAL stores a column, from all its values: ``keep`` (its own numbers or flags),
+    ``bool`` and ``int`` (flags and whole numbers, even beside missing values) or ``text``
+    (a column of mixed kinds). Decided once per layer, so every batch of a streamed layer
+    has the same fields."""
     if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
-        return series
+        return "keep"
     present = [v for v in series.tolist() if not is_missing(v)]
     if present and all(isinstance(v, bool | np.bool_) for v in present):
-        return series.map(lambda v: pd.NA if is_missing(v) else bool(v)).astype("boolean")
+        return "bool"
     if present and all(
         isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_)
         and _INT64[0] <= int(v) <= _INT64[1]
         for v in present
     ):
+        return "int"
+    return "text"
+
+
+def _ogr_column(series: pd.Series, kind: str | None = None) -> pd.Series:
+    """A column GDAL can store with its values' own type (see :func:`_ogr_kind`)."""
+    kind = kind or _ogr_kind(series)
+    if kind == "keep":
+        return series
+    if kind == "bool":
+        return series.map(lambda v: pd.NA if is_missing(v) else bool(v)).astype("boolean")
+    if kind == "int":
         return series.map(lambda v: pd.NA if is_missing(v) else int(v)).astype("Int64")
     return series.map(lambda v: None if is_missing(v) else str(v)).astype(object)
 
 
-def _ogr_frame(records: gpd.GeoDataFrame, reserved: frozenset[str] = frozenset()
-               ) -> gpd.GeoDataFrame:
-    """Columns GDAL can store under names it accepts (see :func:`_ogr_names`)."""
+def _ogr_kinds(spec: LayerSpec, frame: gpd.GeoDataFrame, lang: str) -> dict[Any, str]:
+    """:func:`_ogr_kind` of every column of the layer's records, from the whole layer."""
+    head = _layer_records(spec, frame.iloc[:1], lang)
+    kinds = {column: _ogr_kind(frame[column]) for column in frame.columns
+             if column != frame.geometry.name}
+    for column in head.columns:
+        if column not in kinds and column != head.geometry.name:
+            # The columns this module adds hold one kind of value in every row.
+            kinds[column] = _ogr_kind(head[column])
+    return kinds
+
+
+def _ogr_frame(records: gpd.GeoDataFrame, reserved: frozenset[str] = frozenset(),
+               kinds: Mapping[Any, str] | None = None) -> gpd.GeoDataFrame:
+    """Columns GDAL can store under names it accepts (see :func:`_ogr_names`); ``kinds``
+    (from the whole layer) when ``records`` is a batch of it."""
     out = records.copy()
     geometry = out.geometry.name
     for column in out.columns:
         if column != geometry:
-            out[column] = _ogr_column(out[column])
+            out[column] = _ogr_column(out[column], (kinds or {}).get(column))
     renamed = _ogr_names(list(out.columns), geometry, reserved)
     return out.rename(columns=renamed) if renamed else out
 
 
+def _geometry_type(frame: gpd.GeoDataFrame) -> tuple[str, bool]:
+    """The layer's geometry type and whether single parts are written as multi ones, from
+    the whole layer (as pyogrio infers them from a whole frame), so a batch of polygons
+    after one of multipolygons lands in the same table."""
+    kinds = set(frame.geometry.geom_type.dropna().unique())
+    has_z = bool(frame.geometry.has_z.any()) if len(frame) else False
+    if len(kinds) == 1:
+        kind, promote = kinds.pop(), False
+    elif len(kinds) == 2 and any(kinds == {base, f"Multi{base}"}
+                                 for base in ("Point", "LineString", "Polygon")):
+        kind, promote = next(k for k in kinds if k.startswith("Multi")), True
+    else:
+        kind, promote = "Unknown", False
+    return (f"{kind} Z" if has_z and kind != "Unknown" else kind), promote
+
+
 def write_gpkg(scene: Scene, lang: str, path: Path) -> None:
     """One table per layer, named by layer id; the layer's name and notes as metadata.
+    Each layer is appended a batch of rows at a time.
 
     Raises :class:`~geo_app.export.written.IncompleteExport` if the file does not hold
     every layer with every feature.
     """
     for layer in scene.layers:
         spec = layer.spec
-        records = _ogr_frame(_layer_records(spec, layer.frame, lang), GPKG_RESERVED)
         notes = {"sample_data": str(spec.sample_data).lower()}
         if spec.sample_data:
             notes["sample_note"] = _sample_note(spec, lang) or ""
-        pyogrio.write_dataframe(
-            records,
-            path,
-            layer=spec.id,
-            driver=GPKG_DRIVER,
-            layer_options={"IDENTIFIER": spec.name(lang), "DESCRIPTION": _layer_description(
-                spec, lang)},
-            metadata=notes,
-        )
+        kinds = _ogr_kinds(spec, layer.frame, lang)
+        geometry_type, promote = _geometry_type(layer.frame)
+        for index, batch in enumerate(_record_batches(spec, layer.frame, lang)):
+            first = index == 0
+            pyogrio.write_dataframe(
+                _ogr_frame(batch, GPKG_RESERVED, kinds),
+                path,
+                layer=spec.id,
+                driver=GPKG_DRIVER,
+                geometry_type=geometry_type,
+                promote_to_multi=promote,
+                append=not first,
+                **({"layer_options": {"IDENTIFIER": spec.name(lang),
+                                      "DESCRIPTION": _layer_description(spec, lang)},
+                    "metadata": notes} if first else {}),
+            )
     written = [
         (str(name), int(pyogrio.read_info(path, layer=str(name))["features"]))
         for name, _ in (pyogrio.list_layers(path) if path.exists() else [])
@@ -283,55 +368,69 @@ def _xml_columns(records: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return records.rename(columns=renamed) if renamed else records
 
 
-def _kml_layer(spec: LayerSpec, frame: gpd.GeoDataFrame, lang: str) -> kml.KmlLayer:
-    """A layer's features as KML: the id (as the Placemark's ``id``, where GDAL's readers
-    look for it), name, escaped description and every other column as typed data."""
-    records = _ogr_frame(_xml_columns(_layer_records(spec, frame, lang)), KML_RESERVED)
+def _kml_records(spec: LayerSpec, records: gpd.GeoDataFrame, kinds: Mapping[Any, str]
+                 ) -> gpd.GeoDataFrame:
+    """A batch of the layer's records with the names and column types of the whole layer."""
+    records = _ogr_frame(_xml_columns(records), KML_RESERVED, kinds)
     if records.crs is not None and not records.crs.equals("EPSG:4326"):
         records = records.to_crs("EPSG:4326")  # KML is WGS84 longitude, latitude
-    names = _placemark_names(records, lang)
-    descriptions = [_kml_description(row, lang) for row in records.to_dict("records")]
-    ids = ([None if is_missing(v) else str(v) for v in records["id"].tolist()]
-           if "id" in records.columns else [None] * len(records))
-    geometry = records.geometry.name
+    return records
+
+
+def _kml_layer(spec: LayerSpec, frame: gpd.GeoDataFrame, lang: str) -> kml.KmlLayer:
+    """A layer's features as KML: the id (as the Placemark's ``id``, where GDAL's readers
+    look for it), name, escaped description and every other column as typed data.
+
+    The fields and their types are decided on the whole layer; the features are made a
+    batch at a time as the writer takes them."""
+    kinds = _ogr_kinds(spec, frame, lang)
+    head = _layer_records(spec, frame.iloc[:1], lang)
+    named = _kml_records(spec, head, kinds)
     fields: list[kml.KmlField] = []
-    columns: list[list[str | None]] = []
-    for column in records.columns:
-        if column in (geometry, "id"):
+    # Renaming keeps the columns' order: each written name beside the column it comes from.
+    for original, column in zip(head.columns, named.columns, strict=True):
+        if column in (named.geometry.name, "id"):
             continue
-        kind, texts = kml.column_values(records[column])
+        # A field's type needs every value of its column (whether all whole numbers fit
+        # KML's int): typed on the whole column, one column at a time, nothing else made.
+        source = frame[original] if original in frame.columns else head[original]
+        kind = kml.column_kind(_ogr_column(source, kinds[original]))
         fields.append(kml.KmlField(str(column), kind))
-        columns.append(texts)
-    features = [
-        kml.KmlFeature(
-            ids[row], names[row], descriptions[row],
-            {item.name: texts[row] for item, texts in zip(fields, columns, strict=True)
-             if texts[row] is not None},
-            shape,
-        )
-        for row, shape in enumerate(records.geometry.array)
-    ]
+
+    def features() -> Iterator[kml.KmlFeature]:
+        for batch in _record_batches(spec, frame, lang):
+            records = _kml_records(spec, batch, kinds)
+            names = _placemark_names(records, lang)
+            descriptions = [_kml_description(row, lang) for row in records.to_dict("records")]
+            ids = ([None if is_missing(v) else str(v) for v in records["id"].tolist()]
+                   if "id" in records.columns else [None] * len(records))
+            columns = [kml.column_values(records[item.name], item.type)[1] for item in fields]
+            for row, shape in enumerate(records.geometry.array):
+                yield kml.KmlFeature(
+                    ids[row], names[row], descriptions[row],
+                    {item.name: texts[row] for item, texts in zip(fields, columns, strict=True)
+                     if texts[row] is not None},
+                    shape,
+                )
+
     return kml.KmlLayer(spec.id, spec.name(lang), html.escape(_layer_description(spec, lang)),
-                        features, fields)
+                        features(), fields)
 
 
-def kml_bytes(scene: Scene, lang: str) -> bytes:
-    """One KML folder per layer; Chinese (or English) names, escaped HTML descriptions.
+def write_kml(scene: Scene, lang: str, path: Path) -> None:
+    """One KML folder per layer; Chinese (or English) names, escaped HTML descriptions,
+    written a Placemark at a time.
 
     Raises :class:`~geo_app.export.written.IncompleteExport` if the document does not hold
     every layer and every feature of ``scene``.
     """
     layers = [_kml_layer(layer.spec, layer.frame, lang) for layer in scene.layers]
-    data = kml.document_bytes(layers)
+    with open(path, "wb") as stream:
+        kml.write_document(layers, stream)
     # Counted from the scene, not from the layers built from it: a feature lost anywhere
-    # between the two shows.
+    # between the two shows. The file is read back as a stream.
     given = [(layer.spec.id, len(layer.frame)) for layer in scene.layers]
-    kml.check_counts(data, given, lang, {spec.id: spec.name(lang) for spec in scene.specs})
-    return data
-
-
-def write_kml(scene: Scene, lang: str, path: Path) -> None:
-    path.write_bytes(kml_bytes(scene, lang))
+    kml.check_counts(path, given, lang, {spec.id: spec.name(lang) for spec in scene.specs})
 
 
 # ------------------------------------------------------------------ parcel tables
@@ -394,11 +493,27 @@ def _has_values(parcels: pd.DataFrame, name: str) -> bool:
     return name in parcels.columns and bool(parcels[name].notna().any())
 
 
+def _typed(values: Sequence[Any]) -> pd.Series | np.ndarray:
+    """A table column whose type follows from its own values only, never from which rows
+    happen to be beside them: whole numbers stay whole beside missing values (pandas would
+    make ``[1, None]`` the float 1.0), so every batch of a streamed table writes a value
+    exactly as the whole table would."""
+    if isinstance(values, np.ndarray):
+        return values
+    present = [v for v in values if v is not None]
+    if present and all(isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_)
+                       for v in present):
+        return pd.array(values, dtype="Int64")
+    return pd.Series(values, dtype=object)
+
+
 def parcel_table(
     parcels: gpd.GeoDataFrame,
     lang: str,
     sample_data: bool,
     overlaps: Mapping[str, Sequence[Any]] | None = None,
+    *,
+    declared: bool | None = None,
 ) -> pd.DataFrame:
     """One row per parcel: the columns of :data:`PARCEL_COLUMNS` headed in ``lang``, then,
     when any parcel declares an area, :data:`AREA_COLUMNS`, then the compliance check's
@@ -407,7 +522,9 @@ def parcel_table(
 
     ``parcels`` is the ledger's frame (lon/lat, with its ``hectares`` column); the plane
     area is added here from the same, unsimplified geometry. A planner's column whose name
-    is one of our headers (供地状态) is headed ``<name>_原值``.
+    is one of our headers (供地状态) is headed ``<name>_原值``. ``declared``: whether the
+    area columns are in (a batch of a streamed table is told, so every batch has the same
+    columns); None decides from ``parcels``.
     """
     strings = load_strings()
     geoms = np.asarray(parcels.geometry.array, dtype=object)
@@ -440,12 +557,12 @@ def parcel_table(
                    for s in samples],
         "note": [note if s else "" for s in samples],
     }
-    table = {strings.get(label, lang): values[key] for key, label in PARCEL_COLUMNS}
-    if _has_values(parcels, "declared_ha"):
-        declared = [None if v is None else round(float(v), TABLE_HECTARE_DECIMALS)
-                    for v in column("declared_ha")]
+    table: dict[str, Any] = {strings.get(label, lang): values[key] for key, label in PARCEL_COLUMNS}
+    if declared if declared is not None else _has_values(parcels, "declared_ha"):
+        declared_ha = [None if v is None else round(float(v), TABLE_HECTARE_DECIMALS)
+                       for v in column("declared_ha")]
         area = {
-            "declared_ha": declared,
+            "declared_ha": declared_ha,
             "area_diff_pct": column("area_diff_pct"),
             "area_check": [_words(AREA_CHECK_PREFIX, v, lang) for v in column("area_check")],
         }
@@ -460,7 +577,31 @@ def parcel_table(
             )
     for name in planner_columns(parcels.columns):
         table[free_name(name, table.__contains__)] = column(name)
-    return pd.DataFrame(table)
+    return pd.DataFrame({header: _typed(cells) for header, cells in table.items()},
+                        index=pd.RangeIndex(len(parcels)))
+
+
+def parcel_table_batches(
+    parcels: gpd.GeoDataFrame,
+    lang: str,
+    sample_data: bool,
+    overlaps: Mapping[str, Sequence[Any]] | None = None,
+    batch_rows: int | None = None,
+) -> Iterator[pd.DataFrame]:
+    """:func:`parcel_table` a batch of ``batch_rows`` parcels at a time, made only as the
+    writer asks for it: the same columns in every batch (an empty ledger gives one empty
+    batch, so the headers are still written)."""
+    batch_rows = batch_rows or BATCH_ROWS
+    declared = _has_values(parcels, "declared_ha")
+    if not len(parcels):
+        yield parcel_table(parcels, lang, sample_data, overlaps, declared=declared)
+        return
+    for start in range(0, len(parcels), batch_rows):
+        stop = min(start + batch_rows, len(parcels))
+        part = ({key: list(values[start:stop]) for key, values in overlaps.items()}
+                if overlaps else overlaps)
+        yield parcel_table(parcels.iloc[start:stop], lang, sample_data, part,
+                           declared=declared)
 
 
 def _number_formats(lang: str) -> dict[str, str]:
@@ -471,41 +612,111 @@ def _number_formats(lang: str) -> dict[str, str]:
             if key in NUMBER_FORMATS}
 
 
+def write_csv(batches: Iterable[pd.DataFrame], stream: BinaryIO) -> int:
+    """The table, batch by batch as they come, as UTF-8 CSV with a byte-order mark (so
+    Excel opens the Chinese text correctly); no text cell or header can be read as a
+    formula. Returns the rows written. Only one batch is held at a time."""
+    stream.write(codecs.BOM_UTF8)
+    rows = 0
+    first = True
+    for batch in batches:
+        text = safe_table(batch, spreadsheet_text).to_csv(
+            index=False, header=first, lineterminator="\r\n")
+        stream.write(text.encode("utf-8"))
+        rows += len(batch)
+        first = False
+    return rows
+
+
 def csv_bytes(table: pd.DataFrame) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel opens the Chinese text correctly; no text
-    cell or header can be read as a formula."""
-    text = safe_table(table, spreadsheet_text).to_csv(index=False, lineterminator="\r\n")
-    return text.encode("utf-8-sig")
+    """:func:`write_csv` of one whole table, as bytes."""
+    buffer = io.BytesIO()
+    write_csv([table], buffer)
+    return buffer.getvalue()
+
+
+# XLSX column widths: characters of the longest value among the header and the first
+# batch, times this, between these bounds. A streamed sheet fixes its widths before the
+# rows are written, so they are measured on the first rows.
+WIDTH_PER_CHARACTER = 1.6
+WIDTH_BOUNDS = (8.0, 60.0)
+
+
+def _width(header: str, cells: Iterable[Any]) -> float:
+    longest = max([len(str(header))] + [len(str(v)) for v in cells])
+    return min(max(longest * WIDTH_PER_CHARACTER, WIDTH_BOUNDS[0]), WIDTH_BOUNDS[1])
+
+
+def _cell_value(value: Any) -> Any:
+    """A table value as openpyxl stores it: missing values are empty cells."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if is_missing(value) or value is pd.NaT:
+        return None
+    return value
+
+
+def _value_cell(worksheet: Any, value: Any, number_format: str | None = None) -> WriteOnlyCell:
+    """A cell that is a value whatever it holds: openpyxl makes any text starting with
+    ``=`` a formula, so such a cell is set back to text (the cleaned tables have none;
+    this keeps it so whatever reaches a cell)."""
+    cell = WriteOnlyCell(worksheet, value=_cell_value(value))
+    if cell.data_type == "f":
+        cell.data_type = "s"
+    if number_format is not None:
+        cell.number_format = number_format
+    return cell
+
+
+def write_xlsx(batches: Iterable[pd.DataFrame], notes: Sequence[str], lang: str,
+               stream: BinaryIO) -> int:
+    """The parcel table and its notes (title, date, totals) as an XLSX workbook written
+    with openpyxl's write-only mode: each row goes to the sheet as it is made, so memory
+    holds one batch, not the workbook. Every cell is a value: text that could be a formula
+    is quoted, characters XLSX cannot hold are removed. Returns the rows written."""
+    strings = load_strings()
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(strings.get("export.table.sheet_parcels", lang))
+    sheet.freeze_panes = "A2"
+    formats = _number_formats(lang)
+    rows = 0
+    column_formats: list[str | None] = []
+    for batch in batches:
+        table = safe_table(batch, xlsx_text)
+        if not column_formats:
+            # Headers are unique (parcel_table renames a planner's column named like one
+            # of ours), so these formats reach our number columns only.
+            column_formats = [formats.get(str(header)) for header in table.columns]
+            for index, header in enumerate(table.columns):
+                letter = get_column_letter(index + 1)
+                sheet.column_dimensions[letter].width = _width(header, table.iloc[:, index])
+            sheet.append([_value_cell(sheet, str(header)) for header in table.columns])
+        formatted = [index for index, fmt in enumerate(column_formats) if fmt is not None]
+        for row in table.itertuples(index=False, name=None):
+            # Plain values are written as they are (far fewer objects than a cell each);
+            # a number column's cell carries its format, and a text openpyxl would take
+            # for a formula (none survives the cleaning) is made a text cell.
+            values = [_cell_value(value) for value in row]
+            for index, value in enumerate(values):
+                if isinstance(value, str) and value.startswith("="):
+                    values[index] = _value_cell(sheet, value)
+            for index in formatted:
+                values[index] = _value_cell(sheet, values[index], column_formats[index])
+            sheet.append(values)
+        rows += len(table)
+    notes_sheet = workbook.create_sheet(strings.get("export.table.sheet_notes", lang))
+    notes_sheet.column_dimensions["A"].width = 120
+    notes_header = str(xlsx_text(strings.get("export.table.sheet_notes", lang)))
+    notes_sheet.append([_value_cell(notes_sheet, notes_header)])
+    # The title is the user's own text: a note is a cell like any other.
+    for note in notes:
+        notes_sheet.append([_value_cell(notes_sheet, xlsx_text(note))])
+    workbook.save(stream)
+    return rows
 
 
 def xlsx_bytes(table: pd.DataFrame, notes: Sequence[str], lang: str) -> bytes:
-    """The parcel table and its notes (title, date, totals), every cell a value: text that
-    could be a formula is quoted, characters XLSX cannot hold are removed."""
-    strings = load_strings()
-    table = safe_table(table, xlsx_text)
+    """:func:`write_xlsx` of one whole table, as bytes."""
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        sheet = strings.get("export.table.sheet_parcels", lang)
-        table.to_excel(writer, sheet_name=sheet, index=False)
-        worksheet = writer.sheets[sheet]
-        worksheet.freeze_panes = "A2"
-        # Headers are unique (parcel_table renames a planner's column named like one of
-        # ours), so these formats reach our number columns only.
-        formats = _number_formats(lang)
-        for index, header in enumerate(table.columns, start=1):
-            width = max([len(str(header))] + [len(str(v)) for v in table.iloc[:, index - 1]])
-            worksheet.column_dimensions[worksheet.cell(1, index).column_letter].width = min(
-                max(width * 1.6, 8), 60
-            )
-            if header in formats:
-                for (cell,) in worksheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                    cell.number_format = formats[header]
-        notes_sheet = strings.get("export.table.sheet_notes", lang)
-        # The title is the user's own text: a note is a cell like any other.
-        safe_table(pd.DataFrame({notes_sheet: list(notes)}), xlsx_text).to_excel(
-            writer, sheet_name=notes_sheet, index=False
-        )
-        writer.sheets[notes_sheet].column_dimensions["A"].width = 120
-        for written in writer.sheets.values():
-            values_only(written)
+    write_xlsx([table], notes, lang, buffer)
     return buffer.getvalue()

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -72,7 +74,8 @@ class KmlLayer:
     name: str
     # HTML, escaped by the caller.
     description: str
-    features: Sequence[KmlFeature]
+    # Made as the writer asks for them (a generator is welcome): never all held at once.
+    features: Iterable[KmlFeature]
     fields: Sequence[KmlField] = field(default_factory=tuple)
 
 
@@ -154,45 +157,83 @@ def _placemark(folder: ET.Element, feature: KmlFeature, schema_id: str,
     _geometry(placemark, feature.geometry)
 
 
-def document(layers: Iterable[KmlLayer]) -> ET.Element:
-    """The ``<kml>`` element of ``layers``: schemas first (KML 2.2 orders them before the
-    features of a Document), then one folder per layer."""
-    # The namespace as a plain attribute: elements stay unprefixed, no global registry.
-    root = ET.Element("kml", {"xmlns": KML_NAMESPACE})
-    container = _child(root, "Document", id="root_doc")
-    layers = list(layers)
+INDENT = "  "
+
+
+def _opening_tag(tag: str, **attributes: str) -> str:
+    """``<tag a="…">`` as ElementTree writes it (attribute values escaped)."""
+    empty = ET.Element(tag, {k: xml_text(v) for k, v in attributes.items()})
+    return ET.tostring(empty, encoding="unicode", short_empty_elements=False)[:-len(tag) - 3]
+
+
+def _indented(element: ET.Element, level: int) -> str:
+    """``element`` written on its own lines at ``level``, as ``ET.indent`` lays out a whole
+    document; the caller writes the line break and indent before it."""
+    ET.indent(element, space=INDENT, level=level)
+    return ET.tostring(element, encoding="unicode")
+
+
+def write_document(layers: Sequence[KmlLayer], stream: BinaryIO) -> int:
+    """Write the KML document of ``layers`` to ``stream``, UTF-8, indented: schemas first
+    (KML 2.2 orders them before the features of a Document), then one folder per layer.
+
+    Each Placemark is built, written and let go in turn, so a layer's features may be a
+    generator and the document is never held whole. Returns the Placemarks written.
+    """
     schema_ids = [f"{_xml_id(layer.id, index)}.schema" for index, layer in enumerate(layers)]
+    parts = ["<?xml version='1.0' encoding='utf-8'?>\n",
+             # The namespace as a plain attribute: elements stay unprefixed, no registry.
+             _opening_tag("kml", xmlns=KML_NAMESPACE), "\n", INDENT,
+             _opening_tag("Document", id="root_doc")]
     for layer, schema_id in zip(layers, schema_ids, strict=True):
         if layer.fields:
-            schema = _child(container, "Schema", name=layer.id, id=schema_id)
+            schema = ET.Element("Schema", {"name": xml_text(layer.id), "id": xml_text(schema_id)})
             for item in layer.fields:
                 _child(schema, "SimpleField", name=item.name, type=item.type)
+            parts += ["\n", INDENT * 2, _indented(schema, 2)]
+    stream.write("".join(parts).encode("utf-8"))
+    written = 0
     for index, (layer, schema_id) in enumerate(zip(layers, schema_ids, strict=True)):
-        folder = _child(container, "Folder", id=_xml_id(layer.id, index))
-        _child(folder, "name", layer.name)
+        head = ["\n", INDENT * 2, _opening_tag("Folder", id=_xml_id(layer.id, index))]
+        holder = ET.Element("Folder")
+        _child(holder, "name", layer.name)
         if layer.description:
-            _child(folder, "description", layer.description)
+            _child(holder, "description", layer.description)
+        head += [part for child in holder for part in ("\n", INDENT * 3, _indented(child, 3))]
+        stream.write("".join(head).encode("utf-8"))
+        batch: list[str] = []
         for feature in layer.features:
-            _placemark(folder, feature, schema_id, layer.fields)
-    return root
+            holder = ET.Element("Folder")
+            _placemark(holder, feature, schema_id, layer.fields)
+            batch += ["\n", INDENT * 3, _indented(holder[0], 3)]
+            written += 1
+            if len(batch) >= 3 * 1000:
+                stream.write("".join(batch).encode("utf-8"))
+                batch = []
+        batch += ["\n", INDENT * 2, "</Folder>"]
+        stream.write("".join(batch).encode("utf-8"))
+    stream.write(f"\n{INDENT}</Document>\n</kml>\n".encode())
+    return written
 
 
-def document_bytes(layers: Iterable[KmlLayer]) -> bytes:
-    """The KML document of ``layers``, UTF-8, indented."""
-    root = document(layers)
-    ET.indent(root, space="  ")
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+def document_bytes(layers: Sequence[KmlLayer]) -> bytes:
+    """The KML document of ``layers`` (:func:`write_document`), as bytes."""
+    buffer = io.BytesIO()
+    write_document(layers, buffer)
+    return buffer.getvalue()
 
 
-def written_counts(data: bytes) -> list[tuple[str, int]]:
-    """(folder id, Placemark count) of each layer folder of a KML document, in order.
+def written_counts(source: bytes | str | os.PathLike[str]) -> list[tuple[str, int]]:
+    """(folder id, Placemark count) of each layer folder of a KML document (bytes or a
+    file), in order.
 
     Read as a stream, each Placemark let go once counted: a large export is not held
     twice in memory to be checked.
     """
     path: list[str] = []
     counts: list[tuple[str, int]] = []
-    for event, element in ET.iterparse(io.BytesIO(data), events=("start", "end")):
+    opened = io.BytesIO(source) if isinstance(source, bytes) else source
+    for event, element in ET.iterparse(opened, events=("start", "end")):
         tag = element.tag
         if event == "start":
             path.append(tag)
@@ -210,8 +251,8 @@ def written_counts(data: bytes) -> list[tuple[str, int]]:
     return counts
 
 
-def check_counts(data: bytes, given: Sequence[tuple[str, int]], lang: str = "zh",
-                 names: Mapping[str, str] | None = None) -> None:
+def check_counts(data: bytes | str | os.PathLike[str], given: Sequence[tuple[str, int]],
+                 lang: str = "zh", names: Mapping[str, str] | None = None) -> None:
     """Raise ``IncompleteExport`` unless ``data`` has one folder per given (layer id,
     feature count), in that order, with that many Placemarks each."""
     expected = [(_xml_id(layer, index), count) for index, (layer, count) in enumerate(given)]
@@ -220,23 +261,35 @@ def check_counts(data: bytes, given: Sequence[tuple[str, int]], lang: str = "zh"
     check_written(written_counts(data), expected, lang, labels)
 
 
-def column_values(series: pd.Series) -> tuple[str, list[str | None]]:
-    """The KML type of a column and each value as text (``None``: missing, not written).
-
-    Flags are ``bool``, whole numbers ``int`` where KML's 32-bit ``int`` holds them all
-    (else text, as GDAL writes 64-bit ones), other numbers ``double`` (written so that they
-    read back exactly), everything else text.
-    """
-    values = series.tolist()
+def column_kind(series: pd.Series) -> str:
+    """The KML type of a column, from all its values: flags are ``bool``, whole numbers
+    ``int`` where KML's 32-bit ``int`` holds them all (else text, as GDAL writes 64-bit
+    ones), other numbers ``double``, everything else ``string``."""
     if pd.api.types.is_bool_dtype(series):
-        return "bool", [None if is_missing(v) else ("true" if v else "false") for v in values]
+        return "bool"
     if pd.api.types.is_integer_dtype(series):
-        whole = [None if is_missing(v) else int(v) for v in values]
+        present = series.dropna()
         limit = np.iinfo(np.int32)
-        fits = all(limit.min <= v <= limit.max for v in whole if v is not None)
-        return ("int" if fits else "string"), [None if v is None else str(v) for v in whole]
+        fits = not len(present) or (limit.min <= int(present.min())
+                                    and int(present.max()) <= limit.max)
+        return "int" if fits else "string"
     if pd.api.types.is_float_dtype(series):
-        return "double", [
+        return "double"
+    return "string"
+
+
+def column_values(series: pd.Series, kind: str | None = None) -> tuple[str, list[str | None]]:
+    """The KML type of a column (``kind``, when decided on the whole layer, else
+    :func:`column_kind`) and each value as text (``None``: missing, not written). Doubles
+    are written so that they read back exactly."""
+    kind = kind or column_kind(series)
+    values = series.tolist()
+    if kind == "bool":
+        return kind, [None if is_missing(v) else ("true" if v else "false") for v in values]
+    if pd.api.types.is_integer_dtype(series):
+        return kind, [None if is_missing(v) else str(int(v)) for v in values]
+    if kind == "double":
+        return kind, [
             repr(float(v)) if not is_missing(v) and math.isfinite(v) else None for v in values
         ]
-    return "string", [None if is_missing(v) else str(v) for v in values]
+    return kind, [None if is_missing(v) else str(v) for v in values]

@@ -9,7 +9,6 @@ the check runs once per export, on the parcels exported (:mod:`geo_app.export.co
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,9 +44,10 @@ def _supply_lines(ledger: LandSupplyLedger, lang: str) -> list[str]:
     return lines
 
 
-def _parcel_table(ledger: LandSupplyLedger, lang: str, check: CheckResult | None):
+def _table_batches(ledger: LandSupplyLedger, lang: str, check: CheckResult | None):
+    """The parcel table a batch at a time, made as the writer takes it."""
     overlaps = compliance.overlap_columns(check, lang)
-    return data.parcel_table(ledger.parcels, lang, ledger.sample_data, overlaps)
+    return data.parcel_table_batches(ledger.parcels, lang, ledger.sample_data, overlaps)
 
 
 def _table_notes(
@@ -66,11 +66,9 @@ def _table_notes(
     return notes
 
 
-# Formats whose writer needs a real file (GDAL drivers); the rest produce bytes.
-_FILE_WRITERS: dict[str, Callable[[Scene, str, Path], None]] = {
-    "gpkg": data.write_gpkg,
-    "kml": data.write_kml,
-}
+# Data formats written to the file as they are made (rows or features a batch at a time),
+# never held whole in memory; the sheets and the HTML page are made as bytes.
+STREAMED_FORMATS = ("csv", "xlsx", "geojson", "gpkg", "kml")
 
 
 @dataclass(frozen=True)
@@ -98,17 +96,32 @@ def _bytes_for(request: ExportRequest, inputs: _Inputs) -> bytes:
     if fmt == "html":
         assert scene is not None
         return html_bytes(scene, request)
-    if fmt == "geojson":
-        assert scene is not None
-        return data.geojson_bytes(scene, request.lang)
-    if fmt == "csv":
-        return data.csv_bytes(_parcel_table(ledger, request.lang, check))
-    if fmt == "xlsx":
-        return data.xlsx_bytes(
-            _parcel_table(ledger, request.lang, check), _table_notes(request, ledger, check),
-            request.lang,
-        )
     raise ValueError(f"no byte writer for {fmt}")
+
+
+def _write_streamed(request: ExportRequest, inputs: _Inputs, path: Path) -> None:
+    """Write a data format to ``path`` as it is made (see :data:`STREAMED_FORMATS`)."""
+    fmt, lang = request.format, request.lang
+    scene, ledger, check = inputs.scene, inputs.ledger, inputs.check
+    if fmt == "gpkg":
+        assert scene is not None
+        data.write_gpkg(scene, lang, path)
+        return
+    if fmt == "kml":
+        assert scene is not None
+        data.write_kml(scene, lang, path)
+        return
+    with open(path, "wb") as stream:
+        if fmt == "geojson":
+            assert scene is not None
+            data.write_geojson(scene, lang, stream)
+        elif fmt == "csv":
+            data.write_csv(_table_batches(ledger, lang, check), stream)
+        elif fmt == "xlsx":
+            data.write_xlsx(_table_batches(ledger, lang, check),
+                            _table_notes(request, ledger, check), lang, stream)
+        else:
+            raise ValueError(f"no streamed writer for {fmt}")
 
 
 # Formats whose parcels carry the compliance check's overlap columns.
@@ -161,9 +174,8 @@ def export_to_file(
     compliance sheet and the overlap columns); ``ledger`` should then be its parcels."""
     inputs = _inputs(request, catalog, ledger, workspace)
     with atomic_path(path) as temp:
-        if request.format in _FILE_WRITERS:
-            assert inputs.scene is not None
-            _FILE_WRITERS[request.format](inputs.scene, request.lang, temp)
+        if request.format in STREAMED_FORMATS and not request.compliance:
+            _write_streamed(request, inputs, temp)
         else:
             temp.write_bytes(_bytes_for(request, inputs))
     return Path(path)
@@ -177,11 +189,11 @@ def render(
 ) -> ExportResult:
     """The export as bytes with a file name and MIME type, e.g. for a download button."""
     inputs = _inputs(request, catalog, ledger, workspace)
-    if request.format in _FILE_WRITERS:
-        assert inputs.scene is not None
+    if request.format in STREAMED_FORMATS and not request.compliance:
+        # Made on disk as the command line makes it; only the finished file is read.
         with tempfile.TemporaryDirectory(prefix="geo-app-export-") as folder:
             target = Path(folder) / request.filename()
-            _FILE_WRITERS[request.format](inputs.scene, request.lang, target)
+            _write_streamed(request, inputs, target)
             payload = target.read_bytes()
     else:
         payload = _bytes_for(request, inputs)

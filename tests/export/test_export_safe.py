@@ -264,12 +264,12 @@ def test_an_export_that_lost_a_layer_fails_and_writes_nothing(monkeypatch, tmp_p
     from geo_app.export import kml as kml_writer
     from geo_app.export.written import IncompleteExport
 
-    real = kml_writer.document_bytes
+    real = kml_writer.write_document
 
     def drop_last_layer(layers, *args, **kwargs):
         return real(list(layers)[:-1], *args, **kwargs)
 
-    monkeypatch.setattr(kml_writer, "document_bytes", drop_last_layer)
+    monkeypatch.setattr(kml_writer, "write_document", drop_last_layer)
     target = tmp_path / "lost.kml"
     with pytest.raises(IncompleteExport):
         export_to_file(ExportRequest(format="kml", date=FIXED_DATE), target)
