@@ -160,15 +160,10 @@ def _gk_plane_hectares(geoms: np.ndarray, data: Any) -> np.ndarray:
     """The GK zone-42 plane hectares (CM 126°E) of the lon/lat ``geoms``; a file already in
     that zone (EPSG:4530, or 4551 without the prefix, the same plane shifted) is measured
     in its own coordinates, with no conversion there and back."""
-    from geo_app.crs import GK42, GK126
-    from geo_app.geodesy import SQUARE_METRES_PER_HECTARE, plane_hectares
+    from geo_app.geodesy import plane_hectares
 
-    own = data.source_geometries
-    if own is not None and not data.source_crs.is_gcj02 and data.source_crs.epsg in (
-        GK42.epsg, GK126.epsg
-    ):
-        plane = shapely.area(own) / SQUARE_METRES_PER_HECTARE
-    else:
+    plane = data.own_plane_hectares()
+    if plane is None:
         plane = plane_hectares(geoms)
     bounds = shapely.bounds(geoms)
     with np.errstate(invalid="ignore"):

@@ -6,6 +6,7 @@ app's import panel all call, so one file gives one set of parcels whichever way 
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -80,7 +81,11 @@ def read_parcel_table(
     """
     from geo_app.validation import validate_frame
 
-    data = read_vector(path, crs, limits)
+    data = read_vector(path, crs, limits, keep_source=True)
+    # A file in the GK zone-42 plane gives its plane areas without a conversion; its own
+    # coordinates are let go once measured.
+    own_plane = data.own_plane_hectares()
+    data = dataclasses.replace(data, source_geometries=None)
     recognised = recognise(data.frame)
     layout = layout_key(str(c) for c in data.frame.columns if c != data.frame.geometry.name)
     before = remembered(layout) if remembered is not None else None
@@ -91,7 +96,8 @@ def read_parcel_table(
         final = final.overridden(ColumnMapping({name: None}))
     geometries = list(np.asarray(data.frame.geometry.array, dtype=object))
     understood = understand(
-        data.frame, geometries, final, stem=Path(path).stem, town_areas=town_areas
+        data.frame, geometries, final, stem=Path(path).stem, town_areas=town_areas,
+        own_plane=own_plane,
     )
     properties = understood.properties
     labels = [str(props["id"]) for props in properties]

@@ -110,11 +110,14 @@ def understand(
     *,
     stem: str,
     town_areas: Any = None,
+    own_plane: np.ndarray | None = None,
 ) -> UnderstoodTable:
     """The ledger properties of each row of ``frame`` (lon/lat ``geometries`` beside it).
 
     ``town_areas``: a catalog whose town areas place parcels of a file without a town
     column (see :func:`geo_app.parcel_table.places.towns_at`); None leaves their town unknown.
+    ``own_plane``: each row's GK zone-42 plane hectares when the file gave them without a
+    conversion (:meth:`geo_app.reading.VectorData.own_plane_hectares`).
     """
     found = Understanding(mapping=mapping, rows=len(frame), stem=stem)
     # Each row's own cells become its properties, the product's fields added in place.
@@ -159,7 +162,8 @@ def understand(
     if column("town") is None and town_areas is not None:
         _derive_towns(rows, geoms, measurable, town_areas, found)
     if declared_raw is not None:
-        _declared_areas(rows, declared_raw, geoms, measurable, ellipsoidal, mapping, found)
+        _declared_areas(rows, declared_raw, geoms, measurable, ellipsoidal, own_plane,
+                        mapping, found)
     return UnderstoodTable(rows, found)
 
 
@@ -322,6 +326,7 @@ def _declared_areas(
     geoms: np.ndarray,
     measurable: np.ndarray,
     ellipsoidal: np.ndarray,
+    own_plane: np.ndarray | None,
     mapping: ColumnMapping,
     found: Understanding,
 ) -> None:
@@ -335,7 +340,8 @@ def _declared_areas(
     compare = measurable & np.isfinite(declared) & (ellipsoidal > 0)
     plane = np.full(len(geoms), np.nan)
     if compare.any():
-        plane[compare] = plane_hectares(geoms[compare])
+        plane[compare] = (plane_hectares(geoms[compare]) if own_plane is None
+                          else own_plane[compare])
     for row in np.flatnonzero(np.isfinite(declared)):
         declared_ha = float(declared[row]) * per_unit
         rows[row]["declared_ha"] = round(declared_ha, 6)

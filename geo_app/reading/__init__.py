@@ -23,7 +23,8 @@ import numpy as np
 import shapely
 from pyproj.exceptions import ProjError
 
-from geo_app.crs import WGS84, Converter, CoordinateSystem, parse_crs
+from geo_app.crs import GK42, GK126, WGS84, Converter, CoordinateSystem, parse_crs
+from geo_app.geodesy import SQUARE_METRES_PER_HECTARE
 from geo_app.problems import InputError, Problem
 from geo_app.reading.base import (
     DEFAULT_LIMITS,
@@ -86,6 +87,18 @@ class VectorData:
 
     def __len__(self) -> int:
         return len(self.frame)
+
+    def own_plane_hectares(self) -> np.ndarray | None:
+        """Each feature's Gauss-Krüger zone-42 plane hectares (CM 126°E) measured in the
+        file's own coordinates: only for a file in that plane (EPSG:4530, or 4551, the same
+        plane without the zone prefix) read with ``keep_source``; else None (then the plane
+        figure needs a conversion, see :func:`geo_app.geodesy.plane_hectares`)."""
+        source = self.source_crs
+        if self.source_geometries is None or source.is_gcj02 or source.epsg not in (
+            GK42.epsg, GK126.epsg
+        ):
+            return None
+        return shapely.area(self.source_geometries) / SQUARE_METRES_PER_HECTARE
 
 
 def read_vector(
