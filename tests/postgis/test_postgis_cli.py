@@ -72,7 +72,7 @@ def test_a_copy_there_and_back_is_told_in_chinese(folder, postgis_url, cluster, 
 def test_the_copy_speaks_english_and_json(folder, postgis_url, cluster):
     code, out, _ = run("--lang", "en", "workspace", "copy", folder, postgis_url)
     assert code == 0
-    assert "5 parcels, 6 history entries, 1 import batches" in out
+    assert "parcels: 5, history entries: 6, import batches: 1" in out
     assert "Area check: the hectares of 5 parcels agree with PostGIS's ST_Area(geography)" in out
     code, out, _ = run("workspace", "copy", "--force", "--json", folder, postgis_url)
     assert code == 0
