@@ -753,3 +753,12 @@ def test_a_command_loads_only_its_own_module():
 def test_a_wrong_command_name_lists_the_real_ones():
     code, _, err = run("aera", "--lang", "en")
     assert code == 2 and "area" in err and "export" in err
+
+
+def test_the_language_may_follow_a_nested_subcommand(tmp_path, monkeypatch):
+    monkeypatch.delenv("GEO_APP_DATA", raising=False)
+    code, out, err = run("users", "list", "--workspace", tmp_path / "ws", "--lang", "en")
+    assert code == 0, err
+    assert "geo-app users add" in out and "账号" not in out
+    code, _, err = run("users", "list", "--workspace", tmp_path / "ws", "--lang=fr")
+    assert code == 2 and "fr" in err

@@ -22,7 +22,7 @@ from geo_app.cli.support import (
     table_findings,
     table_lines,
 )
-from geo_app.cli.workspace import _add_user, _user, add_workspace_argument
+from geo_app.cli.workspace import _add_user, _user, add_workspace_argument, opened_workspace
 from geo_app.control import CheckResult, check_workspace, kinds, read_reference
 from geo_app.control.kinds import KIND_KEYS
 from geo_app.workspace import ReferenceLayer, Workspace, resolve_data_dir
@@ -84,7 +84,7 @@ def layer_json(layer: ReferenceLayer) -> dict[str, Any]:
 
 
 def _run_reference(args: argparse.Namespace, console: Console) -> int:
-    workspace = Workspace.open(resolve_data_dir(args.workspace))
+    workspace = opened_workspace(args)
     if args.action == "import":
         return _import(workspace, args, console)
     if args.action == "list":

@@ -152,6 +152,22 @@ def build_parser(
     return parser
 
 
+def _without_lang(argv: Sequence[str]) -> list[str]:
+    """``argv`` without a valid ``--lang`` (already read by :func:`_language`), so that it may
+    stand anywhere, after a nested subcommand (``users add``) too; a wrong value stays for
+    argparse to refuse."""
+    kept: list[str] = []
+    skip = False
+    for i, arg in enumerate(argv):
+        if skip:
+            skip = False
+        elif arg == "--lang" and i + 1 < len(argv) and argv[i + 1] in LANGS:
+            skip = True
+        elif not (arg.startswith("--lang=") and arg.split("=", 1)[1] in LANGS):
+            kept.append(arg)
+    return kept
+
+
 def main(
     argv: Sequence[str] | None = None,
     stdout: TextIO | None = None,
@@ -167,7 +183,7 @@ def main(
         warnings.simplefilter("ignore")
         try:
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                args = build_parser(lang, _commands_for(argv)).parse_args(argv)
+                args = build_parser(lang, _commands_for(argv)).parse_args(_without_lang(argv))
         except SystemExit as exc:
             return exc.code if isinstance(exc.code, int) else EXIT_USAGE
         console = Console(out, err, getattr(args, "lang", lang))

@@ -16,9 +16,9 @@ from typing import Any
 
 from geo_app.accounts.passwords import hash_password, weak_reason
 from geo_app.cli.support import EXIT_OK, Command, Console, Translate, add_json_argument, table_lines
-from geo_app.cli.workspace import _add_user, _user, add_workspace_argument
+from geo_app.cli.workspace import _add_user, _user, add_workspace_argument, opened_workspace
 from geo_app.problems import KeyedError
-from geo_app.workspace import Workspace, resolve_data_dir
+from geo_app.workspace import Workspace
 from geo_app.workspace.accounts import Account
 from geo_app.workspace.actors import ROLE_NAMES, roles
 
@@ -78,7 +78,7 @@ def account_json(account: Account) -> dict[str, Any]:
 
 
 def _run(args: argparse.Namespace, console: Console) -> int:
-    workspace = Workspace.open(resolve_data_dir(args.workspace))
+    workspace = opened_workspace(args)
     tr = console.text
     if args.action == "list":
         return _list(workspace, args, console)

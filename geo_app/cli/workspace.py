@@ -57,20 +57,48 @@ def add_workspace_argument(parser: argparse.ArgumentParser, tr: Translate) -> No
 
 
 def _add_user(parser: argparse.ArgumentParser, tr: Translate) -> None:
-    parser.add_argument(
+    who = parser.add_mutually_exclusive_group()
+    who.add_argument(
         "--user",
         metavar="NAME",
         help=tr("cli.option.user"),
     )
+    who.add_argument(
+        "--account",
+        metavar="NAME",
+        help=tr("cli.option.account"),
+    )
+
+
+def opened_workspace(args: argparse.Namespace) -> Workspace:
+    """The workspace of ``--workspace``; with ``--account``, bound to that account, whose
+    role is then checked on every change and whose name the history records.
+
+    The command line is trusted as far as the operating system lets its user write the
+    workspace: naming an account needs no password, but the account must exist and be
+    enabled, and the attempt is recorded with the operating-system user who made it.
+    """
+    workspace = Workspace.open(resolve_data_dir(args.workspace))
+    name = getattr(args, "account", None)
+    if not name:
+        return workspace
+    from geo_app.accounts.sign_in import sign_in_vouched
+
+    actor = sign_in_vouched(workspace, name, f"geo-app ({_os_user()})", via="cli")
+    return workspace.acting_as(actor)
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"
 
 
 def _user(args: argparse.Namespace) -> str:
     if args.user and args.user.strip():
         return args.user.strip()
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        return "unknown"
+    return _os_user()
 
 
 def configured_ledger(explicit: str | None = None, environ: Mapping[str, str] = os.environ) -> Any:
@@ -134,7 +162,7 @@ def _problem_json(problem: Problem) -> dict[str, Any]:
 def _run_import(args: argparse.Namespace, console: Console) -> int:
     from geo_app.importing import import_file
 
-    workspace = Workspace.open(resolve_data_dir(args.workspace))
+    workspace = opened_workspace(args)
     result = import_file(
         workspace,
         args.file,
@@ -325,7 +353,7 @@ def _restore_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
 
 
 def _run_restore(args: argparse.Namespace, console: Console) -> int:
-    workspace = Workspace.open(resolve_data_dir(args.workspace))
+    workspace = opened_workspace(args)
     parcel = workspace.restore(args.parcel, args.version, _user(args), args.expect_version)
     console.print(
         console.text(
@@ -349,7 +377,7 @@ def _undo_import_arguments(parser: argparse.ArgumentParser, tr: Translate) -> No
 
 
 def _run_undo_import(args: argparse.Namespace, console: Console) -> int:
-    workspace = Workspace.open(resolve_data_dir(args.workspace))
+    workspace = opened_workspace(args)
     outcome = workspace.undo_import(args.batch, _user(args))
     ledger = workspace_ledger(workspace)
     if args.json:

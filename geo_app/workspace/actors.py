@@ -68,7 +68,8 @@ class Actor:
 
     name: str
     role: str
-    # How the actor was recognised: "owner", "password", "header" or "oidc".
+    # How the actor was recognised: "owner", "password", "header", "oidc", or "cli" (an
+    # account named on the command line).
     via: str = "owner"
 
     def may(self, action: str) -> bool:
