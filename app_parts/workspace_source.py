@@ -95,17 +95,25 @@ def tiles_url(tiles: ParcelTileFile) -> str:
 def parcel_tiles(datum: str) -> ArchiveState | None:
     """The archive of the workspace's current parcels in ``datum`` when the workspace is
     above the tile threshold: ready, or being built by a worker (started here if nobody is
-    at it); None below the threshold (and when it cannot be asked for: the parcels are then
-    drawn as GeoJSON, and the reason logged). Never waits for a build."""
+    at it), or given up on; None below the threshold (the parcels travel as GeoJSON) and
+    when the workspace cannot be read. Never waits for a build."""
+    limit = tile_threshold()
     try:
         workspace = open_workspace()
+        if workspace.count() <= limit:
+            return None
         spec = parcel_spec(workspace, _tiles_folder(), datum)
-        limit = tile_threshold()
-        state = BUILDS.request(spec) if workspace.count() > limit else None
-    except (WorkspaceError, OSError, RuntimeError, ValueError):
+    except (WorkspaceError, OSError, ValueError):
         LOG.exception("the parcels' tiles could not be asked for; drawing them as GeoJSON")
         return None
-    if state is not None and state.current is not None and state.current.count <= limit:
+    try:
+        state = BUILDS.request(spec)
+    except (OSError, RuntimeError, ValueError):
+        # Too many parcels for the page: say the tiles could not be prepared rather than
+        # send them all as GeoJSON.
+        LOG.exception("the parcels' tiles could not be built")
+        return ArchiveState(None, failed=True, spec=spec)
+    if state.current is not None and state.current.count <= limit:
         # Built by a server with a lower threshold: this one draws GeoJSON.
         return None
     return state

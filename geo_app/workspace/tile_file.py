@@ -422,6 +422,8 @@ def build(spec: ArchiveSpec) -> dict[str, Any]:
         _drop_lock(spec.path)
     if spec.layer_id is None:
         _prune(spec.folder, workspace, keep=spec.path)
+    else:
+        _prune_references(spec.folder, workspace, keep=spec.path)
     return {"outcome": "built", "count": built.count}
 
 
@@ -597,12 +599,29 @@ def _prune(folder: Path, workspace: Workspace, keep: Path, now_s: float | None =
     others = sorted((p for p in folder.glob(mine) if p != keep), key=_age_key)
     for old in others[: max(len(others) - KEEP_ARCHIVES, 0)]:
         _remove(old)
-    every = sorted((p for p in folder.glob(f"{FILE_PREFIX}*{SUFFIX}") if p != keep),
-                   key=_age_key)
+    _prune_all(folder, keep, now_s)
+
+
+def _prune_all(folder: Path, keep: Path, now_s: float | None = None) -> None:
+    """Archives of every workspace together: beyond :data:`KEEP_ALL`, those untouched for
+    a day go."""
+    every = sorted((p for prefix in (FILE_PREFIX, REFERENCE_PREFIX)
+                    for p in folder.glob(f"{prefix}*{SUFFIX}") if p != keep), key=_age_key)
     cutoff = ((time.time() if now_s is None else now_s) - STALE_AFTER_S) * 1e9
     for old in every[: max(len(every) - KEEP_ALL, 0)]:
         if _age_key(old) < cutoff:
             _remove(old)
+
+
+def _prune_references(folder: Path, workspace: Workspace, keep: Path) -> None:
+    """The archives of this workspace's reference layers that are no longer on the map
+    (replaced or removed: restoring one builds its archive again)."""
+    active = {layer.layer_id for layer in workspace.reference_layers()}
+    for path in folder.glob(f"{REFERENCE_PREFIX}{_workspace_key(workspace)}-*{SUFFIX}"):
+        layer_id = path.name.split("-")[2]
+        if path != keep and layer_id.isdigit() and int(layer_id) not in active:
+            _remove(path)
+    _prune_all(folder, keep)
 
 
 def parcels_extent(workspace: Workspace) -> tuple[float, float, float, float] | None:

@@ -181,3 +181,18 @@ def test_a_click_is_identified_from_the_tile_and_by_the_server(workspace, landus
     assert rows["BSM"] == "B0007" and rows["DLMC"] == CLASSES[7 % 4]
     assert rows[STRINGS.get("map.reference.popup.feature", "zh")] == str(found.fid)
     assert reference_polygons_at(workspace, overlay.tiled, 125.2, 43.2) == []
+
+
+def test_a_replaced_layers_archive_goes_when_its_successor_is_built(workspace, landuse,
+                                                                   tmp_path):
+    folder = tmp_path / "tiles"
+    old = reference_spec(workspace, folder, landuse.layer_id, "wgs84")
+    build(old)
+    fields = grid(12, 12, west=125.50, south=43.55, step_x=0.004, step_y=0.003)
+    again = load(workspace, tmp_path, "landuse", "三调.geojson",
+                 [({"DLMC": "旱地"}, field) for field in fields], class_field="DLMC")
+    assert again.layer_id != landuse.layer_id and again.name == landuse.name
+    new = reference_spec(workspace, folder, again.layer_id, "wgs84")
+    assert build(new)["outcome"] == "built"
+    assert found_archive(new).count == 144
+    assert found_archive(old) is None and not old.path.exists()
