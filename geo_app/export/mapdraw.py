@@ -8,6 +8,7 @@ collection per layer, which keeps large layers fast.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,10 @@ from geo_app.mapview.display import display_rules
 # Leaflet sizes are CSS pixels; CSS fixes 96 px to the inch and print uses 72 pt to the inch.
 POINTS_PER_CSS_PIXEL = 72.0 / 96.0
 TO_PLANE = Converter(WGS84, GK126)
+# A polygon layer of more features than this is dense on paper (a district's parcels are a
+# few tenths of a millimetre each): its outlines are drawn this thin, in points.
+DENSE_POLYGONS = 5000
+DENSE_LINE_WIDTH_PT = 0.15
 
 
 @dataclass(frozen=True)
@@ -107,15 +112,21 @@ def accuracy_dash(level: str) -> str | None:
 
 
 def _polygon_path(polygon: shapely.Polygon) -> Path:
-    rings = [polygon.exterior, *polygon.interiors]
-    vertices, codes = [], []
-    for ring in rings:
-        coords = np.asarray(ring.coords)[:, :2]
-        ring_codes = np.full(len(coords), Path.LINETO, dtype=Path.code_type)
-        ring_codes[0], ring_codes[-1] = Path.MOVETO, Path.CLOSEPOLY
-        vertices.append(coords)
-        codes.append(ring_codes)
-    return Path(np.concatenate(vertices), np.concatenate(codes))
+    return _rings_path(np.asarray([polygon], dtype=object))
+
+
+def _rings_path(polygons: np.ndarray) -> Path:
+    """One compound path of every ring of ``polygons`` (single polygons, holes wound
+    against their exterior): each ring starts with a move and ends closed, so under the
+    non-zero fill rule holes stay open and neighbours never cancel each other."""
+    rings = shapely.get_rings(polygons)
+    coords, ring_of = shapely.get_coordinates(rings, return_index=True)
+    codes = np.full(len(coords), Path.LINETO, dtype=Path.code_type)
+    if len(coords):
+        starts = np.flatnonzero(np.r_[True, ring_of[1:] != ring_of[:-1]])
+        ends = np.r_[starts[1:] - 1, len(coords) - 1]
+        codes[starts], codes[ends] = Path.MOVETO, Path.CLOSEPOLY
+    return Path(coords[:, :2], codes)
 
 
 def _parts(geometry: Any) -> list[Any]:
@@ -133,13 +144,16 @@ def draw_layer(
     """Draw one layer's (already projected) geometries with its catalog style."""
     style = spec.style
     width = style.weight * POINTS_PER_CSS_PIXEL
-    looks = [accuracy_look(spec, props.get("accuracy")) for props in properties]
+    # A layer has a handful of looks and colours: each worked out once, not per feature.
+    look_of = functools.cache(lambda accuracy: accuracy_look(spec, accuracy))
+    rgba = functools.cache(to_rgba)
+    looks = [look_of(_hashable(props.get("accuracy"))) for props in properties]
     strokes = [
-        to_rgba(style.colour_for(props), look.opacity)
+        rgba(style.colour_for(props), look.opacity)
         for props, look in zip(properties, looks, strict=True)
     ]
     fills = [
-        to_rgba(style.fill_for(props), look.fill_opacity)
+        rgba(style.fill_for(props), look.fill_opacity)
         for props, look in zip(properties, looks, strict=True)
     ]
     if spec.geometry == "polygon":
@@ -165,6 +179,15 @@ def draw_layer(
     return DrawnLayer(spec, len(properties), colour_values, tuple(sorted(levels)))
 
 
+def _hashable(value: Any) -> Any:
+    """A property value usable as a cache key (a list or a table as its text)."""
+    try:
+        hash(value)
+    except TypeError:
+        return str(value)
+    return value
+
+
 def value_label(field_name: str, value: str, properties: Mapping[str, Any], lang: str) -> str:
     """A property value in words, as the web map's legend names it (``palette.<field>.<value>``
     in the string table), else the feature's own ``<field>_<lang>`` text, else the value."""
@@ -179,27 +202,42 @@ def value_label(field_name: str, value: str, properties: Mapping[str, Any], lang
 
 
 def _draw_polygons(ax, geometries, strokes, fills, dashes, width, zorder) -> None:
-    paths, faces, edges, styles = [], [], [], []
+    """One compound path per look (stroke, fill, dash), not one per feature: a PDF of
+    100,000 parcels is then a few paths the viewer fills at once. In a dense layer the
+    outlines are drawn hairline-thin, so small parcels show as their fill colour rather
+    than as a tangle of borders."""
+    looks: dict[tuple, list[int]] = {}
+    for index, look in enumerate(zip(strokes, fills, dashes, strict=True)):
+        looks.setdefault(look, []).append(index)
+    parts, owner = shapely.get_parts(np.asarray(geometries, dtype=object), return_index=True)
     # Holes wound against their exterior are cut out under any fill rule.
-    oriented = shapely.orient_polygons(geometries)
-    for geometry, colour, fill, dash in zip(oriented, strokes, fills, dashes, strict=True):
-        for part in _parts(geometry):
-            paths.append(_polygon_path(part))
-            faces.append(fill)
-            edges.append(colour)
-            styles.append(dash_pattern(dash, width))
-    if paths:
-        ax.add_collection(
-            PathCollection(
-                paths,
-                facecolors=faces,
-                edgecolors=edges,
-                linewidths=width,
-                linestyles=styles,
-                zorder=zorder,
-            ),
-            autolim=False,
-        )
+    parts = shapely.orient_polygons(parts)
+    keep = ~shapely.is_empty(parts)
+    parts, owner = parts[keep], owner[keep]
+    if not len(parts):
+        return
+    line_width = min(width, DENSE_LINE_WIDTH_PT) if len(geometries) > DENSE_POLYGONS else width
+    by_feature = np.empty(len(geometries), dtype=np.int64)
+    paths, faces, edges, styles = [], [], [], []
+    for number, ((stroke, fill, dash), members) in enumerate(looks.items()):
+        by_feature[members] = number
+        faces.append(fill)
+        edges.append(stroke)
+        styles.append(dash_pattern(dash, line_width))
+    look_of_part = by_feature[owner]
+    for number in range(len(faces)):
+        paths.append(_rings_path(parts[look_of_part == number]))
+    ax.add_collection(
+        PathCollection(
+            paths,
+            facecolors=faces,
+            edgecolors=edges,
+            linewidths=line_width,
+            linestyles=styles,
+            zorder=zorder,
+        ),
+        autolim=False,
+    )
 
 
 def _draw_lines(ax, geometries, colours, dashes, width, zorder) -> None:
