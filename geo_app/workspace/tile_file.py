@@ -458,7 +458,8 @@ def previous_archive(spec: ArchiveSpec) -> ParcelTileFile | None:
 @dataclass(frozen=True)
 class ArchiveState:
     """What the page can draw of an archive it asked for: ``current`` when it is ready;
-    else ``building`` (or ``failed``: builds ended without it, the page stops asking) and
+    else ``building`` (or ``failed``: builds ended without it, the page stops asking; or
+    neither: the workspace has changed since, the page asks for the new archive) and
     ``previous``, an older archive of the same features, out of date."""
 
     current: ParcelTileFile | None
@@ -478,6 +479,9 @@ class _Entry:
     name: str
     job: Job | None
     failures: int = 0
+    # The workspace changed before the worker read it: this archive will never be current,
+    # and the page asks for its successor.
+    stale: bool = False
 
 
 @dataclass
@@ -507,6 +511,9 @@ class TileBuilds:
             found = found_archive(spec)
             if found is not None:
                 return ArchiveState(found, spec=spec)
+            entry = self._entries.get(str(spec.path))
+            if entry is not None and entry.stale:
+                return ArchiveState(None, previous=previous_archive(spec), spec=spec)
             building, failed = running or self._start(spec), False
             if not building:
                 failed = True
@@ -528,6 +535,7 @@ class TileBuilds:
         answer = entry.job.result() or {}
         self.answers.append({"name": entry.name, "status": status.outcome, **answer})
         entry.job = None
+        entry.stale = answer.get("outcome") == "stale"
         # A worker that found another at it, or the workspace changed since, did not fail:
         # the page asks again.
         if status.outcome != "done" or answer.get("outcome") not in (

@@ -194,3 +194,22 @@ def test_while_a_change_is_built_the_previous_archive_is_offered_as_out_of_date(
     assert previous_archive(after).path == before.path
     # Another datum's archive is never offered.
     assert previous_archive(parcel_spec(workspace, folder, "gcj02")) is None
+
+
+def test_an_archive_of_a_version_gone_by_is_not_built_nor_asked_for_again(workspace,
+                                                                          tmp_path):
+    builds = TileBuilds()
+    spec = parcel_spec(workspace, tmp_path / "tiles", "wgs84")
+    # The workspace changes between the page's request and the worker's reading.
+    parcel = workspace.parcel("b-2")
+    workspace.update("b-2", parcel.version, "王工",
+                     properties={**parcel.properties, "status": "supplied"})
+    assert builds.request(spec).building
+    _until(lambda: builds.request(spec) and builds.answers, "the worker answered")
+    assert [a["outcome"] for a in builds.answers] == ["stale"]
+    assert found_archive(spec) is None
+    # Neither building nor given up on: the page asks for the current version's archive.
+    state = builds.request(spec)
+    assert not state.building and not state.failed and not state.ready
+    assert builds.started == 1
+    assert builds.wait(parcel_spec(workspace, tmp_path / "tiles", "wgs84"), WAIT_S).ready
