@@ -26,8 +26,6 @@ from geo_app.cli.support import (
     add_mapping_arguments,
     format_ha,
     format_optional_ha,
-    json_encoded,
-    json_lines_text,
     mapping_from_args,
     table_findings,
     table_lines,
@@ -192,19 +190,6 @@ def _parcel_ids(data: Any) -> list[Any]:
     ]
 
 
-def _feature_lines(ids: list[Any], ellipsoidal: np.ndarray, plane: np.ndarray) -> list[str]:
-    """Each feature's JSON ``{"id": …, "hectares": …, "gk_plane_hectares": …}``, written
-    with the figures' own shortest text (as the json module writes them; a figure that is
-    not a number, which a measured area never is, is refused as the json module would)."""
-    if not np.isfinite(ellipsoidal).all():
-        raise ValueError("Out of range float values are not JSON compliant")
-    line = '{"id": %s, "hectares": %r, "gk_plane_hectares": %s}'
-    return [
-        line % (json_encoded(fid), ha, repr(gk) if math.isfinite(gk) else "null")
-        for fid, ha, gk in zip(ids, ellipsoidal.tolist(), plane.tolist(), strict=True)
-    ]
-
-
 def _run_area(args: argparse.Namespace, console: Console) -> int:
     from geo_app.reading.base import collection_paused
 
@@ -230,11 +215,14 @@ def _area(args: argparse.Namespace, console: Console) -> int:
     total = float(ellipsoidal.sum())
     plane_total = float(plane.sum()) if np.isfinite(plane).all() else None
     if args.json:
-        console.json_members([
-            ("features", json_lines_text(_feature_lines(ids, ellipsoidal, plane))),
-            ("total_ha", json_encoded(total)),
-            ("crs", json_encoded(data.source_crs.key)),
-        ])
+        # One call of the C encoder for every feature (a figure that is not a number, which a
+        # measured area never is, is refused by it).
+        features = [
+            {"id": fid, "hectares": ha, "gk_plane_hectares": gk if math.isfinite(gk) else None}
+            for fid, ha, gk in zip(ids, ellipsoidal.tolist(), plane.tolist(), strict=True)
+        ]
+        console.json_listing(
+            {"features": features, "total_ha": total, "crs": data.source_crs.key}, "features")
         return EXIT_OK
     tr = console.text
     rows = [[tr("cli.area.feature"), tr("cli.area.ellipsoidal"), tr("cli.area.plane")]]

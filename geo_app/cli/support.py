@@ -81,11 +81,6 @@ def json_members_text(members: Sequence[tuple[str, str]]) -> str:
     return _STEERING.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text + "\n}")
 
 
-def json_lines_text(items: Sequence[str]) -> str:
-    """A JSON list of items already written as JSON text, one a line (inside an object)."""
-    return "[\n    " + ",\n    ".join(items) + "\n  ]" if items else "[]"
-
-
 def json_listing_text(value: Mapping[str, Any], key: str) -> str:
     """:func:`json_text` of ``value`` with its list ``value[key]`` one item a line, all of
     it from one call of the json module's C encoder: ``indent`` runs in Python, ten times
