@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from geo_app.workspace.errors import WorkspaceError, refusal
+from geo_app.workspace.gpkg import add_trigger_functions
 from geo_app.workspace.schema import is_ready
 
 BUSY_TIMEOUT_S = 30.0
@@ -35,6 +36,7 @@ class WorkspaceFile:
             )
             connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
             connection.execute("PRAGMA synchronous = FULL")
+            add_trigger_functions(connection)
         except sqlite3.Error as exc:
             raise self.unusable(exc) from None
         return connection

@@ -5,14 +5,16 @@ as atomic and as durable as SQLite makes it; no GDAL write path is involved. Wha
 QGIS and pyogrio need to read the file is written here: the core tables
 (``gpkg_spatial_ref_sys``, ``gpkg_contents``, ``gpkg_geometry_columns``), the application
 id in the file header, and geometries in "GeoPackage binary" (a short header with the
-SRS id and the envelope, then ordinary WKB).
+SRS id and the envelope, then ordinary WKB), and the SQL functions that the triggers of a
+spatial index added by GDAL or QGIS call.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -57,6 +59,58 @@ def geometry_from_blob(blob: bytes | None) -> BaseGeometry | None:
         raise GeoPackageBlobError(f"unknown envelope indicator {envelope}")
     start = 8 + _ENVELOPE_BYTES[envelope]
     return shapely.from_wkb(bytes(blob[start:]))
+
+
+# --- the SQL functions of GeoPackage triggers ----------------------------------------------
+# GDAL and QGIS add a spatial index (the gpkg_rtree_index extension) when an analyst asks for
+# one; its triggers call these functions on every insert, update and delete of a parcel.
+# SQLite has none of them, so each workspace connection brings its own: without them the
+# app could no longer change a single parcel of a workspace someone had indexed.
+
+_ENVELOPE = struct.Struct("<4d")
+
+
+def _is_empty(blob: bytes | None) -> int | None:
+    if blob is None:
+        return None
+    if len(blob) < 8 or blob[:2] != _MAGIC:
+        raise GeoPackageBlobError("not a GeoPackage geometry")
+    return (blob[3] >> 4) & 1
+
+
+def _envelope(blob: bytes | None) -> tuple[float, float, float, float] | None:
+    """[minx, maxx, miny, maxy] from the header, or from the geometry when it has none."""
+    if blob is None or _is_empty(blob):
+        return None
+    if (blob[3] >> 1) & 0b111:
+        return _ENVELOPE.unpack_from(blob, 8)
+    geometry = geometry_from_blob(blob)
+    assert geometry is not None
+    minx, miny, maxx, maxy = geometry.bounds
+    return minx, maxx, miny, maxy
+
+
+def _bound(index: int) -> Callable[[bytes | None], float | None]:
+    def bound(blob: bytes | None) -> float | None:
+        envelope = _envelope(blob)
+        return None if envelope is None else envelope[index]
+
+    return bound
+
+
+TRIGGER_FUNCTIONS: dict[str, Callable[[bytes | None], Any]] = {
+    "ST_IsEmpty": _is_empty,
+    "ST_MinX": _bound(0),
+    "ST_MaxX": _bound(1),
+    "ST_MinY": _bound(2),
+    "ST_MaxY": _bound(3),
+}
+
+
+def add_trigger_functions(connection: sqlite3.Connection) -> None:
+    """Give ``connection`` the functions a GeoPackage spatial index's triggers call."""
+    for name, function in TRIGGER_FUNCTIONS.items():
+        connection.create_function(name, 1, function, deterministic=True)
 
 
 def _lonlat_wkt() -> str:
