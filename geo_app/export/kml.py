@@ -173,6 +173,19 @@ def _indented(element: ET.Element, level: int) -> str:
     return ET.tostring(element, encoding="unicode")
 
 
+# Placemarks serialised together: one ElementTree write per batch rather than per feature.
+PLACEMARKS_PER_WRITE = 500
+
+
+def _placemarks_text(holder: ET.Element) -> bytes:
+    """The Placemarks held by a stand-in folder, each on its own lines at the depth of a
+    layer folder's children, without the stand-in's own tags."""
+    text = _indented(holder, 2)
+    opening, closing = "<Folder>", f"\n{INDENT * 2}</Folder>"
+    assert text.startswith(opening) and text.endswith(closing)
+    return text[len(opening):-len(closing)].encode("utf-8")
+
+
 def write_document(layers: Sequence[KmlLayer], stream: BinaryIO) -> int:
     """Write the KML document of ``layers`` to ``stream``, UTF-8, indented: schemas first
     (KML 2.2 orders them before the features of a Document), then one folder per layer.
@@ -201,17 +214,16 @@ def write_document(layers: Sequence[KmlLayer], stream: BinaryIO) -> int:
             _child(holder, "description", layer.description)
         head += [part for child in holder for part in ("\n", INDENT * 3, _indented(child, 3))]
         stream.write("".join(head).encode("utf-8"))
-        batch: list[str] = []
+        holder = ET.Element("Folder")
         for feature in layer.features:
-            holder = ET.Element("Folder")
             _placemark(holder, feature, schema_id, layer.fields)
-            batch += ["\n", INDENT * 3, _indented(holder[0], 3)]
             written += 1
-            if len(batch) >= 3 * 1000:
-                stream.write("".join(batch).encode("utf-8"))
-                batch = []
-        batch += ["\n", INDENT * 2, "</Folder>"]
-        stream.write("".join(batch).encode("utf-8"))
+            if len(holder) >= PLACEMARKS_PER_WRITE:
+                stream.write(_placemarks_text(holder))
+                holder = ET.Element("Folder")
+        if len(holder):
+            stream.write(_placemarks_text(holder))
+        stream.write(f"\n{INDENT * 2}</Folder>".encode())
     stream.write(f"\n{INDENT}</Document>\n</kml>\n".encode())
     return written
 
