@@ -609,6 +609,9 @@ def _tile_texts(kind: Kind, drawing: ReferenceDrawing, strings: Strings,
     word = lambda name: strings.get(f"map.reference.popup.{name}", lang)  # noqa: E731
     note = escape(strings.get("map.reference.popup.columns_below", lang))
     return {
+        "tooltipHead": texts["tooltipHead"],
+        "tooltipTail": texts["tooltipTail"],
+        "classSeparator": texts["classSeparator"],
         "popupHead": texts["popupHead"],
         "classRow": texts["classRow"],
         "idRow": f"<tr><th>{escape(word('feature'))}</th><td>",

@@ -1,7 +1,8 @@
 """A big reference layer in the system Chromium: a 三调 land-use layer of 2,500 polygons
 (above the tile threshold) is drawn whole from its vector tiles, far from any parcel too,
-with no polygon carried in the page; a click on a polygon opens its popup from the tile
-(class, id) and the server names its columns under the map. The page says the tiles are
+with no polygon carried in the page; hovering a polygon names its class from the tile, a
+click opens its popup from the tile (class, id) and the server names its columns under the
+map. The page says the tiles are
 being prepared until they are, then draws them by itself."""
 
 from __future__ import annotations
@@ -156,6 +157,11 @@ def test_a_big_reference_layer_is_drawn_from_tiles_and_a_click_identifies_a_poly
         "(body, [lat, lng]) => { const p = map_div.latLngToContainerPoint([lat, lng]);"
         " return [p.x, p.y]; }", [far.y, far.x])
     box = page.locator(MAP_FRAME).bounding_box()
+    # Hovering names the layer's polygon's class from the tile, with no server round trip.
+    page.mouse.move(box["x"] + point[0] - 5, box["y"] + point[1])
+    page.mouse.move(box["x"] + point[0], box["y"] + point[1])
+    expect(frame.locator(".leaflet-tooltip", has_text=_class(FAR))).to_be_visible(
+        timeout=10_000)
     page.mouse.click(box["x"] + point[0], box["y"] + point[1])
     # The popup of the district outline under the tiles is replaced by the polygon's (the
     # outline's fades out first).

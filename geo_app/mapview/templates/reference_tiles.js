@@ -6,7 +6,8 @@
    HTML); the server names the polygon's columns under the map. The tiles catch no
    pointer, so a plan layer's shape under them takes the click: its popup is replaced, as
    a small layer's polygon, drawn above the plan layers, would have caught the click. When
-   several layers are drawn from tiles, the one in the highest pane answers. #}
+   several layers are drawn from tiles, the one in the highest pane answers; hovering names
+   the layer and the class under the pointer, as a small layer's tooltip does. #}
 {% macro script(this, kwargs) %}
 var {{ this.get_name() }} = (function () {
     var rules = {{ this.rules|js_value }};
@@ -66,32 +67,36 @@ var {{ this.get_name() }} = (function () {
         rows.push(t.popupTail);
         return rows.join("");
     };
-    // The z-index of the pane of what the pointer hit (0: the map itself). The tiles catch
-    // no pointer, so a click on them hits whatever shape lies under or over them.
+    // The z-index of the pane of what the pointer is on (0: the map itself). The tiles
+    // catch no pointer, so the pointer on them is on whatever shape lies under or over.
     function hitZ(e) {
         var el = e.originalEvent && e.originalEvent.target;
         var pane = el && el.closest ? el.closest(".leaflet-pane") : null;
         return pane ? (parseInt(window.getComputedStyle(pane).zIndex, 10) || 0) : 0;
     }
-    // "preclick" reaches the map for every click, also one a shape with a popup of its own
-    // stops; the popup is opened once that shape's click is over, so it is the one shown.
-    function onPreclick(e) {
+    // The polygon this layer answers for at the pointer, or null: none when a shape above
+    // the reference layers (a parcel, a conflict piece) or a tiled parcel is there, or a
+    // tiled reference layer in a higher pane has a polygon there.
+    function answeredHere(e) {
         var map = layer._map;
-        // A shape above the reference layers (a parcel, a conflict piece) answers itself.
-        if (!map || hitZ(e) > rules.z) { return; }
-        var parcel = false;
+        if (!map || hitZ(e) > rules.z) { return null; }
+        var parcel = false, best = null, props = null;
         map.eachLayer(function (l) {
             if (l.geoAppParcelTiles && l.queryTileFeaturesDebug(e.latlng.lng, e.latlng.lat)
                     .some(function (picked) { return picked.length > 0; })) { parcel = true; }
-        });
-        if (parcel) { return; }
-        var best = null, props = null;
-        map.eachLayer(function (l) {
-            if (l.geoAppReferenceTiles === undefined || map.getZoom() < l.options.minZoom) { return; }
+            if (l.geoAppReferenceTiles === undefined || map.getZoom() < l.options.minZoom) {
+                return;
+            }
             var p = l.geoAppPolygonAt(e.latlng);
             if (p && (best === null || l.geoAppZ > best.geoAppZ)) { best = l; props = p; }
         });
-        if (best !== layer) { return; }
+        return !parcel && best === layer ? props : null;
+    }
+    // "preclick" reaches the map for every click, also one a shape with a popup of its own
+    // stops; the popup is opened once that shape's click is over, so it is the one shown.
+    function onPreclick(e) {
+        var props = answeredHere(e);
+        if (!props) { return; }
         var at = e.latlng;
         setTimeout(function () {
             if (layer._map) {
@@ -100,8 +105,42 @@ var {{ this.get_name() }} = (function () {
             }
         }, 0);
     }
-    layer.on("add", function () { layer._map.on("preclick", onPreclick); });
-    layer.on("remove", function () { if (layer._map) { layer._map.off("preclick", onPreclick); } });
+    // The layer and class under the pointer, from the tiles already drawn.
+    var hover = L.tooltip({sticky: true, direction: "top", offset: [0, -8]});
+    var pending = null;
+    function showHover(e) {
+        var map = layer._map;
+        if (!map) { return; }
+        var props = answeredHere(e);
+        if (!props) {
+            if (map.hasLayer(hover)) { map.removeLayer(hover); }
+            return;
+        }
+        var c = classText(props);
+        hover.setLatLng(e.latlng).setContent(
+            t.tooltipHead + (c !== null ? t.classSeparator + c : "") + t.tooltipTail);
+        if (!map.hasLayer(hover)) { hover.addTo(map); }
+    }
+    function onMove(e) {
+        if (pending) { return; }
+        pending = setTimeout(function () { pending = null; showHover(e); }, 50);
+    }
+    function onOut() {
+        if (layer._map && layer._map.hasLayer(hover)) { layer._map.removeLayer(hover); }
+    }
+    layer.on("add", function () {
+        layer._map.on("preclick", onPreclick);
+        layer._map.on("mousemove", onMove);
+        layer._map.on("mouseout", onOut);
+    });
+    layer.on("remove", function () {
+        if (layer._map) {
+            layer._map.off("preclick", onPreclick);
+            layer._map.off("mousemove", onMove);
+            layer._map.off("mouseout", onOut);
+            onOut();
+        }
+    });
     return layer;
 })().addTo({{ this._parent.get_name() }});
 {% endmacro %}
