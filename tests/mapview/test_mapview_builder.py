@@ -3,7 +3,9 @@ import json
 import re
 
 import pytest
-from conftest import HOSTILE
+
+# At module level: when a test runs, ``conftest`` may name another folder's conftest.
+from conftest import HOSTILE, LAYERS
 
 from geo_app.mapview import (
     MapOptions,
@@ -169,8 +171,6 @@ def test_parcel_filter_and_prepared_parcels(tiny_catalog):
     assert ids == ["p-3"]
     page = render_html(options)
     assert "p-3" in page and "p-1" not in page and "p-2" not in page
-    from conftest import LAYERS
-
     prepared = {"type": "FeatureCollection", "features": LAYERS["land_parcels.geojson"][:1]}
     page = render_html(MapOptions(catalog=tiny_catalog, parcels=prepared))
     assert "p-1" in page and "p-2" not in page

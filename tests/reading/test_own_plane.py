@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scale_files import bureau_frame
 
 from geo_app.geodesy import plane_hectares
 from geo_app.parcel_table.table import read_parcel_table
 from geo_app.reading import read_vector
-from scale_files import bureau_frame
 
 
 @pytest.fixture(scope="module")
