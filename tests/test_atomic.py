@@ -51,13 +51,13 @@ def test_export_crashing_inside_the_gdal_writer_keeps_the_old_geopackage(tmp_pat
     export_to_file(ExportRequest(format="gpkg"), target)
     previous = target.read_bytes()
 
-    real_writer = export_service._FILE_WRITERS["gpkg"]
+    real_writer = export_service.data.write_gpkg
 
     def crash_after_first_layer(scene, lang, path):
         real_writer(dataclasses.replace(scene, layers=scene.layers[:1]), lang, path)
         raise WriterCrash("killed mid-save")
 
-    monkeypatch.setitem(export_service._FILE_WRITERS, "gpkg", crash_after_first_layer)
+    monkeypatch.setattr(export_service.data, "write_gpkg", crash_after_first_layer)
     with pytest.raises(WriterCrash):
         export_to_file(ExportRequest(format="gpkg", layers=("towns", "rivers")), target)
     assert target.read_bytes() == previous
