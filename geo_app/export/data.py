@@ -37,7 +37,9 @@ from typing import Any, BinaryIO
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyogrio
+import shapely
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
@@ -83,7 +85,7 @@ KML_RESERVED = frozenset(
 # Rows built, cleaned and written at a time by the streamed exports: enough for pandas and
 # the writers to work on whole columns, few enough that an export of 100,000 parcels never
 # holds more than this many rows of output at once.
-BATCH_ROWS = 5000
+BATCH_ROWS = 10_000
 
 
 # Whole numbers a GeoPackage integer column can hold.
@@ -280,34 +282,90 @@ def _geometry_type(frame: gpd.GeoDataFrame) -> tuple[str, bool]:
     return (f"{kind} Z" if has_z and kind != "Unknown" else kind), promote
 
 
+# The Arrow type each kind of column is written as (see :func:`_ogr_kind`); ``keep``
+# columns take their own number or flag type.
+_ARROW_TYPES = {"bool": pa.bool_(), "int": pa.int64(), "text": pa.string()}
+# The WKB column handed to GDAL: GeoPackage's own name for it, which no property can take
+# (GPKG_RESERVED).
+_GPKG_GEOMETRY = "geom"
+_MULTI = {0: shapely.multipoints, 1: shapely.multilinestrings, 3: shapely.multipolygons}
+
+
+def _arrow_type(series: pd.Series, kind: str) -> pa.DataType:
+    if kind != "keep":
+        return _ARROW_TYPES[kind]
+    if pd.api.types.is_bool_dtype(series):
+        return pa.bool_()
+    if pd.api.types.is_integer_dtype(series):
+        return pa.int64()
+    return pa.float64()
+
+
+def _arrow_batch(records: gpd.GeoDataFrame, schema: pa.Schema, promote: bool
+                 ) -> pa.RecordBatch:
+    """A batch of converted records as Arrow: properties typed as the schema says, the
+    geometry as WKB (single parts made multi where the layer mixes them)."""
+    geometry = records.geometry.name
+    arrays = []
+    for column, field in zip([c for c in records.columns if c != geometry], schema,
+                             strict=False):
+        values = records[column]
+        arrays.append(pa.array(values.tolist() if values.dtype == object else values,
+                               type=field.type, from_pandas=True))
+    shapes = np.asarray(records.geometry.array, dtype=object)
+    if promote:
+        kinds = shapely.get_type_id(shapes)
+        for kind, make in _MULTI.items():
+            single = np.flatnonzero(kinds == kind)
+            if len(single):
+                shapes[single] = make(shapes[single], indices=np.arange(len(single)))
+    arrays.append(pa.array(shapely.to_wkb(shapes), type=pa.binary()))
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
 def write_gpkg(scene: Scene, lang: str, path: Path) -> None:
     """One table per layer, named by layer id; the layer's name and notes as metadata.
-    Each layer is appended a batch of rows at a time.
+
+    Each layer goes to GDAL as one stream of Arrow batches, made a batch of rows at a
+    time: one write per layer (its spatial index built once, at the end), never the whole
+    layer's records at once. Column types are decided on the whole layer first.
 
     Raises :class:`~geo_app.export.written.IncompleteExport` if the file does not hold
     every layer with every feature.
     """
     for layer in scene.layers:
-        spec = layer.spec
+        spec, frame = layer.spec, layer.frame
         notes = {"sample_data": str(spec.sample_data).lower()}
         if spec.sample_data:
             notes["sample_note"] = _sample_note(spec, lang) or ""
-        kinds = _ogr_kinds(spec, layer.frame, lang)
-        geometry_type, promote = _geometry_type(layer.frame)
-        for index, batch in enumerate(_record_batches(spec, layer.frame, lang)):
-            first = index == 0
-            pyogrio.write_dataframe(
-                _ogr_frame(batch, GPKG_RESERVED, kinds),
-                path,
-                layer=spec.id,
-                driver=GPKG_DRIVER,
-                geometry_type=geometry_type,
-                promote_to_multi=promote,
-                append=not first,
-                **({"layer_options": {"IDENTIFIER": spec.name(lang),
-                                      "DESCRIPTION": _layer_description(spec, lang)},
-                    "metadata": notes} if first else {}),
-            )
+        kinds = _ogr_kinds(spec, frame, lang)
+        geometry_type, promote = _geometry_type(frame)
+        head = _layer_records(spec, frame.iloc[:1], lang)
+        named = _ogr_frame(head, GPKG_RESERVED, kinds)
+        fields = [
+            pa.field(str(column), _arrow_type(named[column], kinds[original]))
+            for original, column in zip(head.columns, named.columns, strict=True)
+            if column != named.geometry.name
+        ]
+        schema = pa.schema([*fields, pa.field(_GPKG_GEOMETRY, pa.binary())])
+
+        def batches(spec=spec, frame=frame, kinds=kinds, schema=schema, promote=promote):
+            for records in _record_batches(spec, frame, lang):
+                yield _arrow_batch(_ogr_frame(records, GPKG_RESERVED, kinds), schema, promote)
+
+        pyogrio.write_arrow(
+            pa.RecordBatchReader.from_batches(schema, batches()),
+            path,
+            layer=spec.id,
+            driver=GPKG_DRIVER,
+            geometry_name=_GPKG_GEOMETRY,
+            geometry_type=geometry_type,
+            crs=frame.crs.to_wkt() if frame.crs is not None else None,
+            append=path.exists(),
+            layer_options={"IDENTIFIER": spec.name(lang),
+                           "DESCRIPTION": _layer_description(spec, lang)},
+            metadata=notes,
+        )
     written = [
         (str(name), int(pyogrio.read_info(path, layer=str(name))["features"]))
         for name, _ in (pyogrio.list_layers(path) if path.exists() else [])

@@ -285,13 +285,13 @@ def test_a_geopackage_that_lost_a_layer_fails(monkeypatch, tmp_path):
     from geo_app.export import data
     from geo_app.export.written import IncompleteExport
 
-    real = data.pyogrio.write_dataframe
+    real = data.pyogrio.write_arrow
 
-    def skip_parcels(frame, path, layer, **kwargs):
+    def skip_parcels(stream, path, layer, **kwargs):
         if layer != PARCEL_LAYER:
-            real(frame, path, layer=layer, **kwargs)
+            real(stream, path, layer=layer, **kwargs)
 
-    monkeypatch.setattr(data.pyogrio, "write_dataframe", skip_parcels)
+    monkeypatch.setattr(data.pyogrio, "write_arrow", skip_parcels)
     with pytest.raises(IncompleteExport):
         export_to_file(ExportRequest(format="gpkg", date=FIXED_DATE), tmp_path / "lost.gpkg")
     assert not (tmp_path / "lost.gpkg").exists()
