@@ -48,8 +48,10 @@ TABLE_DOWNLOAD = "table_download"
 TABLE_SEEN = "table_seen_selected"
 # Between the columns of a row's search text; a search for it finds nothing across columns.
 SEPARATOR = "\x1f"
-# Layer files whose tables are kept (the parcels and a few others; each visitor shares them).
-KEPT_TABLES = 4
+# Layer files whose tables are kept, shared by every visitor: the parcels' and one other.
+# A table of 100,000 parcels with its search text is a few hundred MB, so an edit's new
+# version pushes the oldest out rather than piling up.
+KEPT_TABLES = 2
 # The sidebar's filter keys, as the ledger reads them (``geo_app.ledger.filter_key``).
 FILTER_FIELDS = ("status", "town", "quarter")
 
