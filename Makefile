@@ -30,6 +30,8 @@ bench: $(STAMP_TEST) $(ASSETS_STAMP)
 	$(BIN)/python bench/bench_upload.py
 	$(BIN)/python bench/bench_scale.py
 	$(BIN)/python bench/bench_tiles.py
+	$(BIN)/python bench/bench_reference_tiles.py
+	$(BIN)/python bench/bench_exports_scale.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

@@ -49,6 +49,7 @@ from bench_scale import PeakMemory  # noqa: E402
 from benchmarks_page import write_section  # noqa: E402
 from scale_files import bureau_geopackage  # noqa: E402
 from shapely.geometry import mapping  # noqa: E402
+from streamlit_bytes import element_bytes  # noqa: E402
 
 from geo_app.export import (  # noqa: E402
     ExportRequest,
@@ -241,17 +242,6 @@ def table_figures(spec, search: str) -> dict:
     return r
 
 
-def _element_bytes(node) -> int:
-    total = 0
-    proto = getattr(node, "proto", None)
-    if proto is not None and hasattr(proto, "SerializeToString"):
-        total += len(proto.SerializeToString())
-    children = getattr(node, "children", None)
-    if isinstance(children, dict):
-        total += sum(_element_bytes(child) for child in children.values())
-    return total
-
-
 def table_page(data_dir: Path, search: str) -> dict:
     """The page in AppTest on the workspace: the table tab's first run, a rerun after a
     search, the bytes each sends over the websocket."""
@@ -270,7 +260,7 @@ def table_page(data_dir: Path, search: str) -> dict:
     start = time.perf_counter()
     at.run()
     first_s = time.perf_counter() - start
-    first_bytes = _element_bytes(at._tree)
+    first_bytes = element_bytes(at._tree)
     at.text_input(key="table_filter").input(search)
     start = time.perf_counter()
     at.run()
@@ -278,7 +268,7 @@ def table_page(data_dir: Path, search: str) -> dict:
     if at.exception:
         raise RuntimeError([e.value for e in at.exception])
     return {"first_s": first_s, "first_bytes": first_bytes, "search_s": search_s,
-            "search_bytes": _element_bytes(at._tree)}
+            "search_bytes": element_bytes(at._tree)}
 
 
 # ------------------------------------------------------------------ the run

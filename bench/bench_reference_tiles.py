@@ -40,6 +40,7 @@ import numpy as np  # noqa: E402
 import shapely  # noqa: E402
 from benchmarks_page import write_section  # noqa: E402
 from shapely.geometry import mapping  # noqa: E402
+from streamlit_bytes import element_bytes  # noqa: E402
 
 from geo_app.workspace import NewParcel, Workspace  # noqa: E402
 from geo_app.workspace.tile_file import (  # noqa: E402
@@ -175,17 +176,6 @@ def geojson_bytes(workspace: Workspace, layer_id: int) -> int:
     return len(text.encode("utf-8"))
 
 
-def _element_bytes(node) -> int:
-    total = 0
-    proto = getattr(node, "proto", None)
-    if proto is not None and hasattr(proto, "SerializeToString"):
-        total += len(proto.SerializeToString())
-    children = getattr(node, "children", None)
-    if isinstance(children, dict):
-        total += sum(_element_bytes(child) for child in children.values())
-    return total
-
-
 def _holds(node, needle: bytes) -> bool:
     """Whether an element of the run's tree carries ``needle`` (the map's HTML is one)."""
     proto = getattr(node, "proto", None)
@@ -205,9 +195,9 @@ def websocket_and_reruns(data_dir: Path, repeats: int) -> tuple[int, list[float]
     at = AppTest.from_file(str(APP), default_timeout=900).run()
     if at.exception or at.error:
         raise SystemExit(f"the app failed in AppTest: {[e.value for e in at.exception]}")
-    sent = _element_bytes(at._tree)
+    sent = element_bytes(at._tree)
     at.run()
-    sent += _element_bytes(at._tree)
+    sent += element_bytes(at._tree)
     drawn = _holds(at._tree, b"geoAppReferenceTiles")
     times = []
     for _ in range(repeats):

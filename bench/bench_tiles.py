@@ -48,6 +48,7 @@ from app_server import (  # noqa: E402
     launch_chromium,
 )
 from benchmarks_page import write_section  # noqa: E402
+from streamlit_bytes import element_bytes  # noqa: E402
 
 from geo_app.workspace import NewParcel, Workspace  # noqa: E402
 from geo_app.workspace.tile_file import (  # noqa: E402
@@ -209,18 +210,6 @@ def pan_and_zoom(browser, url: str) -> tuple[int, int, int]:
     return sent[0], ranges[0], zoom
 
 
-def _element_bytes(node) -> int:
-    """Bytes of every element a run sends (its protobuf messages), walking the tree."""
-    total = 0
-    proto = getattr(node, "proto", None)
-    if proto is not None and hasattr(proto, "SerializeToString"):
-        total += len(proto.SerializeToString())
-    children = getattr(node, "children", None)
-    if isinstance(children, dict):
-        total += sum(_element_bytes(child) for child in children.values())
-    return total
-
-
 def first_load_and_reruns(data_dir: Path, threshold: str, repeats: int,
                           ) -> tuple[int, list[float]]:
     """In-process with AppTest: the bytes a new visitor's first two runs send over the
@@ -233,9 +222,9 @@ def first_load_and_reruns(data_dir: Path, threshold: str, repeats: int,
     at = AppTest.from_file(str(APP), default_timeout=900).run()
     if at.exception or at.error:
         raise SystemExit(f"the app failed in AppTest: {[e.value for e in at.exception]}")
-    sent = _element_bytes(at._tree)
+    sent = element_bytes(at._tree)
     at.run()
-    sent += _element_bytes(at._tree)
+    sent += element_bytes(at._tree)
     at.session_state["filters_open"] = True
     at.run()
     status = at.sidebar.multiselect(key="filter_status").options[0]
