@@ -13,6 +13,7 @@ from app_server import MAP_FRAME, StreamlitServer
 from conftest import APP, _server_env
 from playwright.sync_api import expect
 from test_workspace_browser import choose
+from tile_pixels import painted, tiled_map
 
 from geo_app.i18n import load_strings
 from geo_app.workspace import NewParcel, Workspace
@@ -27,6 +28,7 @@ SIDE = 55
 CELL = (0.3 / SIDE, 0.2 / SIDE)
 # Closer than the district view, so a parcel is tens of pixels wide.
 ZOOM = 14
+PARCEL_TILES = "geoAppParcelTiles"
 # A place no parcel is drawn at, inside the district, for the moved parcel.
 MOVED = shapely.box(125.80, 43.70, 125.81, 43.706)
 
@@ -63,55 +65,13 @@ def big_server(tmp_path_factory) -> Iterator[StreamlitServer]:
 
 def _map(page, timeout_s: float = 90):
     """The map's frame once it is the only one and its parcel tiles are on the map."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if page.locator(MAP_FRAME).count() == 1:
-            frame = page.frame_locator(MAP_FRAME)
-            ready = frame.locator("body").evaluate(
-                "() => { let found = false;"
-                " if (typeof map_div === 'undefined' || !map_div.eachLayer) return false;"
-                " map_div.eachLayer(l => { if (l.geoAppParcelTiles) found = true; });"
-                " return found; }"
-            )
-            if ready:
-                return frame
-        time.sleep(0.2)
-    raise AssertionError("no map with parcel tiles")
-
-
-PIXEL = """(body, [lat, lng, zoom]) => {
-    if (map_div.getZoom() !== zoom || !map_div.getBounds().pad(-0.3).contains([lat, lng])) {
-        map_div.setView([lat, lng], zoom, {animate: false});
-        return null;
-    }
-    let layer = null;
-    map_div.eachLayer(l => { if (l.geoAppParcelTiles) layer = l; });
-    const size = layer.getTileSize();
-    const p = map_div.project([lat, lng], zoom);
-    const key = Math.floor(p.x / size.x) + ':' + Math.floor(p.y / size.y) + ':' + zoom;
-    const tile = layer._tiles[key];
-    if (!tile || !tile.loaded) return null;
-    const ratio = tile.el.width / size.x;
-    const x = Math.floor((p.x - Math.floor(p.x / size.x) * size.x) * ratio);
-    const y = Math.floor((p.y - Math.floor(p.y / size.y) * size.y) * ratio);
-    return Array.from(tile.el.getContext('2d').getImageData(x, y, 1, 1).data);
-}"""
+    return tiled_map(page, PARCEL_TILES, timeout_s)
 
 
 def drawn_at(frame, geometry, timeout_s: float = 30) -> bool:
     """Whether the parcel tiles paint the centre of ``geometry`` (at a close zoom)."""
     lat, lon = _centre(geometry)
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        pixel = frame.locator("body").evaluate(PIXEL, [lat, lon, ZOOM])
-        if pixel is not None:
-            # Tiles are drawn a moment after they load; look once more after a pause.
-            time.sleep(0.5)
-            pixel = frame.locator("body").evaluate(PIXEL, [lat, lon, ZOOM])
-            if pixel is not None:
-                return pixel[3] > 0
-        time.sleep(0.2)
-    raise AssertionError("the parcel tile was not drawn")
+    return painted(frame, PARCEL_TILES, lat, lon, ZOOM, timeout_s)
 
 
 def test_big_workspace_draws_tiles_identifies_filters_and_redraws_an_edit(

@@ -8,7 +8,6 @@ being prepared until they are, then draws them by itself."""
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -17,6 +16,7 @@ from app_server import MAP_FRAME, StreamlitServer
 from conftest import APP, _server_env
 from playwright.sync_api import expect
 from shapely.geometry import mapping
+from tile_pixels import painted, tiled_map
 
 from geo_app.control import read_reference
 from geo_app.i18n import load_strings
@@ -34,6 +34,7 @@ CLASSES = ("水田", "旱地", "乔木林地", "坑塘水面")
 # drawn whole (the page's own copy keeps to 500 m around the parcels).
 FAR = 40 * SIDE + 40
 ZOOM = 14
+REFERENCE_TILES = "geoAppReferenceTiles"
 
 
 def zh(name: str, **values) -> str:
@@ -73,54 +74,11 @@ def reference_server(tmp_path_factory) -> Iterator[StreamlitServer]:
 
 def _tiled_map(page, timeout_s: float = 120):
     """The map's frame once it is the only one and draws the layer from its tiles."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if page.locator(MAP_FRAME).count() == 1:
-            frame = page.frame_locator(MAP_FRAME)
-            ready = frame.locator("body").evaluate(
-                "() => { let found = false;"
-                " if (typeof map_div === 'undefined' || !map_div.eachLayer) return false;"
-                " map_div.eachLayer(l => { if (l.geoAppReferenceTiles !== undefined)"
-                " found = true; });"
-                " return found; }"
-            )
-            if ready:
-                return frame
-        time.sleep(0.2)
-    raise AssertionError("no map drawing the reference layer from tiles")
-
-
-PIXEL = """(body, [lat, lng, zoom]) => {
-    if (map_div.getZoom() !== zoom || !map_div.getBounds().pad(-0.3).contains([lat, lng])) {
-        map_div.setView([lat, lng], zoom, {animate: false});
-        return null;
-    }
-    let layer = null;
-    map_div.eachLayer(l => { if (l.geoAppReferenceTiles !== undefined) layer = l; });
-    const size = layer.getTileSize();
-    const p = map_div.project([lat, lng], zoom);
-    const key = Math.floor(p.x / size.x) + ':' + Math.floor(p.y / size.y) + ':' + zoom;
-    const tile = layer._tiles[key];
-    if (!tile || !tile.loaded) return null;
-    const ratio = tile.el.width / size.x;
-    const x = Math.floor((p.x - Math.floor(p.x / size.x) * size.x) * ratio);
-    const y = Math.floor((p.y - Math.floor(p.y / size.y) * size.y) * ratio);
-    return Array.from(tile.el.getContext('2d').getImageData(x, y, 1, 1).data);
-}"""
+    return tiled_map(page, REFERENCE_TILES, timeout_s)
 
 
 def painted_at(frame, lat: float, lon: float, timeout_s: float = 30) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        pixel = frame.locator("body").evaluate(PIXEL, [lat, lon, ZOOM])
-        if pixel is not None:
-            # Tiles are painted a moment after they load; look once more after a pause.
-            time.sleep(0.5)
-            pixel = frame.locator("body").evaluate(PIXEL, [lat, lon, ZOOM])
-            if pixel is not None:
-                return pixel[3] > 0
-        time.sleep(0.2)
-    raise AssertionError("the reference tile was not drawn")
+    return painted(frame, REFERENCE_TILES, lat, lon, ZOOM, timeout_s)
 
 
 def test_a_big_reference_layer_is_drawn_from_tiles_and_a_click_identifies_a_polygon(
