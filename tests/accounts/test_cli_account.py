@@ -80,3 +80,21 @@ def test_user_and_account_together_are_a_usage_error(team, tmp_path):
     code, _, err = run("import", ledger, "--workspace", team, "--account", "王工",
                        "--user", "someone")
     assert code == 2 and "--account" in err
+
+
+def test_restoring_needs_an_admin_account_and_records_it(team, tmp_path):
+    ledger = pinyin_geopackage(tmp_path)
+    assert run("import", ledger, "--workspace", team, "--account", "王工")[0] == 0
+    workspace = Workspace.open(team)
+    parcel = workspace.parcels()[0]
+    workspace.update(parcel.parcel_id, parcel.version, "王工", properties={"备注": "改"})
+    code, _, err = run("restore", parcel.parcel_id, parcel.version, "--workspace", team,
+                       "--account", "王工")
+    assert code != 0 and "王工" in err  # an editor may not restore
+    assert run("users", "add", "钱工", "--role", "admin", "--no-password",
+               "--workspace", team)[0] == 0
+    code, _, err = run("restore", parcel.parcel_id, parcel.version, "--workspace", team,
+                       "--account", "钱工")
+    assert code == 0, err
+    latest = Workspace.open(team).history(parcel.parcel_id)[0]
+    assert latest.action == "restore" and latest.user == "钱工"
