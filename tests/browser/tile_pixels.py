@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 from app_server import MAP_FRAME
+from playwright.sync_api import Error as PlaywrightError
 
 _HAS_LAYER = """(body, marker) => {
     if (typeof map_div === 'undefined' || !map_div.eachLayer) return false;
@@ -44,7 +45,7 @@ def tiled_map(page, marker: str, timeout_s: float):
     while time.monotonic() < deadline:
         if page.locator(MAP_FRAME).count() == 1:
             frame = page.frame_locator(MAP_FRAME)
-            if frame.locator("body").evaluate(_HAS_LAYER, marker):
+            if _evaluate(frame, _HAS_LAYER, marker):
                 return frame
         time.sleep(0.2)
     raise AssertionError(f"no map with a layer marked {marker}")
@@ -55,12 +56,21 @@ def painted(frame, marker: str, lat: float, lon: float, zoom: int,
     """Whether the layer marked ``marker`` paints ``lat``, ``lon`` at ``zoom``."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        pixel = frame.locator("body").evaluate(_PIXEL, [marker, lat, lon, zoom])
+        pixel = _evaluate(frame, _PIXEL, [marker, lat, lon, zoom])
         if pixel is not None:
             # Tiles are painted a moment after they load; look once more after a pause.
             time.sleep(0.5)
-            pixel = frame.locator("body").evaluate(_PIXEL, [marker, lat, lon, zoom])
+            pixel = _evaluate(frame, _PIXEL, [marker, lat, lon, zoom])
             if pixel is not None:
                 return pixel[3] > 0
         time.sleep(0.2)
     raise AssertionError(f"the tile of the layer marked {marker} was not drawn")
+
+
+def _evaluate(frame, script: str, argument) -> object:
+    """``script`` in the map's frame; None while the page is redrawing its map (for a moment
+    an old and a new map frame are both on the page, or the frame is being replaced)."""
+    try:
+        return frame.locator("body").evaluate(script, argument)
+    except PlaywrightError:
+        return None
