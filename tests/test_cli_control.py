@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import io
 import json
 
 import pytest
+from cli_runner import no_configured_workspace, run  # noqa: F401 (autouse)
 from control_files import (
     DEV_BOUNDARY,
     FARMLAND,
@@ -19,23 +19,10 @@ from control_files import (
     write_geojson,
 )
 
-from geo_app.cli import main
 from geo_app.cli.control import EXIT_CONFLICT
-from geo_app.workspace import DATA_ENV, Workspace
+from geo_app.workspace import Workspace
 
 WITHIN_HA = 5 / 10_000
-
-
-@pytest.fixture(autouse=True)
-def no_configured_workspace(monkeypatch, tmp_path):
-    monkeypatch.delenv(DATA_ENV, raising=False)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
-
-
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(map(str, argv)), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture

@@ -1,5 +1,4 @@
 import csv
-import io
 import json
 import subprocess
 import sys
@@ -9,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import shapely
+from cli_runner import no_configured_workspace, run  # noqa: F401 (autouse)
 
-from geo_app.cli import main
 from geo_app.crs import Converter
 from geo_app.geodesy import hectares
 from geo_app.ledger import default_ledger
@@ -19,19 +18,6 @@ from geo_app.workspace import DATA_ENV, Workspace
 REPO = Path(__file__).resolve().parents[1]
 SQUARE = shapely.box(125.55, 43.60, 125.56, 43.607)
 OTHER = shapely.box(125.60, 43.50, 125.61, 43.505)
-
-
-@pytest.fixture(autouse=True)
-def no_configured_workspace(monkeypatch, tmp_path):
-    monkeypatch.delenv(DATA_ENV, raising=False)
-    # Never the real per-user folder, whatever a test forgets to pass.
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
-
-
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(map(str, argv)), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def feature(geometry, **properties):

@@ -1,29 +1,16 @@
 """``geo-app undo-import`` and the import list of ``geo-app history --imports``."""
 
-import io
 import json
 
 import pytest
 import shapely
+from cli_runner import no_configured_workspace, run  # noqa: F401 (autouse)
 
-from geo_app.cli import main
 from geo_app.ledger import default_ledger
-from geo_app.workspace import DATA_ENV, Workspace
+from geo_app.workspace import Workspace
 
 SQUARE = shapely.box(125.55, 43.60, 125.56, 43.607)
 OTHER = shapely.box(125.60, 43.50, 125.61, 43.505)
-
-
-@pytest.fixture(autouse=True)
-def no_configured_workspace(monkeypatch, tmp_path):
-    monkeypatch.delenv(DATA_ENV, raising=False)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
-
-
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(map(str, argv)), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def write_geojson(path, *parcels):

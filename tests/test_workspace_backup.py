@@ -3,29 +3,16 @@ others work, written whole or not at all, never over the workspace itself."""
 
 from __future__ import annotations
 
-import io
 import shutil
 import threading
 
 import pytest
 import shapely
+from cli_runner import no_configured_workspace, run  # noqa: F401 (autouse)
 from test_workspace_gpkg_valid import validate
 
-from geo_app.cli import main
-from geo_app.workspace import DATA_ENV, FILE_NAME, NewParcel, Workspace
+from geo_app.workspace import FILE_NAME, NewParcel, Workspace
 from geo_app.workspace.actors import Actor, NotAllowedError
-
-
-@pytest.fixture(autouse=True)
-def no_configured_workspace(monkeypatch, tmp_path):
-    monkeypatch.delenv(DATA_ENV, raising=False)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
-
-
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(map(str, argv)), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def square(i: int) -> shapely.Polygon:

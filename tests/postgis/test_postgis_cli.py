@@ -3,30 +3,17 @@ password that never reaches the screen, whatever goes wrong."""
 
 from __future__ import annotations
 
-import io
 import json
 from urllib.parse import quote
 
 import psycopg
 import pytest
 import shapely
+from cli_runner import no_configured_workspace, run  # noqa: F401 (autouse)
 from pg_cluster import free_port
 
-from geo_app.cli import main
-from geo_app.workspace import DATA_ENV, FILE_NAME, NewParcel, Workspace
+from geo_app.workspace import FILE_NAME, NewParcel, Workspace
 from geo_app.workspace.postgis_copy import AREA_TOLERANCE_RELATIVE, masked_url
-
-
-@pytest.fixture(autouse=True)
-def no_configured_workspace(monkeypatch, tmp_path):
-    monkeypatch.delenv(DATA_ENV, raising=False)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
-
-
-def run(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(map(str, argv)), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture
