@@ -217,22 +217,14 @@ def geometry_blobs(geometries: Sequence[BaseGeometry], srs_id: int = LONLAT_SRS_
 ]:
     """:func:`geometry_blob` of many non-empty geometries at once (WKB and envelopes are
     computed for the whole array: a reference layer holds a hundred thousand polygons)."""
-    return blobs_and_wkbs(geometries, srs_id)[0]
-
-
-def blobs_and_wkbs(
-    geometries: Sequence[BaseGeometry], srs_id: int = LONLAT_SRS_ID
-) -> tuple[list[bytes], list[bytes]]:
-    """:func:`geometry_blobs` and the plain WKB inside each, from one encoding."""
     wkbs = shapely.to_wkb(geometries, byte_order=1)
     bounds = shapely.bounds(geometries)
     prefix = _MAGIC + bytes((0, 0b0000_0011)) + struct.pack("<i", srs_id)
     pack = struct.Struct("<4d").pack
-    blobs = [
+    return [
         prefix + pack(minx, maxx, miny, maxy) + wkb
         for (minx, miny, maxx, maxy), wkb in zip(bounds.tolist(), wkbs, strict=True)
     ]
-    return blobs, list(wkbs)
 
 
 def geometries_from_blobs(blobs: Sequence[bytes]) -> list[BaseGeometry]:

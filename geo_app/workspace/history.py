@@ -1,5 +1,13 @@
 """The change log: one row per change to a parcel, with who, when, and the parcel before
-and after, so that any recorded version can be read back and restored."""
+and after, so that any recorded version can be read back and restored.
+
+An import's rows do not repeat the parcels they add: a hundred thousand parcels written
+twice made the history half of an import's writing and of the file. Such a row names the
+version it made (``version_after``) and leaves the after-state empty; that state is where
+the parcel's next change recorded what it changed from (its ``before_*``), or, while
+nothing has changed it since, the parcel row itself. Every change records the state it
+leaves and versions never repeat for an id, so the state is always found, once.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +19,12 @@ from typing import Any
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from geo_app.workspace import gpkg
 from geo_app.workspace.records import HistoryEntry, State, utc_now
-from geo_app.workspace.schema import HISTORY_TABLE
+from geo_app.workspace.schema import HISTORY_TABLE, PARCELS_TABLE
+
+# Parcel ids per ``IN (…)`` query, well under SQLite's limit on parameters.
+_IDS_PER_QUERY = 500
 
 
 def record(
@@ -54,12 +66,25 @@ def entries(
     if limit is not None:
         query += " LIMIT ?"
         params.append(int(limit))
-    return [_entry(row) for row in connection.execute(query, params).fetchall()]
+    rows = connection.execute(query, params).fetchall()
+    kept = _kept_elsewhere(connection, [(row[4], row[7]) for row in rows if _elsewhere(row)])
+    return [_entry(row, kept) for row in rows]
 
 
-def _entry(row: Sequence[Any]) -> HistoryEntry:
+def _elsewhere(row: Sequence[Any]) -> bool:
+    """An entry whose after-state lives in the parcel row or in the next change."""
+    version_after, after_props = row[7], row[10]
+    return version_after is not None and after_props is None
+
+
+def _entry(
+    row: Sequence[Any], kept: dict[tuple[str, int], tuple[str | None, BaseGeometry | None]]
+) -> HistoryEntry:
     (entry_id, at, user, action, parcel_id, batch, v_before, v_after, before_props, before_wkb,
      after_props, after_wkb) = row
+    after_geometry = shapely.from_wkb(after_wkb) if after_wkb is not None else None
+    if _elsewhere(row):
+        after_props, after_geometry = kept.get((parcel_id, int(v_after)), (None, None))
     return HistoryEntry(
         id=int(entry_id),
         at=at,
@@ -72,8 +97,37 @@ def _entry(row: Sequence[Any]) -> HistoryEntry:
         before_properties=json.loads(before_props) if before_props is not None else None,
         before_geometry=shapely.from_wkb(before_wkb) if before_wkb is not None else None,
         after_properties=json.loads(after_props) if after_props is not None else None,
-        after_geometry=shapely.from_wkb(after_wkb) if after_wkb is not None else None,
+        after_geometry=after_geometry,
     )
+
+
+def _kept_elsewhere(
+    connection: sqlite3.Connection, wanted: Sequence[tuple[str, int]]
+) -> dict[tuple[str, int], tuple[str, BaseGeometry]]:
+    """The states ``(parcel id, version)`` that entries left to be found elsewhere: the
+    properties as JSON text and the geometry, from the parcel's next change or its row."""
+    wanted_set = {(parcel_id, int(version)) for parcel_id, version in wanted}
+    ids = sorted({parcel_id for parcel_id, _ in wanted_set})
+    found: dict[tuple[str, int], tuple[str, BaseGeometry]] = {}
+    for start in range(0, len(ids), _IDS_PER_QUERY):
+        chunk = ids[start:start + _IDS_PER_QUERY]
+        marks = ", ".join("?" * len(chunk))
+        for parcel_id, version, props, wkb in connection.execute(
+            f"SELECT parcel_id, version_before, before_properties, before_wkb "
+            f"FROM {HISTORY_TABLE} WHERE parcel_id IN ({marks}) "
+            "AND version_before IS NOT NULL",
+            chunk,
+        ):
+            if (parcel_id, version) in wanted_set:
+                found[(parcel_id, version)] = (props, shapely.from_wkb(wkb))
+        for parcel_id, version, props, blob in connection.execute(
+            f"SELECT parcel_id, version, properties, geom FROM {PARCELS_TABLE} "
+            f"WHERE parcel_id IN ({marks})",
+            chunk,
+        ):
+            if (parcel_id, version) in wanted_set:
+                found[(parcel_id, version)] = (props, gpkg.geometry_from_blob(blob))
+    return found
 
 
 def state_after(
@@ -85,8 +139,14 @@ def state_after(
         "WHERE parcel_id = ? AND version_after = ? ORDER BY id DESC LIMIT 1",
         (parcel_id, int(version)),
     ).fetchone()
-    if row is None or row[0] is None:
+    if row is None:
         return None
+    if row[0] is None:
+        kept = _kept_elsewhere(connection, [(parcel_id, int(version))])
+        if (parcel_id, int(version)) not in kept:
+            return None
+        props, geometry = kept[(parcel_id, int(version))]
+        return json.loads(props), geometry
     return json.loads(row[0]), shapely.from_wkb(row[1])
 
 

@@ -295,9 +295,9 @@ def add_parcels(
     action: str,
     batch: int | None,
 ) -> None:
-    """:func:`add_parcel` of many checked, non-empty parcels, a slice at a time: each
-    slice's geometries encoded in one call, each parcel's properties written as JSON once
-    for its row and its history, so what the writing holds in memory stays small."""
+    """:func:`add_parcel` of many checked, non-empty parcels, a slice at a time (each
+    slice's geometries encoded in one call), so what the writing holds in memory stays
+    small. Their history rows do not repeat them (see :mod:`geo_app.workspace.history`)."""
     at = utc_now()
     for start in range(0, len(parcels), _PARCELS_PER_SLICE):
         stop = start + _PARCELS_PER_SLICE
@@ -323,7 +323,7 @@ def _add_slice(
     ids = [p.parcel_id for p in parcels]
     versions = next_versions(connection, ids)
     geometries = np.asarray([p.geometry for p in parcels], dtype=object)
-    blobs, wkbs = gpkg.blobs_and_wkbs(geometries)
+    blobs = gpkg.geometry_blobs(geometries)
     texts = [
         _JSON(p.properties if type(p.properties) is dict else dict(p.properties))
         for p in parcels
@@ -336,10 +336,12 @@ def _add_slice(
                 parcels, versions, blobs, texts, hectares, strict=True)
         ),
     )
+    # The rows name the versions they made and leave the states in the parcel rows, where
+    # the history finds them (see geo_app.workspace.history).
     connection.executemany(
         _history_sql(),
         (
-            (at, user, action, parcel_id, batch, None, version, None, None, text, wkb)
-            for parcel_id, version, text, wkb in zip(ids, versions, texts, wkbs, strict=True)
+            (at, user, action, parcel_id, batch, None, version, None, None, None, None)
+            for parcel_id, version in zip(ids, versions, strict=True)
         ),
     )
