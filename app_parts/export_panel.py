@@ -1,24 +1,45 @@
 """The map tab's export panel: the choices of ``geo-app export``, a button, a download.
 
-Streamlit code only: the file is made by :func:`geo_app.export.render` from the page's own
-catalog and parcels, so the sheet shows what the map shows and totals what the land-supply
-tab totals. The workspace's control-line layers go with them: the compliance sheet checks
-the parcels against them, and the data files carry each parcel's overlaps. The panel's
-widgets run only while it is open, and the file is made only when asked (a print sheet
-takes about half a second). Problems are shown as one translated line.
+Streamlit code only: the file is made by :func:`geo_app.export.export_to_file` from the
+page's own catalog and parcels, so the sheet shows what the map shows and totals what the
+land-supply tab totals. The workspace's control-line layers go with them: the compliance
+sheet checks the parcels against them, and the data files carry each parcel's overlaps.
+The panel's widgets run only while it is open, and the file is made only when asked.
+
+A big selection is made in a worker process (:mod:`geo_app.export.jobs`), capped in memory
+and time as an import is: a KML of a hundred thousand parcels takes tens of seconds and
+some 300 MB, which would otherwise stall this planner's page and grow the server. The
+worker finds the page's parcels again (the same copy of the workspace, the same filter)
+and writes the file into a private folder; the panel shows how long it has taken, with a
+button that stops it, and offers the file once it is there. A small selection (a print
+sheet of the district's parcels takes about half a second) is made in the page's run,
+where a worker's start-up would cost more than the work. Either way the session keeps the
+file's path, never its bytes: the download button reads the file only when it is clicked
+(Streamlit's deferred download), and the folder is removed when a new file replaces it or
+the session ends. Problems are shown as one translated line.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
 from app_parts.page import Texts
 from app_parts.page_data import escape_markdown
+from app_parts.worker_slot import WorkerSlot
 from app_parts.workspace_source import open_workspace
 from geo_app.basemaps.display_datum import from_display_datum
+from geo_app.export.jobs import (
+    EXPORT,
+    ExportFile,
+    Selection,
+    new_export_file,
+    start_export,
+    write_export,
+)
 from geo_app.export.request import (
     FORMATS,
     MAX_DPI,
@@ -31,11 +52,12 @@ from geo_app.export.request import (
     Extent,
 )
 from geo_app.i18n import Strings
-from geo_app.ledger import LandSupplyLedger
+from geo_app.jobs import Job, JobStatus
+from geo_app.ledger import TARGET_ITEM_ID, LandSupplyLedger
 from geo_app.mapview import MapOptions
 from geo_app.plan import load_plan
-from geo_app.problems import GeoAppError, KeyedError
-from geo_app.workspace import Workspace, WorkspaceError
+from geo_app.problems import KeyedError, Problem, said
+from geo_app.workspace import Workspace, WorkspaceError, resolve_data_dir
 
 # Session-state keys.
 OPEN = "export_open"
@@ -51,8 +73,19 @@ ORIENTATION = "export_orientation"
 DPI = "export_dpi"
 MAKE = "export_make"
 DOWNLOAD = "export_download"
+# The made file (its path, never its bytes) or why there is none.
 RESULT = "export_result"
 VIEW = "export_view"
+# The worker now making a file for this page, if any (see app_parts.worker_slot).
+JOB = "export_job"
+CANCEL = "export_cancel"
+SLOT = WorkerSlot(JOB, CANCEL, "export_round")
+# Seconds between two looks at a running worker (as the import panel).
+POLL_S = 1.0
+# Selections of at most this many parcels are made in the page's run: a worker's start-up
+# (its Python and libraries, at the lowest priority) took 2-3 s on an idle two-core machine
+# and up to 12 s on a loaded one, for a sheet the page makes in about half a second.
+IN_PAGE_PARCELS = 2000
 # Choices worth keeping while the panel is closed or another tab is open.
 KEPT_KEYS = frozenset({FORMAT, SHEET, SAME_LAYERS, LAYERS, EXTENT, TITLE, SUBTITLE, PAPER,
                        ORIENTATION, DPI})
@@ -148,10 +181,12 @@ def render(
             _paper_choice(t, fmt)
         if not options.parcel_filter.is_empty:
             st.info(t("app.export.filtered"))
-        shown = _shown_ledger(ledger, options)
+        wish = _wish(options, visible, selected)
         if st.button(t("export.panel.make"), key=MAKE, type="primary"):
-            st.session_state[RESULT] = _make(t, options, shown, visible, selected)
-        _offer(t, _wish(options, shown, visible, selected))
+            _make(t, options, ledger, visible, selected, wish)
+        if SLOT.running(EXPORT):
+            _progress(t)
+        _offer(t, wish)
 
 
 def _sheet_choice(t: Texts) -> str:
@@ -275,37 +310,149 @@ def _request(t: Texts, visible: tuple[str, ...], selected: str | None) -> Export
     )
 
 
-def _wish(options: MapOptions, ledger: LandSupplyLedger, visible: tuple[str, ...],
-          selected: str | None) -> tuple:
-    """Everything a made file depends on: when it changes, the file is out of date."""
+def _parcel_layer(options: MapOptions) -> str:
+    plan = options.plan or load_plan()
+    return str(plan.item(TARGET_ITEM_ID).measure_layer)
+
+
+def _parcels_source(options: MapOptions) -> str | None:
+    """The name of the file the page's parcels were read from: the workspace's copy of one
+    change (a new change, a new name), or the catalog's own file."""
+    catalog = options.catalog
+    try:
+        return None if catalog is None else catalog.layer(_parcel_layer(options)).path.name
+    except KeyError:  # the parcel layer's file is broken: the page shows no parcels
+        return None
+
+
+def _filter_values(values: frozenset[str] | None) -> tuple[str, ...] | None:
+    return None if values is None else tuple(sorted(values))
+
+
+def _wish(options: MapOptions, visible: tuple[str, ...], selected: str | None) -> tuple:
+    """Everything a made file depends on: when it changes, the file is out of date. The
+    parcels' file comes last (a worker hands back the one it read)."""
     state = st.session_state
+    chosen = options.parcel_filter
     return (
         state.get(FORMAT), state.get(SHEET), state.get(SAME_LAYERS),
         tuple(state.get(LAYERS) or ()), visible, state.get(EXTENT), state.get(VIEW), selected,
         state.get(TITLE), state.get(SUBTITLE), state.get(PAPER), state.get(ORIENTATION),
-        state.get(DPI), options.lang, ledger.parcel_count, round(ledger.total_ha, 6),
-        _references_version(),
+        state.get(DPI), options.lang, _filter_values(chosen.statuses),
+        _filter_values(chosen.towns), _filter_values(chosen.quarters),
+        _references_version(), _parcels_source(options),
+    )
+
+
+def _keep(result: dict[str, Any] | None) -> None:
+    """The page's one made file (or why there is none); the file it replaces goes."""
+    old = st.session_state.pop(RESULT, None)
+    if old is not None and "file" in old:
+        old["file"].remove()
+    if result is not None:
+        st.session_state[RESULT] = result
+
+
+def _stop_worker() -> None:
+    active = SLOT.active
+    SLOT.stop()
+    if active is not None:
+        active["file"].remove()
+
+
+def _selection(options: MapOptions, ledger: LandSupplyLedger) -> Selection | None:
+    """Where the page read its parcels, and its filter: what a worker needs to find the
+    same parcels. None when the page shows no parcel layer."""
+    catalog = options.catalog
+    layer_id = _parcel_layer(options)
+    if catalog is None or layer_id not in catalog.ids():
+        return None
+    spec = catalog.layer(layer_id)
+    chosen = options.parcel_filter
+    return Selection(
+        parcel_layer=layer_id,
+        parcels_path=str(spec.path),
+        sample_data=bool(spec.sample_data),
+        target_ha=float(ledger.target_ha),
+        layer_ids=catalog.ids(),
+        catalog_path=None if catalog.path is None else str(catalog.path),
+        workspace=None if _workspace() is None else str(resolve_data_dir()),
+        statuses=_filter_values(chosen.statuses),
+        towns=_filter_values(chosen.towns),
+        quarters=_filter_values(chosen.quarters),
     )
 
 
 def _make(t: Texts, options: MapOptions, ledger: LandSupplyLedger,
-          visible: tuple[str, ...], selected: str | None) -> dict[str, Any]:
-    """Render the file; keep it (or the reason it failed) as plain data across reruns."""
-    # Loaded on first use: plotting and GDAL are not needed until something is exported.
-    from geo_app.export import render as render_export
-
-    wish = _wish(options, ledger, visible, selected)
+          visible: tuple[str, ...], selected: str | None, wish: tuple) -> None:
+    """Make the file: here for a small selection, else in a worker (a new request replaces
+    the one still running)."""
+    _stop_worker()
     try:
         request = _request(t, visible, selected)
-        made = render_export(request, catalog=options.catalog, ledger=ledger,
-                             workspace=_workspace())
     except KeyedError as exc:
-        # The user's own choice was wrong (an option, a missing font): said as it is.
-        return {"wish": wish, "error": exc.message(t.lang)}
-    except (GeoAppError, OSError) as exc:
-        reason = exc.message(t.lang) if isinstance(exc, GeoAppError) else str(exc)
-        return {"wish": wish, "error": t("app.export.failed", reason=reason)}
-    return {"wish": wish, "data": made.data, "filename": made.filename, "mime": made.mime}
+        # The user's own choice was wrong (an option): said as it is.
+        _keep({"wish": wish, "problem": exc.problem})
+        return
+    shown = _shown_ledger(ledger, options)
+    selection = _selection(options, ledger)
+    if shown.parcel_count <= IN_PAGE_PARCELS or selection is None:
+        file = new_export_file()
+        answer = write_export(request, file.folder, options.catalog, shown, _workspace(),
+                              wish[-1])
+        _keep(_made(answer, file, wish))
+        return
+    _keep(None)
+    started = start_export(request, selection)
+    SLOT.begin(EXPORT, EXPORT, None, started.job, file=started.file, wish=wish)
+
+
+def _made(answer: dict[str, Any], file: ExportFile, wish: tuple) -> dict[str, Any]:
+    """What the page keeps of an answer: the file's path, name, type and size, for the
+    parcels' file the answer was made from; or the problem (and no folder)."""
+    if not answer.get("made") or not file.holds(answer.get("path", "")):
+        file.remove()
+        problem = Problem(**answer["problem"]) if "problem" in answer else said(
+            "app.export.job.crashed")
+        return {"wish": wish, "problem": problem}
+    return {"wish": (*wish[:-1], answer["parcels"]), "file": file, "path": answer["path"],
+            "filename": answer["filename"], "mime": answer["mime"], "size": answer["size"]}
+
+
+@st.fragment(run_every=POLL_S)
+def _progress(t: Texts) -> None:
+    """How long the worker has taken against its cap, and a button that stops it; once it
+    has ended, the page is drawn again with its file."""
+    ended = SLOT.watch(
+        lambda active, status, job: t("app.export.job.running",
+                                      seconds=f"{status.elapsed_s:.0f}",
+                                      limit=f"{job.limits.time_s:.0f}"),
+        t("app.export.job.cancel"),
+    )
+    if ended is not None:
+        _finish(*ended)
+        st.rerun()
+
+
+def _finish(active: dict, status: JobStatus) -> None:
+    job: Job = active["job"]
+    file: ExportFile = active["file"]
+    if status.outcome == "done":
+        _keep(_made(job.result() or {}, file, active["wish"]))
+        return
+    file.remove()
+    if status.outcome == "cancelled":
+        _keep({"wish": active["wish"], "cancelled": True})
+        return
+    _keep({"wish": active["wish"], "problem": said(
+        f"app.export.job.{status.outcome}", memory=job.limits.memory_mb,
+        seconds=f"{job.limits.time_s:.0f}")})
+
+
+def _reader(path: str) -> Any:
+    """The file's bytes, read when the download is clicked (in Streamlit's own thread,
+    not the page's run), so the session never holds them."""
+    return lambda: Path(path).read_bytes()
 
 
 def _offer(t: Texts, wish: tuple) -> None:
@@ -315,19 +462,25 @@ def _offer(t: Texts, wish: tuple) -> None:
     if result["wish"] != wish:
         st.caption(t("app.export.stale"))
         return
-    if "error" in result:
-        st.error(escape_markdown(result["error"]))
+    if "problem" in result:
+        st.error(escape_markdown(result["problem"].message(t.lang)))
+        return
+    if result.get("cancelled"):
+        st.caption(t("app.export.job.cancelled"))
+        return
+    if not result["file"].holds(result["path"]):
+        st.caption(t("app.export.gone"))
         return
     st.download_button(
         t("export.panel.download", filename=result["filename"]),
-        data=result["data"],
+        data=_reader(result["path"]),
         file_name=result["filename"],
         mime=result["mime"],
         key=DOWNLOAD,
         on_click="ignore",
         icon=":material/download:",
     )
-    st.caption(t("app.export.size", size=_size(len(result["data"]))))
+    st.caption(t("app.export.size", size=_size(result["size"])))
 
 
 def _size(count: int) -> str:

@@ -1,19 +1,29 @@
-"""The map tab's export panel: choices, a file made on request, and errors in words."""
+"""The map tab's export panel: choices, a file made on request (in a worker process when the
+selection is big), and errors in words."""
 
 from __future__ import annotations
 
 import io
 import sqlite3
 import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import pytest
-from app_harness import assert_clean, map_args, metric, open_tab
+from app_harness import assert_clean, map_args, metric, open_filters, open_tab
+from export_harness import click_make, finished, made_file, panel
 
+from app_parts.page_data import escape_markdown
+from geo_app.export.jobs import start_export
 from geo_app.i18n import load_strings
+from geo_app.jobs import JobLimits
 
 STRINGS = load_strings()
 OPEN = "export_open"
+# The worker of tests/export/test_export_jobs.py: its export task outgrows any memory cap or
+# never ends, as EXPORT_TEST_WORKER says.
+TEST_WORKER = (sys.executable, str(Path(__file__).parents[1] / "export" / "export_job_worker.py"))
 
 
 def zh(name: str, **values) -> str:
@@ -28,19 +38,23 @@ def open_export(at):
 
 
 def make(at):
-    [button] = [b for b in at.button if b.key == "export_make"]
-    button.click().run()
+    click_make(at)
     assert_clean(at)
     return at
 
 
-def made_file(at, lang: str = "zh") -> tuple[str, bytes]:
-    """The file name on the download button and the bytes it serves."""
-    [download] = at.get("download_button")
-    result = at.session_state["export_result"]
-    label = STRINGS.get("export.panel.download", lang, filename=result["filename"])
-    assert download.proto.label == label
-    return result["filename"], result["data"]
+@pytest.fixture
+def in_worker(monkeypatch):
+    """Every selection counts as big: the panel makes its file in a worker process."""
+    monkeypatch.setattr(panel, "IN_PAGE_PARCELS", 0)
+
+
+def held_worker(monkeypatch, how: str, limits: JobLimits) -> None:
+    """The panel's workers run the test worker (``how``: allocate or hang) under ``limits``."""
+    monkeypatch.setattr(panel, "IN_PAGE_PARCELS", 0)
+    monkeypatch.setenv("EXPORT_TEST_WORKER", how)
+    monkeypatch.setattr(panel, "start_export", lambda request, selection: start_export(
+        request, selection, limits=limits, worker=TEST_WORKER))
 
 
 def pdf_text(data: bytes) -> str:
@@ -66,7 +80,7 @@ def test_the_panel_asks_for_the_view_only_while_open(app):
     assert map_args(app)["returned_objects"] == ["last_object_clicked", "last_clicked"]
 
 
-def test_a_pdf_holds_the_title_and_the_total_the_app_shows(app):
+def test_a_pdf_holds_the_title_and_the_total_the_app_shows(app, in_worker):
     open_tab(app, "land")
     shown_total = metric(app, zh("app.land.total_all"))
     open_tab(app, "map")
@@ -74,6 +88,9 @@ def test_a_pdf_holds_the_title_and_the_total_the_app_shows(app):
     app.radio(key="export_extent").set_value("district").run()
     app.text_input(key="export_title").input("双阳区供地简报 <b>测试</b>").run()
     make(app)
+    # Made in a worker: the page says so while it runs, and then offers the file.
+    assert panel.JOB in app.session_state
+    assert not app.get("download_button")
     name, data = made_file(app)
     assert name.endswith(".pdf") and data.startswith(b"%PDF")
     text = pdf_text(data)
@@ -171,3 +188,79 @@ def test_the_view_of_a_map_on_gcj02_tiles_is_exported_in_wgs84():
         (*south_west, *north_east))
     assert _panel_module().view_bbox({"bounds": {"_southWest": {"lng": None}}}, "wgs84") is None
     assert _panel_module().view_bbox(None, "wgs84") is None
+
+
+def test_a_small_selection_is_made_in_the_pages_run(app):
+    open_export(app)
+    make(app)
+    assert panel.JOB not in app.session_state
+    name, data = made_file(app)
+    assert name.endswith(".pdf") and data.startswith(b"%PDF")
+
+
+def page_ids(at) -> list[str]:
+    """The parcel ids the page's filters leave, as the land tab's parcel list shows them."""
+    open_tab(at, "land")
+    table = next(df.value for df in at.dataframe
+                 if zh("app.column.id") in df.value.columns
+                 and zh("app.column.hectares") in df.value.columns)
+    open_tab(at, "map")
+    return sorted(table[zh("app.column.id")])
+
+
+def test_a_worker_exports_the_parcels_the_filters_leave(app, in_worker):
+    open_filters(app)
+    app.sidebar.multiselect(key="filter_status").select("planned").run()
+    shown = page_ids(app)
+    open_export(app)
+    app.selectbox(key="export_format").set_value("csv").run()
+    make(app)
+    _, data = made_file(app)
+    rows = data.decode("utf-8-sig").splitlines()[1:]
+    assert shown and sorted(row.split(",")[0] for row in rows) == shown
+
+
+def test_a_new_file_replaces_the_old_one_on_disk(app):
+    open_export(app)
+    make(app)
+    first = app.session_state[panel.RESULT]["file"].folder
+    assert first.is_dir()
+    app.selectbox(key="export_format").set_value("csv").run()
+    make(app)
+    made_file(app)
+    assert not first.exists()
+
+
+def test_a_worker_out_of_memory_is_said_in_words(app, monkeypatch):
+    held_worker(monkeypatch, "allocate", JobLimits(memory_bytes=512 * 1024 * 1024))
+    open_export(app)
+    make(app)
+    folder = app.session_state[panel.JOB]["file"].folder
+    finished(app)
+    assert not app.exception
+    said = escape_markdown(zh("app.export.job.memory", memory=512))
+    assert [e.value for e in app.error] == [said]
+    assert not app.get("download_button")
+    assert not folder.exists()
+
+
+def test_a_worker_past_its_time_is_said_in_words(app, monkeypatch):
+    held_worker(monkeypatch, "hang", JobLimits(time_s=1.0))
+    open_export(app)
+    make(app)
+    finished(app)
+    assert [e.value for e in app.error] == [escape_markdown(zh("app.export.job.time", seconds="1"))]
+
+
+def test_a_running_worker_can_be_stopped(app, monkeypatch):
+    held_worker(monkeypatch, "hang", JobLimits())
+    open_export(app)
+    make(app)
+    active = app.session_state[panel.JOB]
+    app.button(key=panel.CANCEL).click().run()
+    assert not app.exception
+    assert panel.JOB not in app.session_state
+    assert active["job"].poll().outcome == "cancelled"
+    assert not active["file"].folder.exists()
+    assert zh("app.export.job.cancelled") in [c.value for c in app.caption]
+    assert not app.error and not app.get("download_button")
