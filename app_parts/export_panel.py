@@ -36,6 +36,7 @@ from geo_app.export.jobs import (
     EXPORT,
     ExportFile,
     Selection,
+    in_page_parcels,
     new_export_file,
     start_export,
     write_export,
@@ -82,10 +83,6 @@ CANCEL = "export_cancel"
 SLOT = WorkerSlot(JOB, CANCEL, "export_round")
 # Seconds between two looks at a running worker (as the import panel).
 POLL_S = 1.0
-# Selections of at most this many parcels are made in the page's run: a worker's start-up
-# (its Python and libraries, at the lowest priority) took 2-3 s on an idle two-core machine
-# and up to 12 s on a loaded one, for a sheet the page makes in about half a second.
-IN_PAGE_PARCELS = 2000
 # Choices worth keeping while the panel is closed or another tab is open.
 KEPT_KEYS = frozenset({FORMAT, SHEET, SAME_LAYERS, LAYERS, EXTENT, TITLE, SUBTITLE, PAPER,
                        ORIENTATION, DPI})
@@ -396,7 +393,7 @@ def _make(t: Texts, options: MapOptions, ledger: LandSupplyLedger,
         return
     shown = _shown_ledger(ledger, options)
     selection = _selection(options, ledger)
-    if shown.parcel_count <= IN_PAGE_PARCELS or selection is None:
+    if shown.parcel_count <= in_page_parcels() or selection is None:
         file = new_export_file()
         answer = write_export(request, file.folder, options.catalog, shown, _workspace(),
                               wish[-1])

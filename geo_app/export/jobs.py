@@ -44,6 +44,12 @@ from geo_app.problems import GeoAppError, KeyedError, Problem, Words, said
 EXPORT = "export"
 WORKER = (sys.executable, "-m", "geo_app.export.jobs")
 FOLDER_PREFIX = "geo-app-export-"
+# Selections of at most this many parcels are made in the page's own run
+# (``GEO_APP_EXPORT_IN_PAGE_PARCELS``): a worker's start-up (its Python and libraries, at
+# the lowest priority) took 2-3 s on an idle two-core machine and up to 12 s on a loaded
+# one, for a sheet of the sample parcels the page makes in about half a second.
+IN_PAGE_ENV = "GEO_APP_EXPORT_IN_PAGE_PARCELS"
+IN_PAGE_PARCELS = 2000
 # A made file is kept at most this long (a page keeps only its latest one anyway); older
 # folders are those of a server that stopped without removing them.
 KEEP_S = 24 * 3600.0
@@ -121,6 +127,16 @@ def problem_data(problem: Problem) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------- the page's side
+
+
+def in_page_parcels(environ: Mapping[str, str] | None = None) -> int:
+    """The most parcels a page exports in its own run (``GEO_APP_EXPORT_IN_PAGE_PARCELS``;
+    unset or unusable, :data:`IN_PAGE_PARCELS`; 0 sends every export to a worker)."""
+    environ = os.environ if environ is None else environ
+    try:
+        return max(int(str(environ.get(IN_PAGE_ENV, "")).strip()), 0)
+    except ValueError:
+        return IN_PAGE_PARCELS
 
 
 class ExportFile:

@@ -15,7 +15,7 @@ from app_harness import assert_clean, map_args, metric, open_filters, open_tab
 from export_harness import click_make, finished, made_file, panel
 
 from app_parts.page_data import escape_markdown
-from geo_app.export.jobs import start_export
+from geo_app.export.jobs import IN_PAGE_ENV, start_export
 from geo_app.i18n import load_strings
 from geo_app.jobs import JobLimits
 
@@ -46,12 +46,12 @@ def make(at):
 @pytest.fixture
 def in_worker(monkeypatch):
     """Every selection counts as big: the panel makes its file in a worker process."""
-    monkeypatch.setattr(panel, "IN_PAGE_PARCELS", 0)
+    monkeypatch.setenv(IN_PAGE_ENV, "0")
 
 
 def held_worker(monkeypatch, how: str, limits: JobLimits) -> None:
     """The panel's workers run the test worker (``how``: allocate or hang) under ``limits``."""
-    monkeypatch.setattr(panel, "IN_PAGE_PARCELS", 0)
+    monkeypatch.setenv(IN_PAGE_ENV, "0")
     monkeypatch.setenv("EXPORT_TEST_WORKER", how)
     monkeypatch.setattr(panel, "start_export", lambda request, selection: start_export(
         request, selection, limits=limits, worker=TEST_WORKER))

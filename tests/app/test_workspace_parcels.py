@@ -9,8 +9,9 @@ import sys
 
 import shapely
 from app_harness import assert_clean, map_args, metric, new_app, open_tab
-from export_harness import click_make, made_file, panel
+from export_harness import click_make, made_file
 
+from geo_app.export.jobs import IN_PAGE_ENV
 from geo_app.geodesy import hectares
 from geo_app.i18n import load_strings
 from geo_app.importing import import_file
@@ -71,7 +72,7 @@ def test_the_first_run_seeds_the_workspace_and_shows_what_the_cli_totals(own_wor
 def test_an_import_changes_map_totals_table_and_export_together(own_workspace, tmp_path,
                                                                  monkeypatch):
     # The file is made in a worker, which finds the workspace's parcels again.
-    monkeypatch.setattr(panel, "IN_PAGE_PARCELS", 0)
+    monkeypatch.setenv(IN_PAGE_ENV, "0")
     at = new_app().run()
     assert_clean(at)
     samples = list(default_ledger().parcels["id"])

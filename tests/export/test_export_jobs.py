@@ -22,8 +22,11 @@ from geo_app.control import read_reference
 from geo_app.export import ExportRequest, render
 from geo_app.export.jobs import (
     FOLDER_PREFIX,
+    IN_PAGE_ENV,
+    IN_PAGE_PARCELS,
     ExportFile,
     Selection,
+    in_page_parcels,
     new_export_file,
     request_data,
     request_from,
@@ -214,3 +217,11 @@ def test_a_sweep_removes_only_old_export_folders(temp_root):
     assert not old.folder.exists() and fresh.folder.exists() and other.exists()
     assert all(p.name.startswith(FOLDER_PREFIX) for p in temp_root.iterdir() if p != other)
     assert isinstance(fresh, ExportFile)
+
+
+def test_the_parcels_made_in_the_pages_run_are_a_setting():
+    assert in_page_parcels({}) == IN_PAGE_PARCELS
+    assert in_page_parcels({IN_PAGE_ENV: " 0 "}) == 0
+    assert in_page_parcels({IN_PAGE_ENV: "500"}) == 500
+    assert in_page_parcels({IN_PAGE_ENV: "-3"}) == 0
+    assert in_page_parcels({IN_PAGE_ENV: "many"}) == IN_PAGE_PARCELS
