@@ -14,7 +14,7 @@ PACKAGE = Path(geo_app.__file__).parent
 LAYERS: tuple[frozenset[str], ...] = (
     # foundations: words, errors, coordinates, areas, safe files
     frozenset({"__init__", "resources", "i18n", "values", "problems", "gcj02", "crs",
-               "geodesy", "atomic", "fonts"}),
+               "geodesy", "atomic", "fonts", "compact_json"}),
     # data: reading files, the plan, the layers, the basemap registry, planners' tables
     frozenset({"reading", "validation", "plan", "catalog", "basemaps", "assets",
                "coordinates_input", "parcel_labels", "parcel_table",

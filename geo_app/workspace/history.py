@@ -19,6 +19,7 @@ from typing import Any
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from geo_app import compact_json
 from geo_app.workspace import gpkg
 from geo_app.workspace.records import HistoryEntry, State, utc_now
 from geo_app.workspace.schema import HISTORY_TABLE, PARCELS_TABLE
@@ -40,7 +41,7 @@ def record(
         if state is None:
             return None, None, None
         version, props, geom = state
-        return version, json.dumps(props, ensure_ascii=False), shapely.to_wkb(geom)
+        return version, compact_json.dumps(props), shapely.to_wkb(geom)
 
     before_version, before_props, before_wkb = parts(before)
     after_version, after_props, after_wkb = parts(after)

@@ -16,6 +16,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from geo_app import compact_json
 from geo_app.workspace import gpkg
 from geo_app.workspace.errors import ParcelNotFoundError, StaleEditError
 from geo_app.workspace.history import next_version, record
@@ -104,7 +105,7 @@ def write_parcel(
 ) -> None:
     values = _written(
         gpkg.geometry_blob(geometry), version, properties,
-        json.dumps(properties, ensure_ascii=False), parcel_hectares(geometry), utc_now(), user,
+        compact_json.dumps(properties), parcel_hectares(geometry), utc_now(), user,
     )
     if insert:
         connection.execute(_insert_sql(), (*values, parcel_id))
@@ -307,9 +308,6 @@ def add_parcels(
 
 # Parcels encoded and written at a time.
 _PARCELS_PER_SLICE = 10_000
-# json.dumps(..., ensure_ascii=False) with one encoder made once, not one per parcel.
-_JSON = json.JSONEncoder(ensure_ascii=False).encode
-
 
 def _add_slice(
     connection: sqlite3.Connection,
@@ -325,7 +323,7 @@ def _add_slice(
     geometries = np.asarray([p.geometry for p in parcels], dtype=object)
     blobs = gpkg.geometry_blobs(geometries)
     texts = [
-        _JSON(p.properties if type(p.properties) is dict else dict(p.properties))
+        compact_json.dumps(p.properties if type(p.properties) is dict else dict(p.properties))
         for p in parcels
     ]
     connection.executemany(
