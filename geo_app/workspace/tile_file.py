@@ -95,6 +95,8 @@ MAX_ATTEMPTS = 3
 
 TASK = "tile_archive"
 
+# What a parcel archive holds of each parcel, besides its shape.
+TILE_COLUMNS = ("id", "status", "town", "quarter", "accuracy")
 _PARCELS_SQL = (
     f"SELECT geom, parcel_id AS id, status, town, quarter, "
     f"json_extract(properties, '$.accuracy') AS accuracy FROM {PARCELS_TABLE}"
@@ -192,12 +194,24 @@ def read_tile_parcels(workspace: Workspace) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         frame = pyogrio.read_dataframe(workspace.path, sql=_PARCELS_SQL)
+    return tile_parcels(frame)
+
+
+def tile_parcels(frame: Any) -> Any:
+    """``frame``'s parcels (lon/lat, with at least an ``id`` column) as a GeoDataFrame of
+    what the tiles carry, written as the ledger groups them: the workspace's for the app,
+    an export's selection for a page that carries its own archive."""
+    frame = frame[[*(c for c in TILE_COLUMNS if c in frame.columns), frame.geometry.name]]
+    frame = frame.copy()
     for column in ("status", "town", "quarter"):
+        values = frame[column] if column in frame.columns else [None] * len(frame)
         frame[column] = pd.Series(
-            [filter_key(value) for value in frame[column]], index=frame.index, dtype=object
+            [filter_key(value) for value in values], index=frame.index, dtype=object
         )
-    frame["accuracy"] = frame["accuracy"].where(frame["accuracy"].notna(), "approximate")
-    return frame
+    accuracy = frame["accuracy"] if "accuracy" in frame.columns else pd.Series(
+        None, index=frame.index, dtype=object)
+    frame["accuracy"] = accuracy.where(accuracy.notna(), "approximate")
+    return frame[[*TILE_COLUMNS, frame.geometry.name]]
 
 
 def read_tile_references(workspace: Workspace | Path, layer_id: int) -> Any:
