@@ -341,6 +341,25 @@ def _wish(options: MapOptions, visible: tuple[str, ...], selected: str | None) -
     )
 
 
+def _release(files: list[ExportFile]) -> None:
+    for file in files:
+        file.remove()
+
+
+@st.cache_resource(scope="session", on_release=_release, show_spinner=False)
+def _session_files() -> list[ExportFile]:
+    """The files this session made: removed when it disconnects (a page that comes back
+    then says its file is no longer kept), whatever holds them by then."""
+    return []
+
+
+def _owned(file: ExportFile) -> ExportFile:
+    files = _session_files()
+    files[:] = [kept for kept in files if kept.folder.exists()]
+    files.append(file)
+    return file
+
+
 def _keep(result: dict[str, Any] | None) -> None:
     """The page's one made file (or why there is none); the file it replaces goes."""
     old = st.session_state.pop(RESULT, None)
@@ -394,13 +413,14 @@ def _make(t: Texts, options: MapOptions, ledger: LandSupplyLedger,
     shown = _shown_ledger(ledger, options)
     selection = _selection(options, ledger)
     if shown.parcel_count <= in_page_parcels() or selection is None:
-        file = new_export_file()
+        file = _owned(new_export_file())
         answer = write_export(request, file.folder, options.catalog, shown, _workspace(),
                               wish[-1])
         _keep(_made(answer, file, wish))
         return
     _keep(None)
     started = start_export(request, selection)
+    _owned(started.file)
     SLOT.begin(EXPORT, EXPORT, None, started.job, file=started.file, wish=wish)
 
 

@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from app_harness import assert_clean, map_args, metric, open_filters, open_tab
 from export_harness import click_make, finished, made_file, panel
 
@@ -264,3 +265,19 @@ def test_a_running_worker_can_be_stopped(app, monkeypatch):
     assert not active["file"].folder.exists()
     assert zh("app.export.job.cancelled") in [c.value for c in app.caption]
     assert not app.error and not app.get("download_button")
+
+
+def test_a_sessions_files_go_when_its_caches_are_released(app):
+    open_export(app)
+    make(app)
+    made_file(app)
+    folder = app.session_state[panel.RESULT]["file"].folder
+    assert folder.is_dir()
+    # What a disconnecting session's end does: its session-scoped caches are released
+    # (here every cache, through the public call).
+    st.cache_resource.clear()
+    assert not folder.exists()
+    # A page that comes back says so rather than offering a file that is gone.
+    app.run()
+    assert not app.get("download_button")
+    assert zh("app.export.gone") in [c.value for c in app.caption]
