@@ -13,11 +13,16 @@ While the archive of the workspace's current change is still being written (in a
 the page draws what it can: the archive of the change before, faded and named out of date
 in the legend, or else the dashed outline of the parcels' extent. Neither is ever drawn as
 the current parcels.
+
+A page that opens from disk (the HTML export) has no server to read ranges from, nor to
+answer a click: it carries the archive itself (``url`` is then ``#`` and the id of the
+element holding it, :func:`page_archive_url`), and a click opens a popup from the tile's
+own values (``popup``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -41,7 +46,8 @@ class ParcelTiles:
     coordinates (Leaflet order), None when empty; ``highlight``: the selected parcel as a
     GeoJSON feature (the map cannot find it among tiles), None when no parcel is selected;
     ``out_of_date``: the archive is of an earlier change, drawn while the current one is
-    prepared.
+    prepared; ``popup``: what a click on a parcel shows when no server answers it (see
+    :func:`tile_popup`), None where the server does.
     """
 
     url: str | None
@@ -52,11 +58,27 @@ class ParcelTiles:
     count: int = 0
     highlight: Mapping[str, Any] | None = None
     out_of_date: bool = False
+    popup: Mapping[str, Any] | None = None
 
     @property
     def preparing(self) -> bool:
         """Whether the archive of the current change is still being prepared."""
         return self.out_of_date or self.url is None
+
+
+def page_archive_url(element_id: str) -> str:
+    """The ``url`` of an archive the page carries in the element ``element_id``."""
+    return f"#{element_id}"
+
+
+def tile_popup(fields: Sequence[tuple[str, str]], words: Mapping[str, Mapping[str, str]],
+               note: str, sample: str | None = None) -> dict[str, Any]:
+    """A popup made in the page from a tile's values: ``fields`` (tile column, label) in
+    order, ``words`` (column -> value -> the page's words for it), ``note`` under them,
+    ``sample``: the sample-data flag, None for real parcels."""
+    return {"fields": [list(field) for field in fields],
+            "words": {column: dict(values) for column, values in words.items()},
+            "note": note, "sample": sample}
 
 
 def _dash(text: str | None) -> list[float] | None:
@@ -103,6 +125,7 @@ def tile_rules(layer_rules: Mapping[str, Any], parcel_filter: ParcelFilter,
         "maxZoom": DRAWN_MAX_ZOOM,
         "labels": dict(labels or {}),
         "outOfDate": tiles.out_of_date,
+        "popup": None if tiles.popup is None else dict(tiles.popup),
     }
 
 

@@ -4,11 +4,20 @@
    under the pointer from the tile itself (its id and status, as text: nothing from a tile
    is ever handed to the page as HTML); a click is answered by the server. An archive of an
    earlier change (drawn while the current one is prepared) is faded and flagged apart, so
-   nothing takes it for the current parcels. #}
+   nothing takes it for the current parcels.
+   A url "#id" names an archive the page carries itself (an HTML export that opens from
+   disk, page_archive.js): no server answers there, so a click opens the parcel's popup
+   from the tile's own values (rules.popup), as text too. #}
 {% macro script(this, kwargs) %}
 var {{ this.get_name() }} = (function () {
     var rules = {{ this.rules|js_value }};
     if (typeof protomapsL === "undefined") { return L.layerGroup(); }
+    var source = rules.url;
+    if (source.charAt(0) === "#") {
+        source = typeof geoAppPageArchive === "undefined" ? null
+            : geoAppPageArchive(source.slice(1));
+        if (!source) { return L.layerGroup(); }
+    }
     function colourOf(p) {
         if (rules.colorBy && Object.prototype.hasOwnProperty.call(rules.palette, p[rules.colorBy])) {
             return rules.palette[p[rules.colorBy]];
@@ -62,7 +71,7 @@ var {{ this.get_name() }} = (function () {
         });
     });
     var layer = protomapsL.leafletLayer({
-        url: rules.url,
+        url: source,
         pane: rules.pane,
         attribution: rules.attribution,
         levelDiff: 0,
@@ -106,7 +115,63 @@ var {{ this.get_name() }} = (function () {
         hover.setLatLng(e.latlng).setContent(text);
         if (!map.hasLayer(hover)) { hover.addTo(map); }
     }
+    function cell(row, tag, text) {
+        var element = document.createElement(tag);
+        element.textContent = text;
+        row.appendChild(element);
+        return element;
+    }
+    // The z-index of the pane of what the pointer is on (0: the map itself): a shape in a
+    // pane above the parcels answers its own click.
+    function hitZ(e) {
+        var el = e.originalEvent && e.originalEvent.target;
+        var pane = el && el.closest ? el.closest(".leaflet-pane") : null;
+        return pane ? (parseInt(window.getComputedStyle(pane).zIndex, 10) || 0) : 0;
+    }
+    function popupContent(props) {
+        var box = document.createElement("div");
+        box.className = "gm-popup";
+        cell(box, "h4", props.id);
+        if (rules.popup.sample) { cell(box, "div", rules.popup.sample).className = "gm-sample"; }
+        var table = document.createElement("table");
+        rules.popup.fields.forEach(function (field) {
+            var value = props[field[0]];
+            if (value === undefined || value === null || value === "") { return; }
+            var words = rules.popup.words[field[0]] || {};
+            var row = document.createElement("tr");
+            cell(row, "th", field[1]);
+            cell(row, "td", Object.prototype.hasOwnProperty.call(words, value)
+                ? words[value] : String(value));
+            table.appendChild(row);
+        });
+        var more = document.createElement("tr");
+        var note = cell(more, "td", rules.popup.note);
+        note.colSpan = 2;
+        note.className = "gm-more";
+        table.appendChild(more);
+        box.appendChild(table);
+        return box;
+    }
+    // "preclick" reaches the map for every click, also one a shape with a popup of its own
+    // (a plan area the parcel lies in) stops; the parcel's popup is opened once that
+    // shape's click is over, so the parcel is the one named, as where parcels are shapes
+    // drawn over the plan's layers.
+    function showPopup(e) {
+        var map = layer._map;
+        if (!map || map.getZoom() < rules.minZoom) { return; }
+        var paneZ = parseInt(window.getComputedStyle(map.getPane(rules.pane)).zIndex, 10) || 0;
+        var props = hitZ(e) > paneZ ? null : parcelAt(e.latlng);
+        if (!props) { return; }
+        var at = e.latlng;
+        setTimeout(function () {
+            if (layer._map) {
+                L.popup({maxWidth: 360}).setLatLng(at).setContent(popupContent(props))
+                    .openOn(layer._map);
+            }
+        }, 0);
+    }
     layer.on("add", function () {
+        if (rules.popup) { layer._map.on("preclick", showPopup); }
         layer._map.on("mousemove", function (e) {
             if (pending) { return; }
             pending = setTimeout(function () { pending = null; showHover(e); }, 50);
