@@ -27,6 +27,9 @@ NAME_THE_MAP = """() => {
     window.map_div = Object.values(window).find(v => v instanceof L.Map);
     return window.map_div !== undefined;
 }"""
+HIDE_PARCELS = f"""() => map_div.eachLayer(l => {{
+    if ('{PARCEL_TILES}' in l) {{ map_div.removeLayer(l); }}
+}})"""
 
 
 @pytest.fixture
@@ -84,5 +87,11 @@ def test_a_big_selection_opens_from_disk_painted_from_its_own_archive(
     expect(popup).to_contain_text(STRINGS.get("export.html.parcel_popup_more", "zh"))
     assert STRINGS.get("export.html.parcel_tiles", "zh", count=len(supplied.parcels),
                        zoom=9) in page.inner_text(".leaflet-container")
+
+    # With the parcels switched off, a click there opens the plan area's popup only.
+    page.evaluate(HIDE_PARCELS)
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    expect(page.locator(".leaflet-popup-content")).to_have_count(1, timeout=10_000)
+    expect(popup).to_have_count(0)
     assert route.blocked == []
     assert errors == []

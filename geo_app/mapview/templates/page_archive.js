@@ -19,7 +19,7 @@ var geoAppPageArchive = geoAppPageArchive || (function () {
         if (Object.prototype.hasOwnProperty.call(opened, id)) { return opened[id]; }
         var block = document.getElementById(id);
         if (!block || typeof pmtiles === "undefined") { return null; }
-        var bytes = bytesOf(block.textContent.replace(/\s+/g, ""));
+        var bytes = bytesOf(block.textContent.trim());
         block.textContent = "";
         var source = {
             getKey: function () { return id; },

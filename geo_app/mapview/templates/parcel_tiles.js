@@ -170,6 +170,9 @@ var {{ this.get_name() }} = (function () {
             }
         }, 0);
     }
+    layer.on("remove", function () {
+        if (layer._map && rules.popup) { layer._map.off("preclick", showPopup); }
+    });
     layer.on("add", function () {
         if (rules.popup) { layer._map.on("preclick", showPopup); }
         layer._map.on("mousemove", function (e) {
