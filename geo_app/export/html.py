@@ -62,9 +62,10 @@ def html_bytes(scene: Scene, request: ExportRequest) -> bytes:
         fit_bounds=((south, west), (north, east)),
     )
     parcel_layer = _scene_parcel_layer(scene)
-    reader = _archive_reader()
-    if (parcel_layer is not None and len(parcel_layer[1]) > tile_threshold()
-            and reader is not None):
+    tiled = parcel_layer is not None and len(parcel_layer[1]) > tile_threshold()
+    # Without the libraries that draw tiles (not fetched), GeoJSON still draws every parcel.
+    reader = _archive_reader() if tiled else None
+    if parcel_layer is not None and reader is not None:
         page = _tiled_page(options, *parcel_layer, reader)
     else:
         parcels = None if parcel_layer is None else _geojson(parcel_layer[1])

@@ -11,6 +11,7 @@ import pytest
 from export_helpers import FIXED_DATE
 
 from geo_app.export import ExportRequest, render
+from geo_app.export import html as html_export
 from geo_app.i18n import load_strings
 from geo_app.ledger import default_ledger
 from geo_app.workspace.tile_file import THRESHOLD_ENV
@@ -83,3 +84,12 @@ def test_at_or_below_the_threshold_the_parcels_travel_as_geojson(monkeypatch):
     assert ARCHIVE_BLOCK.search(page) is None
     assert "geo-app-parcel-archive" not in page
     assert all(f'"id":"{pid}"' in page for pid in whole.parcels["id"])
+
+
+def test_without_the_library_that_reads_a_carried_archive_the_parcels_travel_as_geojson(
+        low_threshold, monkeypatch):
+    """An install whose map assets were not fetched still exports every parcel."""
+    monkeypatch.setattr(html_export, "ARCHIVE_READER", ("pmtiles", "not_fetched_js"))
+    page = _page()
+    assert ARCHIVE_BLOCK.search(page) is None
+    assert all(f'"id":"{pid}"' in page for pid in default_ledger().parcels["id"])
