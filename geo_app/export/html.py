@@ -23,9 +23,7 @@ from html import escape
 from pathlib import Path
 from typing import Any, ClassVar
 
-import folium
 import geopandas as gpd
-from markupsafe import escape as markup_escape
 
 from geo_app.assets import AssetMode, asset_urls
 from geo_app.assets.vendor import load_vendor
@@ -37,7 +35,7 @@ from geo_app.export.sheet_panels import sheet_title
 from geo_app.i18n import Strings, load_strings
 from geo_app.ledger import UNKNOWN
 from geo_app.mapview import MapOptions, ParcelTiles, build_map, standalone_html
-from geo_app.mapview.elements import InlineAssets, Legend, RawMacroElement, template
+from geo_app.mapview.elements import InlineAssets, RawMacroElement, template
 from geo_app.mapview.features import parcel_layer_ids
 from geo_app.mapview.tiles import TILES_JS, page_archive_url, tile_popup
 from geo_app.plan import load_plan
@@ -147,7 +145,6 @@ def _tiled_page(options: MapOptions, spec: LayerSpec, frame: gpd.GeoDataFrame,
                                   name="geo_app_archive_reader")
     PageArchive(ARCHIVE_ELEMENT, data).add_to(m)
     del data
-    _say_details_are_in_the_data_exports(m, strings, options.lang, tiles)
     return m.get_root().render()
 
 
@@ -174,18 +171,6 @@ def _popup(strings: Strings, lang: str, frame: gpd.GeoDataFrame,
         [(field, strings.get(f"popup.{field}", lang)) for field in POPUP_FIELDS], words,
         strings.get("export.html.parcel_popup_more", lang), sample,
     )
-
-
-def _say_details_are_in_the_data_exports(m: folium.Map, strings: Strings, lang: str,
-                                         tiles: ParcelTiles) -> None:
-    """The legend's line under the parcels says a click asks the server for a parcel's
-    details; in a file there is none: it says what the popup holds and where the rest is."""
-    counts = {"count": f"{tiles.count:,}", "zoom": tiles.min_zoom}
-    served = str(markup_escape(strings.get("legend.parcel_tiles", lang, **counts)))
-    offline = str(markup_escape(strings.get("export.html.parcel_tiles", lang, **counts)))
-    for child in m._children.values():
-        if isinstance(child, Legend):
-            child.html = child.html.replace(served, offline)
 
 
 def _with_title(page: str, title: str, lang: str) -> str:

@@ -515,8 +515,10 @@ def _tile_notes(ctx: _Context, layers: Sequence[LayerSpec]) -> dict[str, list[st
         note = ctx.strings.get("legend.parcel_tiles_out_of_date", ctx.lang,
                                count=f"{tiles.count:,}", zoom=tiles.min_zoom)
     else:
-        note = ctx.strings.get("legend.parcel_tiles", ctx.lang, count=f"{tiles.count:,}",
-                               zoom=tiles.min_zoom)
+        # A map that answers clicks itself (a page saved to a file) says what its popup
+        # holds and where the rest is; the app's says a click asks for the details.
+        key = "legend.parcel_tiles" if tiles.popup is None else "export.html.parcel_tiles"
+        note = ctx.strings.get(key, ctx.lang, count=f"{tiles.count:,}", zoom=tiles.min_zoom)
     return {spec.id: [note] for spec in layers if spec.id in ctx.parcel_ids}
 
 
