@@ -82,10 +82,11 @@ def test_a_long_listing_prints_one_item_a_line_as_json_says_it():
     value = {
         "features": [
             {"id": 'a}, {"id": "b', "hectares": 1.5, "gk": None},
+            {"id": 'c},{"id":"d', "hectares": 1.0, "gk": None},
             {"id": "甲\x1b[31m\u202e", "hectares": 2.0, "gk": 2.0001},
             {"id": 7, "hectares": 0.25, "gk": None},
         ],
-        "total_ha": 3.75,
+        "total_ha": 4.75,
         "crs": "gk42",
     }
     text = json_listing_text(value, "features")
@@ -93,7 +94,8 @@ def test_a_long_listing_prints_one_item_a_line_as_json_says_it():
     lines = text.splitlines()
     assert lines[0] == "{" and lines[1] == '  "features": [' and lines[-1] == "}"
     # One feature a line, whatever its id holds; steering characters escaped.
-    assert [line.startswith('    {"id": ') for line in lines[2:5]] == [True] * 3
+    assert [line.startswith('    {"id":') for line in lines[2:6]] == [True] * 4
+    assert lines[6] == "  ],"
     assert "\x1b" not in text and "\u202e" not in text and "\\u202e" in text
     assert json.loads(json_listing_text({"features": [], "total_ha": 0.0}, "features")) == {
         "features": [], "total_ha": 0.0}
