@@ -81,3 +81,22 @@ def test_old_copies_are_pruned(tmp_path, monkeypatch):
         paths.append(parcel_layer_file(workspace, folder).path)
     left = sorted(folder.glob("parcels-*.geojson"))
     assert paths[-1] in left and len(left) == 3
+
+
+def test_the_copy_holds_every_coordinate_and_value_exactly(tmp_path):
+    workspace = bare_workspace(tmp_path)
+    # Doubles whose shortest text is long, and one a hair from a round number.
+    ring = [(125.55000000000001, 43.6), (125.5612345678901, 43.600000000000001 + 1e-13),
+            (0.1 + 125.4, 43.607123456789012), (125.55000000000001, 43.6)]
+    tricky = shapely.Polygon(ring)
+    props = {"status": "planned", "说明": "引号\"和\\反斜杠\n换行", "面积": 1e-7, "大数": 2**70}
+    workspace.insert("p-1", props, tricky, "王工")
+    copy = parcel_layer_file(workspace, tmp_path / "copies")
+    feature = load_layer_geojson(
+        with_parcel_file(load_catalog(), "land_parcels", copy).layer("land_parcels")
+    )["features"][0]
+    stored = workspace.parcel("p-1")
+    assert shapely.equals_exact(shapely.geometry.shape(feature["geometry"]), stored.geometry,
+                                tolerance=0)
+    assert feature["geometry"]["type"] == "MultiPolygon"
+    assert {k: feature["properties"][k] for k in props} == props
