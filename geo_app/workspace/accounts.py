@@ -8,10 +8,10 @@ already hashed (:mod:`geo_app.accounts.passwords`); this module never sees one.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from dataclasses import dataclass
 
 from geo_app.workspace.actors import checked_role
+from geo_app.workspace.dialect import Connection
 from geo_app.workspace.errors import refusal
 from geo_app.workspace.records import utc_now
 from geo_app.workspace.schema import ACCOUNTS_TABLE, SIGN_INS_TABLE
@@ -51,26 +51,26 @@ def checked_name(name: str) -> str:
     return text
 
 
-def find(connection: sqlite3.Connection, name: str) -> Account | None:
+def find(connection: Connection, name: str) -> Account | None:
     row = connection.execute(
         f"SELECT {_COLUMNS} FROM {ACCOUNTS_TABLE} WHERE name = ?", (name,)
     ).fetchone()
     return None if row is None else _account(row)
 
 
-def get(connection: sqlite3.Connection, name: str) -> Account:
+def get(connection: Connection, name: str) -> Account:
     found = find(connection, name)
     if found is None:
         raise refusal("account_unknown", name=name)
     return found
 
 
-def every(connection: sqlite3.Connection) -> list[Account]:
+def every(connection: Connection) -> list[Account]:
     rows = connection.execute(f"SELECT {_COLUMNS} FROM {ACCOUNTS_TABLE} ORDER BY id").fetchall()
     return [_account(row) for row in rows]
 
 
-def add(connection: sqlite3.Connection, name: str, role: str, password_hash: str | None,
+def add(connection: Connection, name: str, role: str, password_hash: str | None,
         by: str) -> Account:
     name, role = checked_name(name), checked_role(role)
     if find(connection, name) is not None:
@@ -84,7 +84,7 @@ def add(connection: sqlite3.Connection, name: str, role: str, password_hash: str
     return get(connection, name)
 
 
-def change(connection: sqlite3.Connection, name: str, by: str, *,
+def change(connection: Connection, name: str, by: str, *,
            role: str | None = None, password_hash: str | None = None,
            disabled: bool | None = None) -> Account:
     account = get(connection, name)
@@ -99,7 +99,7 @@ def change(connection: sqlite3.Connection, name: str, by: str, *,
     return get(connection, name)
 
 
-def record_sign_in(connection: sqlite3.Connection, name: str, source: str, outcome: str) -> None:
+def record_sign_in(connection: Connection, name: str, source: str, outcome: str) -> None:
     if outcome not in OUTCOMES:
         raise ValueError(f"unknown sign-in outcome {outcome!r}")
     connection.execute(
@@ -108,7 +108,7 @@ def record_sign_in(connection: sqlite3.Connection, name: str, source: str, outco
     )
 
 
-def failures_since(connection: sqlite3.Connection, name: str, since: dt.datetime) -> int:
+def failures_since(connection: Connection, name: str, since: dt.datetime) -> int:
     """Failed attempts on ``name`` since ``since`` (UTC), up to its last success."""
     stamp = since.astimezone(dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     last_ok = connection.execute(
@@ -122,7 +122,7 @@ def failures_since(connection: sqlite3.Connection, name: str, since: dt.datetime
     ).fetchone()[0])
 
 
-def attempts(connection: sqlite3.Connection, limit: int = 100) -> list[tuple[str, str, str, str]]:
+def attempts(connection: Connection, limit: int = 100) -> list[tuple[str, str, str, str]]:
     """The latest sign-in attempts, newest first: (at, name, source, outcome)."""
     return [tuple(row) for row in connection.execute(
         f"SELECT at, name, source, outcome FROM {SIGN_INS_TABLE} ORDER BY id DESC LIMIT ?",

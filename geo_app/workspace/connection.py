@@ -12,11 +12,19 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from geo_app.workspace.dialect import GEOPACKAGE
 from geo_app.workspace.errors import WorkspaceError, refusal
 from geo_app.workspace.gpkg import add_trigger_functions
-from geo_app.workspace.schema import is_ready
+from geo_app.workspace.schema import create_if_new, is_ready
 
 BUSY_TIMEOUT_S = 30.0
+
+
+class GeoPackageConnection(sqlite3.Connection):
+    """An SQLite connection that says which store it is (:mod:`geo_app.workspace.dialect`);
+    its statements run exactly as on any SQLite connection."""
+
+    dialect = GEOPACKAGE
 
 
 class WorkspaceFile:
@@ -26,13 +34,19 @@ class WorkspaceFile:
         self.path = path
         self.busy_timeout_s = busy_timeout_s
 
-    def connect(self) -> sqlite3.Connection:
+    @property
+    def shown(self) -> str:
+        """How messages name the workspace."""
+        return str(self.path)
+
+    def connect(self) -> GeoPackageConnection:
         try:
             connection = sqlite3.connect(
                 self.path,
                 timeout=self.busy_timeout_s,
                 isolation_level=None,
                 check_same_thread=False,
+                factory=GeoPackageConnection,
             )
             connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
             connection.execute("PRAGMA synchronous = FULL")
@@ -45,7 +59,7 @@ class WorkspaceFile:
         return refusal("workspace_unusable", path=self.path, reason=exc)
 
     @contextlib.contextmanager
-    def connected(self) -> Iterator[sqlite3.Connection]:
+    def connected(self) -> Iterator[GeoPackageConnection]:
         """A connection, closed afterwards; an SQLite failure becomes a WorkspaceError."""
         connection = self.connect()
         try:
@@ -56,12 +70,16 @@ class WorkspaceFile:
             connection.close()
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[GeoPackageConnection]:
         """One change, all of it or nothing."""
         with self.connected() as connection, _immediate(connection):
             yield connection
 
-    def initialise(self, create: Callable[[sqlite3.Connection], None]) -> None:
+    def create_if_new(self, connection: GeoPackageConnection) -> bool:
+        """Make the tables in an empty file (True), or accept this file's workspace."""
+        return create_if_new(connection, self.path)
+
+    def initialise(self, create: Callable[[GeoPackageConnection], None]) -> None:
         """Run ``create`` in one transaction unless the file already is a ready workspace."""
         with self.connected() as connection:
             # An existing workspace is only read here: taking the write lock on every open

@@ -12,7 +12,6 @@ leaves and versions never repeat for an id, so the state is always found, once.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,7 +19,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo_app import compact_json
-from geo_app.workspace import gpkg
+from geo_app.workspace.dialect import Connection
 from geo_app.workspace.records import HistoryEntry, State, utc_now
 from geo_app.workspace.schema import HISTORY_TABLE, PARCELS_TABLE
 
@@ -29,7 +28,7 @@ _IDS_PER_QUERY = 500
 
 
 def record(
-    connection: sqlite3.Connection,
+    connection: Connection,
     user: str,
     action: str,
     parcel_id: str,
@@ -46,7 +45,7 @@ def record(
     before_version, before_props, before_wkb = parts(before)
     after_version, after_props, after_wkb = parts(after)
     connection.execute(
-        f"INSERT INTO {HISTORY_TABLE} (at, user, action, parcel_id, batch_id, version_before, "
+        f'INSERT INTO {HISTORY_TABLE} (at, "user", action, parcel_id, batch_id, version_before, '
         "version_after, before_properties, before_wkb, after_properties, after_wkb) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (utc_now(), user, action, parcel_id, batch, before_version, after_version, before_props,
@@ -55,7 +54,7 @@ def record(
 
 
 def entries(
-    connection: sqlite3.Connection, parcel_id: str | None = None, limit: int | None = None
+    connection: Connection, parcel_id: str | None = None, limit: int | None = None
 ) -> list[HistoryEntry]:
     """Changes, newest first; all parcels or one."""
     query = f"SELECT * FROM {HISTORY_TABLE}"
@@ -103,7 +102,7 @@ def _entry(
 
 
 def _kept_elsewhere(
-    connection: sqlite3.Connection, wanted: Sequence[tuple[str, int]]
+    connection: Connection, wanted: Sequence[tuple[str, int]]
 ) -> dict[tuple[str, int], tuple[str, BaseGeometry]]:
     """The states ``(parcel id, version)`` that entries left to be found elsewhere: the
     properties as JSON text and the geometry, from the parcel's next change or its row."""
@@ -121,18 +120,19 @@ def _kept_elsewhere(
         ):
             if (parcel_id, version) in wanted_set:
                 found[(parcel_id, version)] = (props, shapely.from_wkb(wkb))
-        for parcel_id, version, props, blob in connection.execute(
+        for parcel_id, version, props, stored_geometry in connection.execute(
             f"SELECT parcel_id, version, properties, geom FROM {PARCELS_TABLE} "
             f"WHERE parcel_id IN ({marks})",
             chunk,
         ):
             if (parcel_id, version) in wanted_set:
-                found[(parcel_id, version)] = (props, gpkg.geometry_from_blob(blob))
+                found[(parcel_id, version)] = (
+                    props, connection.dialect.geometry(stored_geometry))
     return found
 
 
 def state_after(
-    connection: sqlite3.Connection, parcel_id: str, version: int
+    connection: Connection, parcel_id: str, version: int
 ) -> tuple[dict[str, Any], BaseGeometry] | None:
     """The properties and geometry the parcel had as ``version``; None if never recorded."""
     row = connection.execute(
@@ -152,7 +152,7 @@ def state_after(
 
 
 def latest_before(
-    connection: sqlite3.Connection, parcel_id: str
+    connection: Connection, parcel_id: str
 ) -> tuple[dict[str, Any] | None, BaseGeometry | None] | None:
     """The parcel before its latest change ((None, None): it did not exist); None when the
     parcel has no history at all."""
@@ -169,7 +169,7 @@ def latest_before(
     return json.loads(before_props), shapely.from_wkb(before_wkb)
 
 
-def next_version(connection: sqlite3.Connection, parcel_id: str) -> int:
+def next_version(connection: Connection, parcel_id: str) -> int:
     """Versions never repeat for an id, even across delete and re-import."""
     last = connection.execute(
         f"SELECT max(coalesce(version_after, version_before)) FROM {HISTORY_TABLE} "

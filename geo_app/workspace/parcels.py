@@ -7,7 +7,6 @@ version with :class:`StaleEditError` instead of letting it overwrite someone els
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +16,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo_app import compact_json
-from geo_app.workspace import gpkg
+from geo_app.workspace.dialect import Connection
 from geo_app.workspace.errors import ParcelNotFoundError, StaleEditError
 from geo_app.workspace.history import next_version, record
 from geo_app.workspace.records import NewParcel, Parcel, utc_now
@@ -32,34 +31,34 @@ def parcel_hectares(geometry: BaseGeometry) -> float:
     return float(hectares([geometry])[0])
 
 
-def all_parcels(connection: sqlite3.Connection) -> list[Parcel]:
+def all_parcels(connection: Connection) -> list[Parcel]:
     rows = connection.execute(
         f"SELECT {_PARCEL_COLUMNS} FROM {PARCELS_TABLE} ORDER BY fid"
     ).fetchall()
-    return [parcel_from_row(row) for row in rows]
+    return [parcel_from_row(connection, row) for row in rows]
 
 
-def parcel_row(connection: sqlite3.Connection, parcel_id: str) -> tuple | None:
+def parcel_row(connection: Connection, parcel_id: str) -> tuple | None:
     return connection.execute(
         f"SELECT {_PARCEL_COLUMNS} FROM {PARCELS_TABLE} WHERE parcel_id = ?",
         (parcel_id,),
     ).fetchone()
 
 
-def parcel_from_row(row: Sequence[Any]) -> Parcel:
-    parcel_id, version, properties, blob, updated_at, updated_by = row
+def parcel_from_row(connection: Connection, row: Sequence[Any]) -> Parcel:
+    parcel_id, version, properties, stored_geometry, updated_at, updated_by = row
     return Parcel(
         parcel_id=parcel_id,
         version=int(version),
         properties=json.loads(properties),
-        geometry=gpkg.geometry_from_blob(blob),
+        geometry=connection.dialect.geometry(stored_geometry),
         updated_at=updated_at,
         updated_by=updated_by,
     )
 
 
 def current(
-    connection: sqlite3.Connection, parcel_id: str, expected_version: int | None
+    connection: Connection, parcel_id: str, expected_version: int | None
 ) -> Parcel:
     """The parcel as it is now, which must be ``expected_version`` when that is given."""
     row = parcel_row(connection, parcel_id)
@@ -67,7 +66,7 @@ def current(
         if expected_version is not None:
             raise StaleEditError(parcel_id, expected_version, None)
         raise ParcelNotFoundError(parcel_id)
-    now = parcel_from_row(row)
+    now = parcel_from_row(connection, row)
     if expected_version is not None and now.version != int(expected_version):
         raise StaleEditError(parcel_id, int(expected_version), now.version)
     return now
@@ -78,12 +77,12 @@ _WRITTEN_COLUMNS = ("geom", "version", *PROMOTED_FIELDS, "sample", "hectares", "
 
 
 def _written(
-    blob: bytes, version: int, properties: Mapping[str, Any], properties_json: str,
+    stored_geometry: Any, version: int, properties: Mapping[str, Any], properties_json: str,
     hectares: float, at: str, user: str,
 ) -> tuple[Any, ...]:
     """A parcel row's values in the order of ``_WRITTEN_COLUMNS``."""
     promoted = [_text_or_none(properties.get(name)) for name in PROMOTED_FIELDS]
-    return (blob, version, *promoted, int(properties.get("sample") is True), hectares,
+    return (stored_geometry, version, *promoted, int(properties.get("sample") is True), hectares,
             properties_json, at, user)
 
 
@@ -94,7 +93,7 @@ def _insert_sql() -> str:
 
 
 def write_parcel(
-    connection: sqlite3.Connection,
+    connection: Connection,
     parcel_id: str,
     version: int,
     properties: dict[str, Any],
@@ -104,7 +103,7 @@ def write_parcel(
     insert: bool,
 ) -> None:
     values = _written(
-        gpkg.geometry_blob(geometry), version, properties,
+        connection.dialect.geometry_value(geometry), version, properties,
         compact_json.dumps(properties), parcel_hectares(geometry), utc_now(), user,
     )
     if insert:
@@ -118,7 +117,7 @@ def write_parcel(
 
 
 def add_parcel(
-    connection: sqlite3.Connection,
+    connection: Connection,
     parcel_id: str,
     properties: dict[str, Any],
     geometry: BaseGeometry,
@@ -134,7 +133,7 @@ def add_parcel(
 
 
 def change_parcel(
-    connection: sqlite3.Connection,
+    connection: Connection,
     now: Parcel,
     properties: dict[str, Any],
     geometry: BaseGeometry,
@@ -161,7 +160,7 @@ def _text_or_none(value: Any) -> str | None:
 
 
 def delete_parcel(
-    connection: sqlite3.Connection, gone: Parcel, user: str, batch: int | None
+    connection: Connection, gone: Parcel, user: str, batch: int | None
 ) -> None:
     """Remove the parcel, keeping its last state in the history."""
     connection.execute(f"DELETE FROM {PARCELS_TABLE} WHERE parcel_id = ?", (gone.parcel_id,))
@@ -176,36 +175,17 @@ def delete_parcel(
     )
 
 
-def touch(connection: sqlite3.Connection, added: Iterable[BaseGeometry] = ()) -> None:
-    """Record the change, growing the stored extent to cover ``added`` geometries.
-
-    The extent only grows (a deletion leaves it as it was): readers use it to zoom, and
-    recomputing it would mean reading every parcel on every edit.
-    """
-    geoms = list(added)
-    extent = None
-    if geoms:
-        stored = connection.execute(
-            "SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = ?",
-            (PARCELS_TABLE,),
-        ).fetchone()
-        bounds = [float(v) for v in shapely.total_bounds(geoms)]
-        if stored is not None and None not in stored:
-            bounds = [
-                min(bounds[0], stored[0]),
-                min(bounds[1], stored[1]),
-                max(bounds[2], stored[2]),
-                max(bounds[3], stored[3]),
-            ]
-        extent = tuple(bounds)
-    gpkg.touch_contents(connection, PARCELS_TABLE, extent)
+def touch(connection: Connection, added: Iterable[BaseGeometry] = ()) -> None:
+    """Record the change for the parcel layer's readers, its extent grown to cover
+    ``added`` geometries (:meth:`~geo_app.workspace.dialect.Dialect.layer_grown`)."""
+    connection.dialect.layer_grown(connection, PARCELS_TABLE, list(added))
 
 
 # --- many parcels at once: an import batch ------------------------------------------------
 
 # Parcel ids per ``IN (…)`` query, well under SQLite's limit on parameters.
 _IDS_PER_QUERY = 500
-_HISTORY_COLUMNS = ("at", "user", "action", "parcel_id", "batch_id", "version_before",
+_HISTORY_COLUMNS = ("at", '"user"', "action", "parcel_id", "batch_id", "version_before",
                     "version_after", "before_properties", "before_wkb", "after_properties",
                     "after_wkb")
 
@@ -220,7 +200,7 @@ def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
         yield items[start:start + _IDS_PER_QUERY]
 
 
-def next_versions(connection: sqlite3.Connection, parcel_ids: Sequence[str]) -> list[int]:
+def next_versions(connection: Connection, parcel_ids: Sequence[str]) -> list[int]:
     """:func:`~geo_app.workspace.history.next_version` of many parcels, a few queries in all."""
     last: dict[str, int] = {}
     for chunk in _chunks(parcel_ids):
@@ -241,11 +221,11 @@ class StoredParcel:
     parcel_id: str
     version: int
     properties_json: str
-    blob: bytes
+    stored_geometry: Any
     hectares: float
 
 
-def stored_parcels(connection: sqlite3.Connection, parcel_ids: Sequence[str]) -> list[
+def stored_parcels(connection: Connection, parcel_ids: Sequence[str]) -> list[
     StoredParcel
 ]:
     """The stored rows of ``parcel_ids`` (each must exist), in that order."""
@@ -256,13 +236,14 @@ def stored_parcels(connection: sqlite3.Connection, parcel_ids: Sequence[str]) ->
             f"WHERE parcel_id IN ({', '.join('?' * len(chunk))})",
             tuple(chunk),
         )
-        for parcel_id, version, properties, blob, ha in rows:
-            found[parcel_id] = StoredParcel(parcel_id, int(version), properties, blob, float(ha))
+        for parcel_id, version, properties, stored_geometry, ha in rows:
+            found[parcel_id] = StoredParcel(parcel_id, int(version), properties,
+                                            stored_geometry, float(ha))
     return [found[parcel_id] for parcel_id in parcel_ids]
 
 
 def delete_parcels(
-    connection: sqlite3.Connection, parcel_ids: Sequence[str], user: str, batch: int | None
+    connection: Connection, parcel_ids: Sequence[str], user: str, batch: int | None
 ) -> float:
     """:func:`delete_parcel` of many parcels (each must exist), a slice at a time: the rows
     go, their last states into the history, in that order. Returns the hectares they
@@ -272,7 +253,7 @@ def delete_parcels(
     for start in range(0, len(parcel_ids), _PARCELS_PER_SLICE):
         gone = stored_parcels(connection, parcel_ids[start:start + _PARCELS_PER_SLICE])
         removed += sum(p.hectares for p in gone)
-        geometries = gpkg.geometries_from_blobs([parcel.blob for parcel in gone])
+        geometries = connection.dialect.geometries([p.stored_geometry for p in gone])
         wkbs = shapely.to_wkb(np.asarray(geometries, dtype=object), byte_order=1)
         connection.executemany(
             f"DELETE FROM {PARCELS_TABLE} WHERE parcel_id = ?", [(p.parcel_id,) for p in gone]
@@ -289,7 +270,7 @@ def delete_parcels(
 
 
 def add_parcels(
-    connection: sqlite3.Connection,
+    connection: Connection,
     parcels: Sequence[NewParcel],
     hectares: Sequence[float],
     user: str,
@@ -310,7 +291,7 @@ def add_parcels(
 _PARCELS_PER_SLICE = 10_000
 
 def _add_slice(
-    connection: sqlite3.Connection,
+    connection: Connection,
     parcels: Sequence[NewParcel],
     hectares: Sequence[float],
     at: str,
@@ -321,7 +302,7 @@ def _add_slice(
     ids = [p.parcel_id for p in parcels]
     versions = next_versions(connection, ids)
     geometries = np.asarray([p.geometry for p in parcels], dtype=object)
-    blobs = gpkg.geometry_blobs(geometries)
+    stored_geometries = connection.dialect.geometry_values(geometries)
     texts = [
         compact_json.dumps(p.properties if type(p.properties) is dict else dict(p.properties))
         for p in parcels
@@ -329,9 +310,9 @@ def _add_slice(
     connection.executemany(
         _insert_sql(),
         (
-            (*_written(blob, version, p.properties, text, float(ha), at, user), p.parcel_id)
-            for p, version, blob, text, ha in zip(
-                parcels, versions, blobs, texts, hectares, strict=True)
+            (*_written(stored, version, p.properties, text, float(ha), at, user), p.parcel_id)
+            for p, version, stored, text, ha in zip(
+                parcels, versions, stored_geometries, texts, hectares, strict=True)
         ),
     )
     # The rows name the versions they made and leave the states in the parcel rows, where

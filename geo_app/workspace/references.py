@@ -9,7 +9,6 @@ All of a file's features are written in one transaction, or none.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -19,7 +18,11 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo_app.geodesy import hectares
-from geo_app.workspace import gpkg
+
+# Not used here since the encoding moved to the dialect; tests/test_workspace_references.py
+# still reaches the GeoPackage encoding through this name to make a write fail midway.
+from geo_app.workspace import gpkg  # noqa: F401
+from geo_app.workspace.dialect import Connection
 from geo_app.workspace.errors import refusal
 from geo_app.workspace.records import utc_now
 from geo_app.workspace.schema import REFERENCE_FEATURES_TABLE, REFERENCE_LAYERS_TABLE
@@ -91,7 +94,7 @@ def _layer(row: Sequence[Any]) -> ReferenceLayer:
     )
 
 
-def layers(connection: sqlite3.Connection, include_inactive: bool = False) -> list[
+def layers(connection: Connection, include_inactive: bool = False) -> list[
     ReferenceLayer
 ]:
     where = "" if include_inactive else " WHERE active = 1"
@@ -101,7 +104,7 @@ def layers(connection: sqlite3.Connection, include_inactive: bool = False) -> li
     return [_layer(row) for row in rows]
 
 
-def layer(connection: sqlite3.Connection, layer_id: int) -> ReferenceLayer:
+def layer(connection: Connection, layer_id: int) -> ReferenceLayer:
     row = connection.execute(
         f"SELECT {_LAYER_COLUMNS} FROM {REFERENCE_LAYERS_TABLE} WHERE id = ?", (layer_id,)
     ).fetchone()
@@ -110,7 +113,7 @@ def layer(connection: sqlite3.Connection, layer_id: int) -> ReferenceLayer:
     return _layer(row)
 
 
-def _active_named(connection: sqlite3.Connection, name: str) -> ReferenceLayer | None:
+def _active_named(connection: Connection, name: str) -> ReferenceLayer | None:
     row = connection.execute(
         f"SELECT {_LAYER_COLUMNS} FROM {REFERENCE_LAYERS_TABLE} WHERE active = 1 AND name = ?",
         (name,),
@@ -118,7 +121,7 @@ def _active_named(connection: sqlite3.Connection, name: str) -> ReferenceLayer |
     return None if row is None else _layer(row)
 
 
-def _end(connection: sqlite3.Connection, layer_id: int, user: str) -> None:
+def _end(connection: Connection, layer_id: int, user: str) -> None:
     connection.execute(
         f"UPDATE {REFERENCE_LAYERS_TABLE} SET active = 0, ended_at = ?, ended_by = ? "
         "WHERE id = ?",
@@ -126,7 +129,7 @@ def _end(connection: sqlite3.Connection, layer_id: int, user: str) -> None:
     )
 
 
-def add_layer(connection: sqlite3.Connection, new: NewReference, user: str) -> ReferenceLayer:
+def add_layer(connection: Connection, new: NewReference, user: str) -> ReferenceLayer:
     """Store ``new`` whole; an active layer of the same name is replaced (kept, inactive)."""
     geometries = np.asarray(new.geometries, dtype=object)
     if not len(geometries):
@@ -147,15 +150,15 @@ def add_layer(connection: sqlite3.Connection, new: NewReference, user: str) -> R
          previous.layer_id if previous is not None else None),
     )
     layer_id = int(cursor.lastrowid)
-    blobs = gpkg.geometry_blobs(geometries)
+    stored_geometries = connection.dialect.geometry_values(geometries)
     connection.executemany(
         f"INSERT INTO {REFERENCE_FEATURES_TABLE} (geom, layer_id, class, hectares, min_x, "
         "max_x, min_y, max_y, properties) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            (blob, layer_id, cls, area, minx, maxx, miny, maxy, props)
-            for blob, cls, area, (minx, miny, maxx, maxy), props in zip(
-                blobs, new.classes, areas.tolist(), bounds.tolist(), new.properties_json,
-                strict=True,
+            (stored, layer_id, cls, area, minx, maxx, miny, maxy, props)
+            for stored, cls, area, (minx, miny, maxx, maxy), props in zip(
+                stored_geometries, new.classes, areas.tolist(), bounds.tolist(),
+                new.properties_json, strict=True,
             )
         ),
     )
@@ -163,7 +166,7 @@ def add_layer(connection: sqlite3.Connection, new: NewReference, user: str) -> R
     return layer(connection, layer_id)
 
 
-def remove(connection: sqlite3.Connection, name_or_id: str, user: str) -> ReferenceLayer:
+def remove(connection: Connection, name_or_id: str, user: str) -> ReferenceLayer:
     """Take a layer off the map and out of the check; it stays stored, restorable."""
     found = _find(connection, name_or_id)
     if not found.active:
@@ -173,7 +176,7 @@ def remove(connection: sqlite3.Connection, name_or_id: str, user: str) -> Refere
     return layer(connection, found.layer_id)
 
 
-def restore(connection: sqlite3.Connection, layer_id: int, user: str) -> ReferenceLayer:
+def restore(connection: Connection, layer_id: int, user: str) -> ReferenceLayer:
     """Make a stored layer current again; the active layer of its name makes way."""
     found = layer(connection, layer_id)
     if found.active:
@@ -190,7 +193,7 @@ def restore(connection: sqlite3.Connection, layer_id: int, user: str) -> Referen
     return layer(connection, layer_id)
 
 
-def _find(connection: sqlite3.Connection, name_or_id: str) -> ReferenceLayer:
+def _find(connection: Connection, name_or_id: str) -> ReferenceLayer:
     text = str(name_or_id).strip()
     named = _active_named(connection, text)
     if named is not None:
@@ -201,7 +204,7 @@ def _find(connection: sqlite3.Connection, name_or_id: str) -> ReferenceLayer:
 
 
 def features(
-    connection: sqlite3.Connection,
+    connection: Connection,
     layer_id: int,
     bounds: tuple[float, float, float, float] | None = None,
     with_properties: bool = False,
@@ -218,7 +221,7 @@ def features(
         values += [minx, maxx, miny, maxy]
     rows = connection.execute(sql + " ORDER BY fid", values).fetchall()
     geometries = np.empty(len(rows), dtype=object)
-    geometries[:] = gpkg.geometries_from_blobs([row[1] for row in rows])
+    geometries[:] = connection.dialect.geometries([row[1] for row in rows])
     return ReferenceFeatures(
         layer=found,
         fids=np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows)),
@@ -228,14 +231,14 @@ def features(
     )
 
 
-def _touch(connection: sqlite3.Connection) -> None:
+def _touch(connection: Connection) -> None:
     """The feature table's extent, over the active layers, as GeoPackage readers expect."""
     row = connection.execute(
         f"SELECT min(f.min_x), min(f.min_y), max(f.max_x), max(f.max_y) "
         f"FROM {REFERENCE_FEATURES_TABLE} f JOIN {REFERENCE_LAYERS_TABLE} l "
         "ON l.id = f.layer_id WHERE l.active = 1"
     ).fetchone()
-    gpkg.touch_contents(
+    connection.dialect.layer_changed(
         connection, REFERENCE_FEATURES_TABLE, None if row[0] is None else row
     )
 
@@ -249,7 +252,7 @@ def envelope(geometries: Sequence[BaseGeometry]) -> tuple[float, float, float, f
             float(b[:, 3].max()))
 
 
-def class_counts(connection: sqlite3.Connection, layer_id: int) -> list[tuple[str | None, int]]:
+def class_counts(connection: Connection, layer_id: int) -> list[tuple[str | None, int]]:
     """How many polygons of the layer carry each land-use class (None: no class given), the
     whole layer, most first (ties by class): for the legend of a layer drawn whole."""
     rows = connection.execute(

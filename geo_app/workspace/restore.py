@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from shapely.geometry.base import BaseGeometry
 
+from geo_app.workspace.dialect import Connection
 from geo_app.workspace.errors import ParcelNotFoundError, StaleEditError
 from geo_app.workspace.history import latest_before, state_after
 from geo_app.workspace.parcels import (
@@ -19,7 +19,7 @@ from geo_app.workspace.parcels import (
 
 
 def restore_version(
-    connection: sqlite3.Connection,
+    connection: Connection,
     parcel_id: str,
     version: int,
     user: str,
@@ -35,7 +35,7 @@ def restore_version(
 
 
 def undo_latest(
-    connection: sqlite3.Connection, parcel_id: str, user: str, expected_version: int | None
+    connection: Connection, parcel_id: str, user: str, expected_version: int | None
 ) -> BaseGeometry | None:
     """Back to the state before the latest change; None when that removes the parcel."""
     before = latest_before(connection, parcel_id)
@@ -50,7 +50,7 @@ def undo_latest(
 
 
 def put_back(
-    connection: sqlite3.Connection,
+    connection: Connection,
     parcel_id: str,
     props: dict[str, Any],
     geom: BaseGeometry,

@@ -26,6 +26,7 @@ from geo_app.workspace.checks import (
     clean_properties,
 )
 from geo_app.workspace.connection import BUSY_TIMEOUT_S, WorkspaceFile
+from geo_app.workspace.dialect import Connection
 from geo_app.workspace.errors import DuplicateParcelError, ParcelNotFoundError, refusal
 from geo_app.workspace.location import FILE_NAME
 from geo_app.workspace.parcels import (
@@ -152,9 +153,9 @@ class Workspace:
     def parcel(self, parcel_id: str) -> Parcel:
         with self._file.connected() as connection:
             row = parcel_row(connection, parcel_id)
-        if row is None:
-            raise ParcelNotFoundError(parcel_id)
-        return parcel_from_row(row)
+            if row is None:
+                raise ParcelNotFoundError(parcel_id)
+            return parcel_from_row(connection, row)
 
     def count(self) -> int:
         with self._file.connected() as connection:
@@ -206,9 +207,9 @@ class Workspace:
         """Every batch, oldest first: imports, and undos (``undoes`` names the batch an undo
         took back; ``undone_by`` the undo that took a batch back, or None)."""
         with self._file.connected() as connection:
-            connection.row_factory = sqlite3.Row
-            rows = connection.execute(f"SELECT * FROM {IMPORTS_TABLE} ORDER BY id").fetchall()
-        return [dict(row) for row in rows]
+            cursor = connection.execute(f"SELECT * FROM {IMPORTS_TABLE} ORDER BY id")
+            names = [column[0] for column in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     # -- changing
 
@@ -321,8 +322,8 @@ class Workspace:
         return outcome
 
     @staticmethod
-    def _geometry(connection: sqlite3.Connection, parcel_id: str) -> BaseGeometry:
-        return parcel_from_row(parcel_row(connection, parcel_id)).geometry
+    def _geometry(connection: Connection, parcel_id: str) -> BaseGeometry:
+        return parcel_from_row(connection, parcel_row(connection, parcel_id)).geometry
 
     # -- reference layers (control lines, land use)
 
@@ -361,11 +362,7 @@ class Workspace:
     def references_changed_at(self) -> str:
         """When the reference layers last changed: a new value means draw them again."""
         with self._file.connected() as connection:
-            row = connection.execute(
-                "SELECT last_change FROM gpkg_contents WHERE table_name = ?",
-                (REFERENCE_FEATURES_TABLE,),
-            ).fetchone()
-        return "" if row is None else str(row[0])
+            return connection.dialect.changed_at(connection, REFERENCE_FEATURES_TABLE)
 
     # -- remembered settings
 
@@ -447,7 +444,7 @@ class Workspace:
 
     def integrity_check(self) -> str:
         with self._file.connected() as connection:
-            return str(connection.execute("PRAGMA integrity_check").fetchone()[0])
+            return connection.dialect.integrity_check(connection)
 
 
 def workspace_ledger(workspace: Workspace, target_ha: float | None = None) -> Any:

@@ -13,13 +13,13 @@ and nothing changes.
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from geo_app.workspace.dialect import Connection
 from geo_app.workspace.errors import refusal
 from geo_app.workspace.parcels import (
     add_parcel,
@@ -48,7 +48,7 @@ def _state(props: str | None, wkb: bytes | None) -> tuple[dict[str, Any], BaseGe
     return None if props is None else (json.loads(props), shapely.from_wkb(wkb))
 
 
-def _changes(connection: sqlite3.Connection, batch: int) -> tuple[dict[str, _Change], int]:
+def _changes(connection: Connection, batch: int) -> tuple[dict[str, _Change], int]:
     """Each parcel the batch touched (in the order it touched them) and the batch's last
     history entry."""
     rows = connection.execute(
@@ -68,7 +68,7 @@ def _changes(connection: sqlite3.Connection, batch: int) -> tuple[dict[str, _Cha
 
 
 def _changed_since(
-    connection: sqlite3.Connection, batch: int, last_entry: int, changes: dict[str, _Change]
+    connection: Connection, batch: int, last_entry: int, changes: dict[str, _Change]
 ) -> list[str]:
     """Parcels of the batch with a later history entry, or not as the batch left them."""
     later = {
@@ -92,7 +92,7 @@ def _listed(parcel_ids: list[str]) -> str:
     return ", ".join(parcel_ids[:LISTED]) + (" …" if len(parcel_ids) > LISTED else "")
 
 
-def undo_batch(connection: sqlite3.Connection, batch: int, user: str) -> UndoOutcome:
+def undo_batch(connection: Connection, batch: int, user: str) -> UndoOutcome:
     """Put the workspace back as it was before ``batch``, as a new batch; refused (nothing
     changed) when the batch is unknown, already undone, or a parcel of it changed since."""
     found = connection.execute(
@@ -112,7 +112,7 @@ def undo_batch(connection: sqlite3.Connection, batch: int, user: str) -> UndoOut
     restoring = {pid: c.before for pid, c in changes.items() if c.before is not None}
     restoring_ha = sum(parcel_hectares(geom) for _, geom in restoring.values())
     cursor = connection.execute(
-        f"INSERT INTO {IMPORTS_TABLE} (at, user, source, format, crs, parcel_count, "
+        f'INSERT INTO {IMPORTS_TABLE} (at, "user", source, format, crs, parcel_count, '
         "removed_count, hectares, sample, undoes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (utc_now(), user, source, format_name, crs, len(restoring),
          sum(1 for c in changes.values() if c.before is None and c.after_version is not None),
@@ -129,7 +129,7 @@ def undo_batch(connection: sqlite3.Connection, batch: int, user: str) -> UndoOut
     removed_ha = 0.0
     for parcel_id, change in changes.items():
         row = parcel_row(connection, parcel_id)
-        now = None if row is None else parcel_from_row(row)
+        now = None if row is None else parcel_from_row(connection, row)
         if change.before is None:
             if now is not None:
                 removed_ha += parcel_hectares(now.geometry)
