@@ -24,7 +24,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
-from urllib.parse import unquote
 
 import numpy as np
 import shapely
@@ -32,9 +31,15 @@ import shapely
 from geo_app.problems import GeoAppError, error
 from geo_app.workspace import gpkg
 from geo_app.workspace.connection import WorkspaceFile
+from geo_app.workspace.database_url import (
+    URL_SCHEMES,
+    connect,
+    masked_url,
+    require_postgis,
+)
+from geo_app.workspace.database_url import scrubbed as _scrubbed
 from geo_app.workspace.location import FILE_NAME
 from geo_app.workspace.postgis_schema import (
-    COPY_LOCK_KEY,
     DATA_TABLES,
     META,
     PARCELS,
@@ -44,6 +49,7 @@ from geo_app.workspace.postgis_schema import (
     SCHEMA_VERSION_KEY,
     SRID,
     TABLES,
+    WRITER_LOCK_KEY,
     Table,
     index_statements,
     quoted,
@@ -55,13 +61,9 @@ from geo_app.workspace.store import Workspace
 if TYPE_CHECKING:
     import psycopg
 
-URL_SCHEMES = ("postgresql://", "postgres://")
 # Rows handed from source to target at a time: a district's 100,000 parcels never sit in
 # memory twice over.
 BATCH_ROWS = 2_000
-# Seconds to wait for a server that does not answer, unless the URL says otherwise.
-CONNECT_TIMEOUT_S = 10
-MASK = "***"
 
 # Our hectares (GRS80, exact authalic-sphere excess per edge) against PostGIS's
 # ST_Area(geography) (WGS84, GeographicLib): the two ellipsoids' flattenings differ by
@@ -86,66 +88,6 @@ def _refuse(problem: str, /, **values: Any) -> CopyError:
 
 
 # --- where a workspace is -----------------------------------------------------------------
-
-
-def _split_user_info(url: str) -> tuple[str, str, str]:
-    """(scheme with ://, user info, the rest from the ``@`` on) as written, without parsing
-    what may be malformed. The user info runs to the last ``@``: a password with an
-    unescaped ``/``, ``?`` or ``@`` in it is still taken whole (when in doubt, more is
-    masked, never less)."""
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        scheme, rest = "", url
-    at = rest.rfind("@")
-    return (scheme + sep, *((rest[:at], rest[at:]) if at >= 0 else ("", rest)))
-
-
-def _with_user_password_masked(url: str) -> tuple[str, str]:
-    """``url`` with the user info's password as ***, and that password ('' if none)."""
-    scheme, userinfo, rest = _split_user_info(url)
-    user, colon, password = userinfo.partition(":")
-    return scheme + user + (f":{MASK}" if colon else "") + rest, password
-
-
-def _query_parts(url: str) -> tuple[str, list[str]]:
-    head, _, query = url.partition("?")
-    return head, query.split("#", 1)[0].split("&") if query else []
-
-
-def _passwords(url: str) -> list[str]:
-    """Every password the URL holds, as written: in the user info, in the query."""
-    masked, password = _with_user_password_masked(url)
-    found = [password] if password else []
-    for part in _query_parts(masked)[1]:
-        key, _, value = part.partition("=")
-        if unquote(key) == "password" and value:
-            found.append(value)
-    return found
-
-
-def masked_url(url: str) -> str:
-    """``url`` with any password (in the user info or a ``password=`` parameter) as ***."""
-    shown, _ = _with_user_password_masked(url)
-    if "?" not in shown:
-        return shown
-    head, parts = _query_parts(shown)
-    fragment = shown.partition("?")[2].partition("#")
-    masked = []
-    for part in parts:
-        key, sep, _ = part.partition("=")
-        masked.append(f"{key}={MASK}" if sep and unquote(key) == "password" else part)
-    return head + "?" + "&".join(masked) + fragment[1] + fragment[2]
-
-
-def _scrubbed(text: str, url: str) -> str:
-    """A message from a library, on one line, with the URL masked and its password gone in
-    any spelling (libpq does not print passwords; this makes sure of it)."""
-    out = " ".join(str(text).split()).replace(url, masked_url(url))
-    for secret in _passwords(url):
-        for spelling in {secret, unquote(secret)}:
-            if spelling:
-                out = out.replace(spelling, MASK)
-    return out
 
 
 @dataclass(frozen=True)
@@ -411,8 +353,9 @@ def _tables_present(connection: psycopg.Connection) -> set[str]:
 class _PostgisTarget:
     def __init__(self, connection: psycopg.Connection, place: Place, force: bool):
         self.connection = connection
-        # Two copies into one database wait for each other rather than collide.
-        connection.execute("SELECT pg_advisory_xact_lock(%s)", (COPY_LOCK_KEY,))
+        # Two copies into one database, or a copy and a live store's writer, wait for each
+        # other rather than collide.
+        connection.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK_KEY,))
         present = _tables_present(connection)
         held = self._held_rows(present)
         if held and not force:
@@ -471,30 +414,34 @@ class _PostgisTarget:
         for statement in index_statements():
             self.connection.execute(statement)
         self.connection.execute("ANALYZE")
-        return self._check_areas()
+        return check_areas(self.connection)
 
-    def _check_areas(self) -> AreaCheck:
-        rows = self.connection.execute(
-            f"SELECT parcel_id, hectares, ST_Area(geom::geography) / 10000.0 "
-            f"FROM {quoted(PARCELS.name)} ORDER BY fid").fetchall()
-        if not rows:
-            return AreaCheck(0, 0.0, None, 0.0, None, 0.0)
-        ours = np.array([r[1] for r in rows], dtype=float)
-        theirs = np.array([r[2] for r in rows], dtype=float)
-        difference = np.abs(ours - theirs)
-        relative = difference / np.maximum(theirs, np.finfo(float).tiny)
-        share = difference / (AREA_TOLERANCE_RELATIVE * theirs + AREA_TOLERANCE_HA)
-        worst = int(np.argmax(share))
-        if share[worst] > 1:
-            raise _refuse(
-                "copy_areas_disagree", parcel=rows[worst][0], ours=f"{ours[worst]:.6f}",
-                theirs=f"{theirs[worst]:.6f}", relative=f"{relative[worst]:.1e}",
-                tolerance=f"{AREA_TOLERANCE_RELATIVE:.0e}", floor=f"{AREA_TOLERANCE_HA:.0e}",
-                count=int((share > 1).sum()))
-        most_ha, most_relative = int(np.argmax(difference)), int(np.argmax(relative))
-        return AreaCheck(len(rows), float(difference[most_ha]), str(rows[most_ha][0]),
-                         float(relative[most_relative]), str(rows[most_relative][0]),
-                         float(share[worst]))
+
+def check_areas(connection: psycopg.Connection) -> AreaCheck:
+    """Every parcel's stored hectares against ``ST_Area(geom::geography) / 10000``; a
+    parcel outside :data:`AREA_TOLERANCE_RELATIVE` plus :data:`AREA_TOLERANCE_HA` refuses
+    (the copy is undone and the parcel named)."""
+    rows = connection.execute(
+        f"SELECT parcel_id, hectares, ST_Area(geom::geography) / 10000.0 "
+        f"FROM {quoted(PARCELS.name)} ORDER BY fid").fetchall()
+    if not rows:
+        return AreaCheck(0, 0.0, None, 0.0, None, 0.0)
+    ours = np.array([r[1] for r in rows], dtype=float)
+    theirs = np.array([r[2] for r in rows], dtype=float)
+    difference = np.abs(ours - theirs)
+    relative = difference / np.maximum(theirs, np.finfo(float).tiny)
+    share = difference / (AREA_TOLERANCE_RELATIVE * theirs + AREA_TOLERANCE_HA)
+    worst = int(np.argmax(share))
+    if share[worst] > 1:
+        raise _refuse(
+            "copy_areas_disagree", parcel=rows[worst][0], ours=f"{ours[worst]:.6f}",
+            theirs=f"{theirs[worst]:.6f}", relative=f"{relative[worst]:.1e}",
+            tolerance=f"{AREA_TOLERANCE_RELATIVE:.0e}", floor=f"{AREA_TOLERANCE_HA:.0e}",
+            count=int((share > 1).sum()))
+    most_ha, most_relative = int(np.argmax(difference)), int(np.argmax(relative))
+    return AreaCheck(len(rows), float(difference[most_ha]), str(rows[most_ha][0]),
+                     float(relative[most_relative]), str(rows[most_relative][0]),
+                     float(share[worst]))
 
 
 # --- opening each side --------------------------------------------------------------------
@@ -502,30 +449,15 @@ class _PostgisTarget:
 
 def _connect(place: Place, *, read_only: bool) -> psycopg.Connection:
     import psycopg
-    from psycopg.conninfo import conninfo_to_dict
 
     assert place.url is not None
-    url = place.url
-    # Autocommit until a transaction block is entered: its BEGIN and COMMIT are then the
-    # copy's own (a query before it would open an implicit one and make the block a mere
-    # savepoint inside it).
-    extra: dict[str, Any] = {"application_name": "geo-app copy", "autocommit": True}
-    if "connect_timeout" not in conninfo_to_dict(url):
-        extra["connect_timeout"] = CONNECT_TIMEOUT_S
-    try:
-        connection = psycopg.connect(url, **extra)
-    except psycopg.Error as exc:
-        raise _refuse("postgis_unreachable", url=place.shown,
-                      reason=_scrubbed(str(exc), url)) from None
+    connection = connect(place.url, application_name="geo-app copy", refuse=_refuse)
     try:
         if read_only:
             # One snapshot for every table read (taken by the source's transaction).
             connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             connection.read_only = True
-        if connection.execute(
-            "SELECT 1 FROM pg_extension WHERE extname = 'postgis'"
-        ).fetchone() is None:
-            raise _refuse("postgis_missing", url=place.shown)
+        require_postgis(connection, place.url, _refuse)
     except BaseException:
         connection.close()
         raise

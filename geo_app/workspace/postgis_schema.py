@@ -3,9 +3,10 @@ columns, typed so that QGIS opens the layers as they are.
 
 One definition serves every use: :func:`table_statements` and :func:`index_statements`
 make the tables, and the copy (:mod:`geo_app.workspace.postgis_copy`) reads and writes
-the columns listed here, in this order. A later live PostGIS store is meant to use the
-same tables; ``workspace_meta`` holds the layout's ``schema_version`` as the GeoPackage
-workspace does, so that store can refuse or migrate a database of another version.
+the columns listed here, in this order. The live PostGIS store
+(:mod:`geo_app.workspace.postgis_store`) makes and uses the same tables;
+``workspace_meta`` holds the layout's ``schema_version`` as the GeoPackage workspace does,
+so that store refuses a database of another version.
 
 What QGIS needs and gets: every table has an integer primary key; geometries are typed
 ``geometry(MultiPolygon, 4326)`` (the lon/lat coordinates the GeoPackage workspace
@@ -29,9 +30,11 @@ MIRRORS_GPKG_SCHEMA = "6"
 SCHEMA_VERSION_KEY = "schema_version"
 SRID = gpkg.LONLAT_SRS_ID
 GEOMETRY_TYPE = f"geometry(MultiPolygon, {SRID})"
-# Held for the length of a copy's transaction, so two copies into one database queue
-# instead of failing on each other's half-made tables (an arbitrary constant: "geo-app").
-COPY_LOCK_KEY = 0x67656F617070
+# The writer lock: held for the length of every writing transaction (a live store's change,
+# a copy into the database), so writers queue instead of failing on each other's half-made
+# work, as BEGIN IMMEDIATE makes them queue on a GeoPackage (an arbitrary constant:
+# "geoapp").
+WRITER_LOCK_KEY = 0x67656F617070
 
 
 @dataclass(frozen=True)

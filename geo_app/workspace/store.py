@@ -1,5 +1,6 @@
-"""The :class:`Workspace`: parcels and their history in one GeoPackage, one transaction per
-call. The pieces it is made of are in the sibling modules; this is what callers use."""
+"""The :class:`Workspace`: parcels and their history in one GeoPackage (or one PostGIS
+database), one transaction per call. The pieces it is made of are in the sibling modules;
+this is what callers use."""
 
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ from geo_app.workspace.parcels import (
     parcel_row,
     touch,
 )
+from geo_app.workspace.postgis_store import PostgisDatabase
 from geo_app.workspace.records import (
     HistoryEntry,
     ImportOutcome,
@@ -54,7 +56,6 @@ from geo_app.workspace.schema import (
     PARCELS_TABLE,
     PROMOTED_FIELDS,
     REFERENCE_FEATURES_TABLE,
-    create_if_new,
 )
 from geo_app.workspace.seeding import SeedLoader, sample_parcels, seed
 from geo_app.workspace.undo import undo_batch
@@ -64,20 +65,27 @@ if TYPE_CHECKING:
 
 
 class Workspace:
-    """Parcels and their history in one GeoPackage; each method is one transaction.
+    """Parcels and their history in one GeoPackage (:meth:`open`) or one PostGIS database
+    (:meth:`open_database`); each method is one transaction.
 
     Every call opens its own short connection, so one ``Workspace`` may be shared by
-    threads, and any number of processes may use the same file at once.
+    threads, and any number of processes may use the same file or database at once.
     """
 
     def __init__(self, path: Path, busy_timeout_s: float = BUSY_TIMEOUT_S, actor: Actor = OWNER):
-        self._file = WorkspaceFile(path, busy_timeout_s)
+        self._store: WorkspaceFile | PostgisDatabase = WorkspaceFile(path, busy_timeout_s)
         self.actor = actor
+
+    @classmethod
+    def _on(cls, store: WorkspaceFile | PostgisDatabase, actor: Actor) -> Workspace:
+        workspace = cls.__new__(cls)
+        workspace._store, workspace.actor = store, actor
+        return workspace
 
     def acting_as(self, actor: Actor) -> Workspace:
         """The same workspace, its changes checked against ``actor``'s role and recorded
         under ``actor``'s name (whatever name a caller passes)."""
-        return Workspace(self.path, self.busy_timeout_s, actor)
+        return Workspace._on(self._store, actor)
 
     def _by(self, action: str, user: str) -> str:
         """The name a change is recorded under, once the actor may do ``action``."""
@@ -86,11 +94,19 @@ class Workspace:
 
     @property
     def path(self) -> Path:
-        return self._file.path
+        """The GeoPackage file; a workspace in PostGIS has none."""
+        if not isinstance(self._store, WorkspaceFile):
+            raise TypeError(f"the workspace {self.location} is a database, not a file")
+        return self._store.path
+
+    @property
+    def location(self) -> str:
+        """The file, or the database's URL with its password masked."""
+        return self._store.shown
 
     @property
     def busy_timeout_s(self) -> float:
-        return self._file.busy_timeout_s
+        return self._store.busy_timeout_s
 
     @classmethod
     def open(
@@ -112,26 +128,47 @@ class Workspace:
         workspace._initialise(seed)
         return workspace
 
-    def _initialise(self, loader: SeedLoader | None) -> None:
-        def create(connection: sqlite3.Connection) -> None:
-            if create_if_new(connection, self.path) and loader is not None:
+    @classmethod
+    def open_database(
+        cls,
+        url: str,
+        *,
+        seed: SeedLoader | None = sample_parcels,
+        busy_timeout_s: float = BUSY_TIMEOUT_S,
+    ) -> Workspace:
+        """The workspace in the PostGIS database at ``url`` (``postgresql://…``), its tables
+        made (and seeded with ``seed``) on first use."""
+        database = PostgisDatabase(url, busy_timeout_s)
+        database.initialise(cls._creator(database, seed))
+        return cls._on(database, OWNER)
+
+    @staticmethod
+    def _creator(store: WorkspaceFile | PostgisDatabase, loader: SeedLoader | None
+                 ) -> Callable[[Any], None]:
+        def create(connection: Any) -> None:
+            if store.create_if_new(connection) and loader is not None:
                 seed(connection, loader)
 
+        return create
+
+    def _initialise(self, loader: SeedLoader | None) -> None:
+        create = self._creator(self._store, loader)
         if not self.path.exists():
-            self._create_whole(create)
+            self._create_whole(loader)
         elif self.path.stat().st_size == 0:
             # A file cut to nothing (a disk fault, a bad copy) is a loss to be told, never
             # quietly filled with samples that new work would then pile onto.
             raise refusal("workspace_empty", path=self.path)
-        self._file.initialise(create)
+        self._store.initialise(create)
 
-    def _create_whole(self, create: Callable[[sqlite3.Connection], None]) -> None:
+    def _create_whole(self, loader: SeedLoader | None) -> None:
         """Build a new workspace beside its place and link it in only once complete, so no
         reader ever meets a half-made (empty) file; if another process got there first,
         its workspace is the one used."""
         temp = self.path.with_name(f".{self.path.stem}-{secrets.token_hex(6)}.partial")
         try:
-            WorkspaceFile(temp, self.busy_timeout_s).initialise(create)
+            partial = WorkspaceFile(temp, self.busy_timeout_s)
+            partial.initialise(self._creator(partial, loader))
             try:
                 os.link(temp, self.path)
             except FileExistsError:
@@ -147,22 +184,22 @@ class Workspace:
     # -- reading
 
     def parcels(self) -> list[Parcel]:
-        with self._file.connected() as connection:
+        with self._store.connected() as connection:
             return all_parcels(connection)
 
     def parcel(self, parcel_id: str) -> Parcel:
-        with self._file.connected() as connection:
+        with self._store.connected() as connection:
             row = parcel_row(connection, parcel_id)
             if row is None:
                 raise ParcelNotFoundError(parcel_id)
             return parcel_from_row(connection, row)
 
     def count(self) -> int:
-        with self._file.connected() as connection:
+        with self._store.connected() as connection:
             return int(connection.execute(f"SELECT count(*) FROM {PARCELS_TABLE}").fetchone()[0])
 
     def holds_only_samples(self) -> bool:
-        with self._file.connected() as connection:
+        with self._store.connected() as connection:
             total, samples = connection.execute(
                 f"SELECT count(*), coalesce(sum(sample), 0) FROM {PARCELS_TABLE}"
             ).fetchone()
@@ -174,7 +211,7 @@ class Workspace:
         number of samples (:func:`geo_app.workspace.aggregates.parcel_groups`)."""
         from geo_app.workspace.aggregates import parcel_groups
 
-        with self._file.connected() as connection:
+        with self._store.connected() as connection:
             return parcel_groups(connection)
 
     def frame(self) -> gpd.GeoDataFrame:
@@ -200,13 +237,13 @@ class Workspace:
         HistoryEntry
     ]:
         """Changes, newest first; all parcels or one."""
-        with self._file.connected() as connection:
+        with self._store.connected() as connection:
             return history.entries(connection, parcel_id, limit)
 
     def imports(self) -> list[dict[str, Any]]:
         """Every batch, oldest first: imports, and undos (``undoes`` names the batch an undo
         took back; ``undone_by`` the undo that took a batch back, or None)."""
-        with self._file.connected() as connection:
+        with self._store.connected() as connection:
             cursor = connection.execute(f"SELECT * FROM {IMPORTS_TABLE} ORDER BY id")
             names = [column[0] for column in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -219,7 +256,7 @@ class Workspace:
         parcel_id, user = checked_id(parcel_id), self._by("draw", user)
         props = clean_properties(properties, parcel_id)
         geometry = checked_geometry(geometry, parcel_id)
-        with self._file.transaction() as connection:
+        with self._store.transaction() as connection:
             if parcel_row(connection, parcel_id) is not None:
                 raise DuplicateParcelError([parcel_id], replace_hint=False)
             add_parcel(connection, parcel_id, props, geometry, user, "insert")
@@ -239,7 +276,7 @@ class Workspace:
         user = self._by("edit", user)
         if geometry is not None:
             geometry = checked_geometry(geometry, parcel_id)
-        with self._file.transaction() as connection:
+        with self._store.transaction() as connection:
             now = current(connection, parcel_id, expected_version)
             props = (
                 clean_properties(properties, parcel_id)
@@ -253,7 +290,7 @@ class Workspace:
 
     def delete(self, parcel_id: str, expected_version: int, user: str) -> None:
         user = self._by("delete", user)
-        with self._file.transaction() as connection:
+        with self._store.transaction() as connection:
             delete_parcel(connection, current(connection, parcel_id, expected_version), user, None)
             touch(connection)
 
@@ -266,7 +303,7 @@ class Workspace:
         at that version; a deleted parcel comes back.
         """
         user = self._by("restore", user)
-        with self._file.transaction() as connection:
+        with self._store.transaction() as connection:
             geom = restore_version(connection, parcel_id, version, user, expected_version)
             touch(connection, [geom])
         return self.parcel(parcel_id)
@@ -276,7 +313,7 @@ class Workspace:
     ):
         """Undo the parcel's latest change: back to the state before it (None: removed)."""
         user = self._by("edit", user)
-        with self._file.transaction() as connection:
+        with self._store.transaction() as connection:
             geom = undo_latest(connection, parcel_id, user, expected_version)
             touch(connection, [] if geom is None else [geom])
         return None if geom is None else self.parcel(parcel_id)
@@ -299,7 +336,7 @@ class Workspace:
         """
         user = self._by("import", user)
         checked = checked_many(parcels)
-        with self._file.transaction() as connection:
+        with self._store.transaction() as connection:
             outcome = import_batch(
                 connection, checked, user, source, format_name, crs, replace=replace
             )
@@ -315,7 +352,7 @@ class Workspace:
         any parcel of it has changed since (someone's later edit is never overwritten).
         """
         user = self._by("undo_import", user)
-        with self._file.transaction() as connection:
+        with self._store.transaction() as connection:
             outcome = undo_batch(connection, int(batch_id), user)
             restored = [self._geometry(connection, p) for p in outcome.restored]
             touch(connection, restored)
@@ -331,12 +368,12 @@ class Workspace:
         """Store a reference layer whole, in one transaction; a layer of the same name is
         replaced and kept, restorable."""
         user = self._by("reference", user)
-        with self._file.transaction() as connection:
+        with self._store.transaction() as connection:
             return references.add_layer(connection, new, user)
 
     def reference_layers(self, include_inactive: bool = False) -> list[ReferenceLayer]:
         """The layers on the map and in the check, oldest first (all stored ones if asked)."""
-        with self._file.connected() as connection:
+        with self._store.connected() as connection:
             return references.layers(connection, include_inactive)
 
     def reference_features(
@@ -346,29 +383,29 @@ class Workspace:
         *,
         with_properties: bool = False,
     ) -> ReferenceFeatures:
-        with self._file.connected() as connection:
+        with self._store.connected() as connection:
             return references.features(connection, layer_id, bounds, with_properties)
 
     def remove_reference(self, name_or_id: str, user: str) -> ReferenceLayer:
         user = self._by("reference", user)
-        with self._file.transaction() as connection:
+        with self._store.transaction() as connection:
             return references.remove(connection, name_or_id, user)
 
     def restore_reference(self, layer_id: int, user: str) -> ReferenceLayer:
         user = self._by("reference", user)
-        with self._file.transaction() as connection:
+        with self._store.transaction() as connection:
             return references.restore(connection, int(layer_id), user)
 
     def references_changed_at(self) -> str:
         """When the reference layers last changed: a new value means draw them again."""
-        with self._file.connected() as connection:
+        with self._store.connected() as connection:
             return connection.dialect.changed_at(connection, REFERENCE_FEATURES_TABLE)
 
     # -- remembered settings
 
     def setting(self, key: str) -> str | None:
         """A stored setting (such as a remembered column mapping), or None."""
-        with self._file.connected() as connection:
+        with self._store.connected() as connection:
             row = connection.execute(
                 f"SELECT value FROM {META_TABLE} WHERE key = ?", (key,)
             ).fetchone()
@@ -377,7 +414,7 @@ class Workspace:
     def remember(self, key: str, value: str) -> None:
         """Store a setting; remembered column mappings come with imports."""
         self.actor.require("import")
-        with self._file.transaction() as connection:
+        with self._store.transaction() as connection:
             connection.execute(
                 f"INSERT INTO {META_TABLE} (key, value) VALUES (?, ?) "
                 "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -387,39 +424,39 @@ class Workspace:
     # -- accounts (sign-in for a shared workspace)
 
     def accounts(self) -> list[Account]:
-        with self._file.connected() as connection:
+        with self._store.connected() as connection:
             return accounts.every(connection)
 
     def account(self, name: str) -> Account | None:
-        with self._file.connected() as connection:
+        with self._store.connected() as connection:
             return accounts.find(connection, name)
 
     def add_account(self, name: str, role: str, password_hash: str | None, user: str
                     ) -> Account:
         user = self._by("users", user)
-        with self._file.transaction() as connection:
+        with self._store.transaction() as connection:
             return accounts.add(connection, name, role, password_hash, user)
 
     def change_account(self, name: str, user: str, *, role: str | None = None,
                        password_hash: str | None = None, disabled: bool | None = None
                        ) -> Account:
         user = self._by("users", user)
-        with self._file.transaction() as connection:
+        with self._store.transaction() as connection:
             return accounts.change(connection, name, user, role=role,
                                    password_hash=password_hash, disabled=disabled)
 
     def record_sign_in(self, name: str, source: str, outcome: str) -> None:
         """Every attempt is recorded, whoever makes it: the throttle counts them."""
-        with self._file.transaction() as connection:
+        with self._store.transaction() as connection:
             accounts.record_sign_in(connection, name, source, outcome)
 
     def failed_sign_ins(self, name: str, since: dt.datetime) -> int:
-        with self._file.connected() as connection:
+        with self._store.connected() as connection:
             return accounts.failures_since(connection, name, since)
 
     def sign_in_attempts(self, limit: int = 100) -> list[tuple[str, str, str, str]]:
         self.actor.require("users")
-        with self._file.connected() as connection:
+        with self._store.connected() as connection:
             return accounts.attempts(connection, limit)
 
     # -- backup
@@ -429,10 +466,12 @@ class Workspace:
         SQLite's online backup (others keep reading and writing meanwhile) and written whole
         or not at all. It holds the accounts' password hashes too, so it is an admin's."""
         self.actor.require("settings")
+        if not isinstance(self._store, WorkspaceFile):
+            raise refusal("backup_of_database", url=self.location)
         with atomic_path(target) as temp:
             copy = sqlite3.connect(temp)
             try:
-                with self._file.connected() as connection:
+                with self._store.connected() as connection:
                     connection.backup(copy)
                 # One self-contained file: no write-ahead log beside it.
                 copy.execute("PRAGMA journal_mode = DELETE").fetchone()
@@ -443,7 +482,7 @@ class Workspace:
     # -- health
 
     def integrity_check(self) -> str:
-        with self._file.connected() as connection:
+        with self._store.connected() as connection:
             return connection.dialect.integrity_check(connection)
 
 

@@ -1,4 +1,4 @@
-"""The PostGIS tests' database: one throwaway PostgreSQL cluster for the session
+"""The PostGIS tests' database: the test process's one throwaway PostgreSQL cluster
 (:mod:`pg_cluster`), a fresh PostGIS database for each test that asks.
 
 Nothing is skipped: without the server binaries or PostGIS the session fails and says that
@@ -7,38 +7,26 @@ Nothing is skipped: without the server binaries or PostGIS the session fails and
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator
-
 import pytest
-
-# pytest puts this folder on the import path (no __init__.py), as for every test folder.
-from pg_cluster import Cluster, ClusterError, running_cluster
-
-_numbers = itertools.count(1)
+from pg_cluster import Cluster, ClusterError, new_database, shared_cluster
 
 
 @pytest.fixture(scope="session")
-def cluster() -> Iterator[Cluster]:
+def cluster() -> Cluster:
     try:
-        context = running_cluster()
-        started = context.__enter__()
+        return shared_cluster()
     except ClusterError as exc:
         pytest.fail(f"The PostGIS tests need a PostgreSQL server with PostGIS: {exc}",
                     pytrace=False)
-    try:
-        yield started
-    finally:
-        context.__exit__(None, None, None)
 
 
 @pytest.fixture
 def postgis_url(cluster: Cluster) -> str:
     """The URL (password included) of a new, empty database with PostGIS."""
-    return cluster.create_database(f"workspace_{next(_numbers)}")
+    return new_database("workspace")
 
 
 @pytest.fixture
 def plain_url(cluster: Cluster) -> str:
     """A database without PostGIS."""
-    return cluster.create_database(f"plain_{next(_numbers)}", postgis=False)
+    return new_database("plain", postgis=False)

@@ -9,7 +9,9 @@ owns the temporary folder.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import itertools
 import os
 import pwd
 import re
@@ -191,3 +193,23 @@ def running_cluster() -> Iterator[Cluster]:
             if not folder.exists():
                 break
             time.sleep(0.5)
+
+
+_shared: list[Cluster] = []
+_database_numbers = itertools.count(1)
+
+
+def shared_cluster() -> Cluster:
+    """The one cluster of this test process, started on first use and stopped when the
+    process exits: every test folder that needs PostGIS shares it."""
+    if not _shared:
+        context = running_cluster()
+        _shared.append(context.__enter__())
+        atexit.register(context.__exit__, None, None, None)
+    return _shared[0]
+
+
+def new_database(prefix: str = "workspace", *, postgis: bool = True) -> str:
+    """The URL of a new, empty database in the shared cluster."""
+    return shared_cluster().create_database(f"{prefix}_{next(_database_numbers)}",
+                                            postgis=postgis)
