@@ -2,21 +2,25 @@
 yet every version they made reads back and restores whatever happened to the parcel
 since."""
 
-import sqlite3
-
 import pytest
 import shapely
+from workspace_stores import STORES, open_at, place_for, stored_rows
 
-from geo_app.workspace import HISTORY_TABLE, NewParcel, Workspace
+from geo_app.workspace import HISTORY_TABLE, NewParcel
 
 
 def square(x=125.60, y=43.50, size=0.01):
     return shapely.box(x, y, x + size, y + size)
 
 
+@pytest.fixture(params=STORES)
+def place(request, tmp_path):
+    return place_for(request.param, tmp_path / "ws")
+
+
 @pytest.fixture
-def workspace(tmp_path):
-    return Workspace.open(tmp_path / "ws", seed=None)
+def workspace(place):
+    return open_at(place, seed=None)
 
 
 def imported(workspace, *parcel_ids):
@@ -30,13 +34,13 @@ def imported(workspace, *parcel_ids):
     return {pid: workspace.parcel(pid) for pid in parcel_ids}
 
 
-def stored_after_states(workspace):
+def stored_after_states(place):
     """How many history rows hold an after-state of their own, and how many leave it."""
-    with sqlite3.connect(workspace.path) as connection:
-        return connection.execute(
-            f"SELECT action, after_wkb IS NULL, count(*) FROM {HISTORY_TABLE} "
-            "WHERE version_after IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2"
-        ).fetchall()
+    return stored_rows(
+        place,
+        f"SELECT action, CASE WHEN after_wkb IS NULL THEN 1 ELSE 0 END, count(*) "
+        f"FROM {HISTORY_TABLE} WHERE version_after IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2",
+    )
 
 
 def import_entry(workspace, parcel_id):
@@ -44,9 +48,9 @@ def import_entry(workspace, parcel_id):
     return entry
 
 
-def test_an_import_writes_each_parcel_once(workspace):
+def test_an_import_writes_each_parcel_once(workspace, place):
     imported(workspace, "a", "b", "c")
-    assert stored_after_states(workspace) == [("import", 1, 3)]
+    assert stored_after_states(place) == [("import", 1, 3)]
 
 
 def test_the_import_entry_reads_the_parcel_as_imported(workspace):

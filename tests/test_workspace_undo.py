@@ -5,6 +5,7 @@ import sqlite3
 
 import pytest
 import shapely
+from workspace_stores import STORES, open_at, place_for
 
 from geo_app.ledger import default_ledger
 from geo_app.workspace import (
@@ -33,9 +34,14 @@ def parcel(parcel_id, x=125.60, **properties):
     return NewParcel(parcel_id, {"status": "planned", **properties}, square(x))
 
 
+@pytest.fixture(params=STORES)
+def place(request, tmp_path):
+    return place_for(request.param, tmp_path / "ws")
+
+
 @pytest.fixture
-def empty(tmp_path):
-    return Workspace.open(tmp_path / "ws", seed=None)
+def empty(place):
+    return open_at(place, seed=None)
 
 
 def contents(workspace):
@@ -83,8 +89,8 @@ def test_undo_hectares_are_what_left_and_what_came_back(empty):
     assert workspace_ledger(empty).total_ha == pytest.approx(first.hectares_added)
 
 
-def test_undoing_the_first_real_import_brings_the_samples_back(tmp_path):
-    workspace = Workspace.open(tmp_path / "ws")
+def test_undoing_the_first_real_import_brings_the_samples_back(place):
+    workspace = open_at(place)
     samples = contents(workspace)
     outcome = workspace.import_parcels([parcel("real-1")], "ann", "real.geojson")
     assert not workspace.holds_only_samples()
@@ -153,6 +159,9 @@ def test_the_import_list_says_which_batches_were_undone(empty):
     assert batches[undo.batch_id]["user"] == "carol"
     assert batches[undo.batch_id]["source"] == "two.geojson"
     assert [p.parcel_id for p in empty.parcels()] == ["a"]
+
+
+# --- the file's own layout versions (GeoPackage only) --------------------------------------
 
 
 def test_a_version_1_workspace_is_brought_up_to_date_and_keeps_its_rows(tmp_path):
