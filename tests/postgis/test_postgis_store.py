@@ -5,11 +5,15 @@ while staying a live workspace."""
 
 from __future__ import annotations
 
+import datetime as dt
+import threading
+
 import psycopg
 import pytest
 import shapely
 
 from geo_app.workspace import NewParcel, StaleEditError, Workspace, WorkspaceError
+from geo_app.workspace.actors import Actor, NotAllowedError
 from geo_app.workspace.postgis_copy import check_areas, copy_workspace, masked_url
 from geo_app.workspace.postgis_schema import SCHEMA_VERSION
 from geo_app.workspace.postgis_store import translated
@@ -124,3 +128,43 @@ def test_a_database_workspace_has_no_file_and_no_backup(postgis_url, tmp_path):
     assert refused.value.problem.code == "backup_of_database"
     assert "workspace copy" in refused.value.message("en")
     assert not (tmp_path / "snapshot.gpkg").exists()
+
+
+def test_two_servers_opening_a_new_database_at_once_make_it_once(postgis_url):
+    opened: list[Workspace] = []
+    start = threading.Barrier(4)
+
+    def open_it():
+        start.wait()
+        opened.append(Workspace.open_database(postgis_url))
+
+    threads = [threading.Thread(target=open_it) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(opened) == 4
+    # The samples were seeded by one of them, once.
+    assert len(opened[0].imports()) == 1 and opened[0].holds_only_samples()
+
+
+def test_accounts_sign_ins_roles_and_settings_are_kept_in_the_database(postgis_url):
+    workspace = Workspace.open_database(postgis_url, seed=None)
+    workspace.add_account("王工", "editor", "$argon2id$stand-in", "admin")
+    workspace.change_account("王工", "admin", role="viewer")
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    for outcome in ("wrong_password", "unknown", "wrong_password"):
+        workspace.record_sign_in("王工", "10.1.0.5", outcome)
+    other_server = Workspace.open_database(postgis_url, seed=None)
+    assert other_server.account("王工").role == "viewer"
+    assert other_server.failed_sign_ins("王工", since) == 3
+    workspace.record_sign_in("王工", "10.1.0.5", "ok")
+    assert other_server.failed_sign_ins("王工", since) == 0
+    viewer = other_server.acting_as(Actor("王工", "viewer", via="password"))
+    with pytest.raises(NotAllowedError):
+        viewer.insert("p1", {}, square(), "王工")
+    editor = other_server.acting_as(Actor("李工", "editor", via="password"))
+    assert editor.insert("p1", {}, square(), "冒名者").updated_by == "李工"
+    workspace.remember("column_mapping:x", '{"fields": {}}')
+    workspace.remember("column_mapping:x", '{"fields": {"id": "地块编号"}}')
+    assert other_server.setting("column_mapping:x") == '{"fields": {"id": "地块编号"}}'
