@@ -148,6 +148,20 @@ def test_undoing_twice_or_an_unknown_batch_is_refused(empty):
         empty.undo_import(outcome.batch_id, "  ")  # a name is required
 
 
+def test_a_parcel_the_undo_removed_is_in_the_history_and_comes_back_as_it_was(empty):
+    outcome = empty.import_parcels([parcel("a", name_zh="甲"), parcel("b", 125.7)], "ann",
+                                   "one.geojson")
+    given = empty.parcel("a")
+    undo = empty.undo_import(outcome.batch_id, "bob")
+    assert undo.removed == ("a", "b") and empty.count() == 0
+    [entry] = [e for e in empty.history("a") if e.action == "delete"]
+    assert (entry.user, entry.batch_id, entry.version_before) == ("bob", undo.batch_id, 1)
+    assert entry.before_properties == given.properties
+    back = empty.restore("a", 1, "carol")
+    assert back.version == 2 and back.properties == given.properties
+    assert back.geometry.equals(given.geometry)
+
+
 def test_the_import_list_says_which_batches_were_undone(empty):
     one = empty.import_parcels([parcel("a")], "ann", "one.geojson")
     two = empty.import_parcels([parcel("b", 125.7)], "bob", "two.geojson")

@@ -214,6 +214,20 @@ def next_versions(connection: Connection, parcel_ids: Sequence[str]) -> list[int
     return [last.get(parcel_id, 0) + 1 for parcel_id in parcel_ids]
 
 
+def current_versions(connection: Connection, parcel_ids: Sequence[str]) -> dict[str, int]:
+    """The version each of ``parcel_ids`` is at now; a parcel the workspace does not hold
+    is left out."""
+    found: dict[str, int] = {}
+    for chunk in _chunks(parcel_ids):
+        rows = connection.execute(
+            f"SELECT parcel_id, version FROM {PARCELS_TABLE} "
+            f"WHERE parcel_id IN ({', '.join('?' * len(chunk))})",
+            tuple(chunk),
+        )
+        found.update((parcel_id, int(version)) for parcel_id, version in rows)
+    return found
+
+
 @dataclass(frozen=True)
 class StoredParcel:
     """A parcel row as stored, for moving it into the history without rebuilding it."""

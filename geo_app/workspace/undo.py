@@ -24,7 +24,8 @@ from geo_app.workspace.errors import refusal
 from geo_app.workspace.parcels import (
     add_parcel,
     change_parcel,
-    delete_parcel,
+    current_versions,
+    delete_parcels,
     parcel_from_row,
     parcel_hectares,
     parcel_row,
@@ -79,13 +80,9 @@ def _changed_since(
             (last_entry, batch),
         )
     }
-    changed = []
-    for parcel_id, change in changes.items():
-        row = parcel_row(connection, parcel_id)
-        now = None if row is None else int(row[1])
-        if parcel_id in later or now != change.after_version:
-            changed.append(parcel_id)
-    return changed
+    now = current_versions(connection, list(changes))
+    return [parcel_id for parcel_id, change in changes.items()
+            if parcel_id in later or now.get(parcel_id) != change.after_version]
 
 
 def _listed(parcel_ids: list[str]) -> str:
@@ -110,13 +107,15 @@ def undo_batch(connection: Connection, batch: int, user: str) -> UndoOutcome:
             "undo_changed_since", batch=batch, count=len(changed), listed=_listed(changed)
         )
     restoring = {pid: c.before for pid, c in changes.items() if c.before is not None}
+    # Nothing changed since the batch (checked above), so every parcel is as the batch left
+    # it: those it added go (all together), those it removed or replaced come back.
+    removed = [parcel_id for parcel_id, change in changes.items()
+               if change.before is None and change.after_version is not None]
     restoring_ha = sum(parcel_hectares(geom) for _, geom in restoring.values())
     cursor = connection.execute(
         f'INSERT INTO {IMPORTS_TABLE} (at, "user", source, format, crs, parcel_count, '
         "removed_count, hectares, sample, undoes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (utc_now(), user, source, format_name, crs, len(restoring),
-         sum(1 for c in changes.values() if c.before is None and c.after_version is not None),
-         restoring_ha,
+        (utc_now(), user, source, format_name, crs, len(restoring), len(removed), restoring_ha,
          int(bool(restoring) and all(p.get("sample") is True for p, _ in restoring.values())),
          batch),
     )
@@ -124,22 +123,16 @@ def undo_batch(connection: Connection, batch: int, user: str) -> UndoOutcome:
     connection.execute(
         f"UPDATE {IMPORTS_TABLE} SET undone_by = ? WHERE id = ?", (undo, batch)
     )
-    removed: list[str] = []
+    removed_ha = delete_parcels(connection, removed, user, undo)
     restored: list[str] = []
-    removed_ha = 0.0
     for parcel_id, change in changes.items():
-        row = parcel_row(connection, parcel_id)
-        now = None if row is None else parcel_from_row(connection, row)
         if change.before is None:
-            if now is not None:
-                removed_ha += parcel_hectares(now.geometry)
-                delete_parcel(connection, now, user, undo)
-                removed.append(parcel_id)
             continue
         props, geom = change.before
-        if now is None:
+        if change.after_version is None:
             add_parcel(connection, parcel_id, props, geom, user, "restore", undo)
         else:
+            now = parcel_from_row(connection, parcel_row(connection, parcel_id))
             change_parcel(connection, now, props, geom, user, "restore", undo)
         restored.append(parcel_id)
     return UndoOutcome(
