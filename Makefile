@@ -32,6 +32,7 @@ bench: $(STAMP_TEST) $(ASSETS_STAMP)
 	$(BIN)/python bench/bench_tiles.py
 	$(BIN)/python bench/bench_reference_tiles.py
 	$(BIN)/python bench/bench_exports_scale.py
+	$(BIN)/python bench/bench_layer_file.py
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
