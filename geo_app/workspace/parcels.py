@@ -7,7 +7,7 @@ version with :class:`StaleEditError` instead of letting it overwrite someone els
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -195,37 +195,33 @@ def _history_sql() -> str:
             f"VALUES ({', '.join('?' * len(_HISTORY_COLUMNS))})")
 
 
-def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
-    for start in range(0, len(items), _IDS_PER_QUERY):
-        yield items[start:start + _IDS_PER_QUERY]
+def _rows_of(connection: Connection, select: str, parcel_ids: Sequence[str],
+             tail: str = "") -> Iterator[tuple[Any, ...]]:
+    """The rows of ``{select} WHERE parcel_id IN (…){tail}`` for ``parcel_ids``, asked
+    :data:`_IDS_PER_QUERY` ids at a time."""
+    for start in range(0, len(parcel_ids), _IDS_PER_QUERY):
+        chunk = tuple(parcel_ids[start:start + _IDS_PER_QUERY])
+        yield from connection.execute(
+            f"{select} WHERE parcel_id IN ({', '.join('?' * len(chunk))}){tail}", chunk)
 
 
 def next_versions(connection: Connection, parcel_ids: Sequence[str]) -> list[int]:
     """:func:`~geo_app.workspace.history.next_version` of many parcels, a few queries in all."""
-    last: dict[str, int] = {}
-    for chunk in _chunks(parcel_ids):
-        rows = connection.execute(
-            f"SELECT parcel_id, max(coalesce(version_after, version_before)) "
-            f"FROM {HISTORY_TABLE} WHERE parcel_id IN ({', '.join('?' * len(chunk))}) "
-            "GROUP BY parcel_id",
-            tuple(chunk),
-        )
-        last.update((parcel_id, int(version or 0)) for parcel_id, version in rows)
+    last = {
+        parcel_id: int(version or 0)
+        for parcel_id, version in _rows_of(
+            connection,
+            f"SELECT parcel_id, max(coalesce(version_after, version_before)) FROM {HISTORY_TABLE}",
+            parcel_ids, " GROUP BY parcel_id")
+    }
     return [last.get(parcel_id, 0) + 1 for parcel_id in parcel_ids]
 
 
 def current_versions(connection: Connection, parcel_ids: Sequence[str]) -> dict[str, int]:
     """The version each of ``parcel_ids`` is at now; a parcel the workspace does not hold
     is left out."""
-    found: dict[str, int] = {}
-    for chunk in _chunks(parcel_ids):
-        rows = connection.execute(
-            f"SELECT parcel_id, version FROM {PARCELS_TABLE} "
-            f"WHERE parcel_id IN ({', '.join('?' * len(chunk))})",
-            tuple(chunk),
-        )
-        found.update((parcel_id, int(version)) for parcel_id, version in rows)
-    return found
+    return {parcel_id: int(version) for parcel_id, version in _rows_of(
+        connection, f"SELECT parcel_id, version FROM {PARCELS_TABLE}", parcel_ids)}
 
 
 @dataclass(frozen=True)
@@ -243,16 +239,13 @@ def stored_parcels(connection: Connection, parcel_ids: Sequence[str]) -> list[
     StoredParcel
 ]:
     """The stored rows of ``parcel_ids`` (each must exist), in that order."""
-    found: dict[str, StoredParcel] = {}
-    for chunk in _chunks(parcel_ids):
-        rows = connection.execute(
-            f"SELECT parcel_id, version, properties, geom, hectares FROM {PARCELS_TABLE} "
-            f"WHERE parcel_id IN ({', '.join('?' * len(chunk))})",
-            tuple(chunk),
-        )
-        for parcel_id, version, properties, stored_geometry, ha in rows:
-            found[parcel_id] = StoredParcel(parcel_id, int(version), properties,
-                                            stored_geometry, float(ha))
+    found = {
+        parcel_id: StoredParcel(parcel_id, int(version), properties, stored_geometry, float(ha))
+        for parcel_id, version, properties, stored_geometry, ha in _rows_of(
+            connection,
+            f"SELECT parcel_id, version, properties, geom, hectares FROM {PARCELS_TABLE}",
+            parcel_ids)
+    }
     return [found[parcel_id] for parcel_id in parcel_ids]
 
 
