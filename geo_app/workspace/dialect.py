@@ -25,22 +25,14 @@ from geo_app.workspace.schema import HISTORY_TABLE, META_TABLE, PARCELS_TABLE
 Extent = Sequence[float]
 
 
-class Cursor(Protocol):
-    lastrowid: Any
-
-    def fetchone(self) -> Any: ...
-
-    def fetchall(self) -> list[Any]: ...
-
-    def __iter__(self) -> Any: ...
-
-
 class Connection(Protocol):
     """A connection of either store, inside or outside a transaction."""
 
     dialect: Dialect
 
-    def execute(self, sql: str, parameters: Any = ..., /) -> Any: ...
+    def execute(self, sql: str, parameters: Any = ..., /) -> Any:
+        """A cursor: ``fetchone``, ``fetchall``, iteration, ``description``, and
+        ``lastrowid`` after an INSERT."""
 
     def executemany(self, sql: str, parameters: Iterable[Any], /) -> Any: ...
 
