@@ -29,7 +29,7 @@ from geo_app.workspace.checks import (
 from geo_app.workspace.connection import BUSY_TIMEOUT_S, WorkspaceFile
 from geo_app.workspace.dialect import Connection
 from geo_app.workspace.errors import DuplicateParcelError, ParcelNotFoundError, refusal
-from geo_app.workspace.location import FILE_NAME
+from geo_app.workspace.location import FILE_NAME, Place
 from geo_app.workspace.parcels import (
     add_parcel,
     all_parcels,
@@ -127,6 +127,22 @@ class Workspace:
         workspace = cls(directory / FILE_NAME, busy_timeout_s)
         workspace._initialise(seed)
         return workspace
+
+    @classmethod
+    def at(
+        cls,
+        place: Place,
+        *,
+        seed: SeedLoader | None = sample_parcels,
+        busy_timeout_s: float = BUSY_TIMEOUT_S,
+    ) -> Workspace:
+        """The workspace at ``place`` (:func:`~geo_app.workspace.location.configured_place`):
+        its folder's GeoPackage or its PostGIS database."""
+        if place.database_url is not None:
+            return cls.open_database(place.database_url, seed=seed,
+                                     busy_timeout_s=busy_timeout_s)
+        assert place.folder is not None
+        return cls.open(place.folder, seed=seed, busy_timeout_s=busy_timeout_s)
 
     @classmethod
     def open_database(

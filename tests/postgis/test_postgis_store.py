@@ -168,3 +168,12 @@ def test_accounts_sign_ins_roles_and_settings_are_kept_in_the_database(postgis_u
     workspace.remember("column_mapping:x", '{"fields": {}}')
     workspace.remember("column_mapping:x", '{"fields": {"id": "地块编号"}}')
     assert other_server.setting("column_mapping:x") == '{"fields": {"id": "地块编号"}}'
+
+
+def test_the_configured_database_is_the_workspace_a_place_opens(postgis_url):
+    from geo_app.workspace import DATABASE_ENV, configured_place
+
+    place = configured_place(None, {DATABASE_ENV: postgis_url})
+    workspace = Workspace.at(place, seed=None)
+    workspace.insert("p1", {"status": "planned"}, square(), "ann")
+    assert [p.parcel_id for p in Workspace.open_database(postgis_url).parcels()] == ["p1"]
