@@ -81,7 +81,7 @@ def plain_read(path: Path) -> gpd.GeoDataFrame:
 
 def ours_read(spec, cached: bool) -> gpd.GeoDataFrame:
     if not cached:
-        catalog_module._checked_layer_text.cache_clear()
+        catalog_module.forget_checked_layers()
     return catalog_module.load_layer_frame(spec)
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import tomllib
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -330,33 +332,57 @@ def _resolve(spec_or_id: LayerSpec | str) -> LayerSpec:
 
 def load_layer_geojson(spec_or_id: LayerSpec | str) -> dict:
     """The layer's FeatureCollection, checked against the contract; a fresh copy each call."""
-    spec = _resolve(spec_or_id)
-    try:
-        stat = spec.path.stat()
-    except FileNotFoundError as exc:
-        raise CatalogError(f"{display_path(spec.path)}: layer file is missing") from exc
-    text = _checked_layer_text(
-        str(spec.path.resolve()), stat.st_mtime_ns, stat.st_size, spec.geometry
-    )
-    return _parse_json(text, spec.path)
+    return _read_layer(_resolve(spec_or_id))[0]
 
 
 def load_layer_frame(spec_or_id: LayerSpec | str) -> gpd.GeoDataFrame:
     """The layer as a GeoDataFrame in EPSG:4326, one row per feature, properties as columns."""
-    collection = load_layer_geojson(spec_or_id)
+    collection, geometries = _read_layer(_resolve(spec_or_id))
     features = collection["features"]
     with collection_paused():
         records = [dict(feature["properties"]) for feature in features]
-        geometries = _geometries([feature["geometry"] for feature in features])
+        if geometries is None:
+            geometries = _geometries([feature["geometry"] for feature in features])
         return gpd.GeoDataFrame(records, geometry=list(geometries), crs="EPSG:4326")
 
 
-@lru_cache(maxsize=64)
-def _checked_layer_text(path_text: str, _mtime_ns: int, _size: int, geometry: str) -> str:
-    path = Path(path_text)
+# The text of layer files found to keep the contract, by path, modification time, size and
+# kind of geometry; the most recently read kept. A file is checked once per version.
+_CHECKED: OrderedDict[tuple[str, int, int, str], str] = OrderedDict()
+_CHECKED_KEEP = 64
+_CHECKED_LOCK = threading.Lock()
+
+
+def forget_checked_layers() -> None:
+    """Check every layer file again on its next read."""
+    with _CHECKED_LOCK:
+        _CHECKED.clear()
+
+
+def _read_layer(spec: LayerSpec) -> tuple[dict, np.ndarray | None]:
+    """The layer's collection, parsed for this caller, and its geometries when this read
+    was the one that checked the file (they were made for the check), else None. A file
+    is parsed once per read: 100,000 parcels take seconds to parse."""
+    try:
+        stat = spec.path.stat()
+    except FileNotFoundError as exc:
+        raise CatalogError(f"{display_path(spec.path)}: layer file is missing") from exc
+    key = (str(spec.path.resolve()), stat.st_mtime_ns, stat.st_size, spec.geometry)
+    with _CHECKED_LOCK:
+        text = _CHECKED.get(key)
+        if text is not None:
+            _CHECKED.move_to_end(key)
+    if text is not None:
+        return _parse_json(text, spec.path), None
+    path = Path(key[0])
     text = path.read_text(encoding="utf-8")
-    check_feature_collection(_parse_json(text, path), path, geometry)
-    return text
+    collection = _parse_json(text, path)
+    geometries = check_feature_collection(collection, path, spec.geometry)
+    with _CHECKED_LOCK:
+        _CHECKED[key] = text
+        while len(_CHECKED) > _CHECKED_KEEP:
+            _CHECKED.popitem(last=False)
+    return collection, geometries
 
 
 # A number this large written in a layer file may have been an integer (an id held as a
@@ -467,8 +493,9 @@ def _one_shape(raw: Any) -> Any:
         return None
 
 
-def check_feature_collection(collection: Any, path: Path, geometry: str) -> None:
-    """Raise CatalogError for the first feature that breaks the data contract."""
+def check_feature_collection(collection: Any, path: Path, geometry: str) -> np.ndarray:
+    """Raise CatalogError for the first feature that breaks the data contract; else the
+    features' geometries, made for the check."""
     where = display_path(path)
     if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
         raise CatalogError(f"{where}: not a GeoJSON FeatureCollection")
@@ -500,7 +527,8 @@ def check_feature_collection(collection: Any, path: Path, geometry: str) -> None
             refused = (index, exc)
             break
         raw_geometries.append(raw)
-    doubtful = _doubtful(_geometries(raw_geometries))
+    geometries = _geometries(raw_geometries)
+    doubtful = _doubtful(geometries)
     for position in doubtful:
         index = int(position) + 1
         if refused is not None and refused[0] < index:
@@ -514,6 +542,7 @@ def check_feature_collection(collection: Any, path: Path, geometry: str) -> None
             break
     if refused is not None:
         raise refused[1]
+    return geometries
 
 
 def _doubtful(geometries: np.ndarray) -> np.ndarray:

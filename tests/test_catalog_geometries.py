@@ -67,3 +67,27 @@ def test_unreadable_geometries_are_none_or_what_shape_makes(broken):
 def test_an_empty_polygon_stays_empty():
     made = _geometries([{"type": "Polygon", "coordinates": []}, as_json(SQUARE)])
     assert made[0].is_empty and not made[1].is_empty
+
+
+def test_a_layer_read_when_checked_and_read_again_gives_the_same_frame(tmp_path):
+    import dataclasses
+    import json
+
+    from geo_app.catalog import forget_checked_layers, load_catalog, load_layer_frame
+
+    spec = load_catalog().layer("land_parcels")
+    copy = tmp_path / "parcels.geojson"
+    copy.write_text(spec.path.read_text(encoding="utf-8"), encoding="utf-8")
+    spec = dataclasses.replace(spec, path=copy)
+    forget_checked_layers()
+    checked = load_layer_frame(spec)
+    again = load_layer_frame(spec)
+    assert checked.drop(columns="geometry").equals(again.drop(columns="geometry"))
+    assert shapely.equals_exact(checked.geometry.values, again.geometry.values,
+                                tolerance=0).all()
+    # A file changed since is checked again: a broken feature is found.
+    collection = json.loads(copy.read_text(encoding="utf-8"))
+    collection["features"][0]["geometry"] = {"type": "Point", "coordinates": [125.5, 43.5]}
+    copy.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(Exception, match="does not fit"):
+        load_layer_frame(spec)
