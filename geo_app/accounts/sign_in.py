@@ -11,7 +11,7 @@ from geo_app.accounts.passwords import hash_password, needs_rehash, verify_passw
 from geo_app.accounts.settings import AuthSettings
 from geo_app.problems import KeyedError
 from geo_app.workspace import Workspace
-from geo_app.workspace.actors import Actor
+from geo_app.workspace.actors import OWNER, Actor
 
 
 @lru_cache(maxsize=1)
@@ -52,7 +52,8 @@ def sign_in_with_password(workspace: Workspace, name: str, password: str, source
         raise SignInError("error.sign_in_failed")
     assert account is not None and account.password_hash is not None
     if needs_rehash(account.password_hash):
-        owner = Workspace(workspace.path, workspace.busy_timeout_s)
+        # The account rehashes its own password, which its role may not otherwise allow.
+        owner = workspace.acting_as(OWNER)
         owner.change_account(account.name, account.name, password_hash=hash_password(password))
     return Actor(account.name, account.role, via="password")
 
