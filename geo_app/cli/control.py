@@ -25,7 +25,7 @@ from geo_app.cli.support import (
 from geo_app.cli.workspace import _add_user, _user, add_workspace_argument, opened_workspace
 from geo_app.control import CheckResult, check_workspace, kinds, read_reference
 from geo_app.control.kinds import KIND_KEYS
-from geo_app.workspace import ReferenceLayer, Workspace, resolve_data_dir
+from geo_app.workspace import ReferenceLayer, Workspace
 
 # Distinct from 1 (bad input) and 2 (wrong command line): the check ran and found conflicts.
 EXIT_CONFLICT = 4
@@ -165,7 +165,7 @@ def _check_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
 
 
 def _run_check(args: argparse.Namespace, console: Console) -> int:
-    workspace = Workspace.open(resolve_data_dir(args.workspace))
+    workspace = opened_workspace(args)
     ids = geometries = None
     if args.parcels:
         from geo_app.importing import prepare_import

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from geo_app.atomic import check_target
 from geo_app.cli.support import EXIT_INPUT, EXIT_OK, Command, Console, Translate
-from geo_app.cli.workspace import add_workspace_argument, workspace_ledger_or_none
+from geo_app.cli.workspace import add_workspace_argument, configured_workspace, given_place
 from geo_app.export.request import (
     ExportOptionError,
     ExportRequest,
@@ -23,7 +23,7 @@ from geo_app.export.request import (
     parse_layers,
 )
 from geo_app.i18n import t
-from geo_app.workspace import FILE_NAME, Workspace, configured_data_dir, default_data_dir
+from geo_app.workspace import FILE_NAME, default_data_dir, workspace_ledger
 
 
 def add_export_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
@@ -80,8 +80,11 @@ def run_export(args: argparse.Namespace, console: Console) -> int:
         target = check_target(
             args.out, protected=_workspace_files(args), replace=bool(args.force)
         )
-        ledger = workspace_ledger_or_none(getattr(args, "workspace", None))
-        path = export_to_file(request, target, ledger=ledger, workspace=_workspace_or_none(args))
+        # The workspace given or configured, else None: the shipped parcels, checked against
+        # no control line (the compliance sheet then says every kind was not checked).
+        workspace = configured_workspace(getattr(args, "workspace", None))
+        ledger = None if workspace is None else workspace_ledger(workspace)
+        path = export_to_file(request, target, ledger=ledger, workspace=workspace)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         console.note(t("export.error.write", lang, path=args.out, reason=reason))
@@ -90,20 +93,13 @@ def run_export(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
-def _workspace_or_none(args: argparse.Namespace) -> Workspace | None:
-    """The workspace given or configured, else None: the shipped parcels, checked against no
-    control line (the compliance sheet then says every kind was not checked)."""
-    directory = configured_data_dir(getattr(args, "workspace", None))
-    return None if directory is None else Workspace.open(directory)
-
-
 def _workspace_files(args: argparse.Namespace) -> list[Path]:
-    """The workspace database files an export must never overwrite: the one given or
-    configured, and the per-user default."""
+    """The workspace database files an export must never overwrite: the folder's given or
+    configured (a workspace in PostGIS has none), and the per-user default."""
     files = [default_data_dir() / FILE_NAME]
-    configured = configured_data_dir(getattr(args, "workspace", None))
-    if configured is not None:
-        files.append(Path(configured) / FILE_NAME)
+    place = given_place(getattr(args, "workspace", None))
+    if place is not None and place.folder is not None:
+        files.append(place.folder / FILE_NAME)
     return files
 
 

@@ -62,13 +62,13 @@ def _totals_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
 def _configured_totals(explicit: str | None) -> Any:
     """The workspace's figures from its stored hectares when a workspace is given or
     configured, else the shipped sample parcels' ledger."""
+    from geo_app.cli.workspace import configured_workspace
     from geo_app.ledger import default_ledger, workspace_totals
-    from geo_app.workspace import Workspace, configured_data_dir
 
-    directory = configured_data_dir(explicit)
-    if directory is None:
+    workspace = configured_workspace(explicit)
+    if workspace is None:
         return default_ledger()
-    return workspace_totals(Workspace.open(directory))
+    return workspace_totals(workspace)
 
 
 def _run_totals(args: argparse.Namespace, console: Console) -> int:

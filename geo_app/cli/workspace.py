@@ -1,9 +1,12 @@
 """``geo-app import``, ``history``, ``restore`` and ``undo-import``: the workspace on the
 command line.
 
-Also the ``--workspace`` option that ``totals`` and ``export`` share: given (or set with
-``GEO_APP_DATA``), their parcels come from the workspace; otherwise the shipped sample
-parcels are used, as before the workspace existed.
+Also the one way every command finds its workspace (:func:`opened_workspace`): a folder
+named with ``--workspace``, else the PostGIS database of ``GEO_APP_DATABASE_URL``, else
+``GEO_APP_DATA``, else the per-user folder (:func:`~geo_app.workspace.configured_place`).
+``totals`` and ``export`` use a workspace only when one is given or configured
+(:func:`configured_workspace`); otherwise the shipped sample parcels, as before the
+workspace existed.
 """
 
 from __future__ import annotations
@@ -30,11 +33,13 @@ from geo_app.cli.support import (
 from geo_app.problems import Problem
 from geo_app.workspace import (
     DATA_ENV,
+    DATABASE_ENV,
     HistoryEntry,
+    Place,
     UndoOutcome,
     Workspace,
     configured_data_dir,
-    resolve_data_dir,
+    configured_place,
     workspace_ledger,
 )
 from geo_app.workspace.schema import (
@@ -52,7 +57,7 @@ def add_workspace_argument(parser: argparse.ArgumentParser, tr: Translate) -> No
     parser.add_argument(
         "--workspace",
         metavar="DIR",
-        help=tr("cli.option.workspace", variable=DATA_ENV),
+        help=tr("cli.option.workspace", variable=DATA_ENV, database=DATABASE_ENV),
     )
 
 
@@ -71,14 +76,16 @@ def _add_user(parser: argparse.ArgumentParser, tr: Translate) -> None:
 
 
 def opened_workspace(args: argparse.Namespace) -> Workspace:
-    """The workspace of ``--workspace``; with ``--account``, bound to that account, whose
-    role is then checked on every change and whose name the history records.
+    """The workspace of ``--workspace``, else the configured one (the database of
+    ``GEO_APP_DATABASE_URL``, the folder of ``GEO_APP_DATA``), else the per-user one; with
+    ``--account``, bound to that account, whose role is then checked on every change and
+    whose name the history records.
 
     The command line is trusted as far as the operating system lets its user write the
     workspace: naming an account needs no password, but the account must exist and be
     enabled, and the attempt is recorded with the operating-system user who made it.
     """
-    workspace = Workspace.open(resolve_data_dir(args.workspace))
+    workspace = Workspace.at(configured_place(getattr(args, "workspace", None)))
     name = getattr(args, "account", None)
     if not name:
         return workspace
@@ -101,21 +108,21 @@ def _user(args: argparse.Namespace) -> str:
     return _os_user()
 
 
-def configured_ledger(explicit: str | None = None, environ: Mapping[str, str] = os.environ) -> Any:
-    """The workspace's ledger when a workspace is given or configured, else the shipped one."""
-    from geo_app.ledger import default_ledger
+def given_place(explicit: str | None = None, environ: Mapping[str, str] = os.environ
+                ) -> Place | None:
+    """Where the workspace is when one is given or configured (``--workspace``,
+    ``GEO_APP_DATABASE_URL``, ``GEO_APP_DATA``); None when only the per-user folder would be."""
+    place = configured_place(explicit, environ)
+    if place.is_database or configured_data_dir(explicit, environ) is not None:
+        return place
+    return None
 
-    directory = configured_data_dir(explicit, environ)
-    if directory is None:
-        return default_ledger()
-    return workspace_ledger(Workspace.open(directory))
 
-
-def workspace_ledger_or_none(explicit: str | None = None) -> Any:
-    """For exports: None (their own default) unless a workspace is given or configured."""
-    if configured_data_dir(explicit) is None:
-        return None
-    return configured_ledger(explicit)
+def configured_workspace(explicit: str | None = None) -> Workspace | None:
+    """The workspace given or configured, else None (the caller's own default: the shipped
+    sample parcels)."""
+    place = given_place(explicit)
+    return None if place is None else Workspace.at(place)
 
 
 # --- import -------------------------------------------------------------------------------
@@ -178,7 +185,7 @@ def _run_import(args: argparse.Namespace, console: Console) -> int:
     if args.json:
         console.json(
             {
-                "workspace": str(workspace.path),
+                "workspace": workspace.location,
                 "file": plan.source,
                 "format": plan.data.format_name if plan.data is not None else None,
                 "crs": plan.data.source_crs.key if plan.data is not None else None,
@@ -246,7 +253,7 @@ def _import_summary(
             gap=f"{ledger.gap_ha:,.2f}",
         )
     )
-    lines.append(tr("cli.import.workspace", path=workspace.path))
+    lines.append(tr("cli.import.workspace", path=workspace.location))
     return lines
 
 
@@ -278,7 +285,7 @@ def _entry_json(entry: HistoryEntry) -> dict[str, Any]:
 
 
 def _run_history(args: argparse.Namespace, console: Console) -> int:
-    workspace = Workspace.open(resolve_data_dir(args.workspace))
+    workspace = opened_workspace(args)
     if args.imports:
         return _show_imports(workspace, args, console)
     entries = workspace.history(args.parcel, limit=max(args.limit, 1))
@@ -383,7 +390,7 @@ def _run_undo_import(args: argparse.Namespace, console: Console) -> int:
     if args.json:
         console.json(
             {
-                "workspace": str(workspace.path),
+                "workspace": workspace.location,
                 "undone_batch": outcome.undone_batch,
                 "batch_id": outcome.batch_id,
                 "file": outcome.source,
@@ -412,7 +419,7 @@ def _undo_summary(
            hectares=f"{outcome.hectares_restored:,.4f}"),
         tr("cli.import.workspace_total", total=f"{ledger.total_ha:,.2f}",
            target=f"{ledger.target_ha:g}", gap=f"{ledger.gap_ha:,.2f}"),
-        tr("cli.import.workspace", path=workspace.path),
+        tr("cli.import.workspace", path=workspace.location),
     ]
 
 
@@ -428,7 +435,10 @@ def _backup_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
 def _run_backup(args: argparse.Namespace, console: Console) -> int:
     from geo_app.atomic import check_target
 
-    workspace = Workspace.open(resolve_data_dir(args.workspace))
+    place = configured_place(args.workspace)
+    if place.is_database:
+        return _backup_database(place, args, console)
+    workspace = opened_workspace(args)
     target = check_target(args.out, protected=[workspace.path], replace=args.force)
     try:
         written = workspace.backup(target)
@@ -437,6 +447,35 @@ def _run_backup(args: argparse.Namespace, console: Console) -> int:
                                   reason=exc.strerror or exc))
         return EXIT_INPUT
     console.print(console.text("cli.backup.done", path=written,
+                               size=f"{written.stat().st_size / 2**20:.1f}"))
+    return EXIT_OK
+
+
+def _backup_database(place: Place, args: argparse.Namespace, console: Console) -> int:
+    """A GeoPackage snapshot of a workspace in PostGIS: the database copied whole (one
+    snapshot of every table, as ``workspace copy`` reads it) into a folder beside the
+    backup file, which is then written from it whole or not at all, and the folder removed.
+    Beside the target, not in the system's temporary folder: a district's workspace needs
+    the room the backup itself needs, on the disk the planner chose."""
+    import tempfile
+    from pathlib import Path
+
+    from geo_app.atomic import check_target
+    from geo_app.workspace.postgis_copy import copy_workspace
+
+    assert place.database_url is not None
+    target = check_target(args.out, replace=args.force)
+    try:
+        with tempfile.TemporaryDirectory(prefix=".geo-app-backup-",
+                                         dir=target.absolute().parent) as temp:
+            folder = Path(temp) / "workspace"
+            copy_workspace(place.database_url, str(folder))
+            written = Workspace.open(folder, seed=None).backup(target)
+    except OSError as exc:
+        console.note(console.text("cli.backup.failed", path=args.out,
+                                  reason=exc.strerror or exc))
+        return EXIT_INPUT
+    console.print(console.text("cli.backup.done_database", url=place.shown, path=written,
                                size=f"{written.stat().st_size / 2**20:.1f}"))
     return EXIT_OK
 
