@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 import pyogrio
 import pytest
+from argon2 import PasswordHasher
 from bureau_files import PARCELS, chinese_shapefile
 from cli_runner import no_configured_workspace  # noqa: F401 (autouse)
 from cli_runner import run as run_anywhere
@@ -19,7 +20,11 @@ from control_files import FARMLAND, feature_collection, inside_ha, parcels_colle
 from control_files import PARCELS as CONTROL_PARCELS
 from pg_cluster import free_port
 
+from geo_app.accounts.passwords import needs_rehash, verify_password
+from geo_app.accounts.settings import AuthSettings
+from geo_app.accounts.sign_in import sign_in_with_password
 from geo_app.workspace import DATABASE_ENV, FILE_NAME, Workspace
+from geo_app.workspace.actors import Actor
 from geo_app.workspace.database_url import masked_url
 
 BUREAU_IDS = {p.id for p in PARCELS}
@@ -251,3 +256,20 @@ def test_a_wrong_password_is_refused_and_not_shown(database, cluster, monkeypatc
         code, out, err = run("--lang", lang, "users", "list")
         assert code == 1 and out == ""
         assert "Wr0ng" not in err and masked_url(wrong) in err
+
+
+@pytest.mark.parametrize("store", ["folder", "database"])
+def test_a_weak_hash_is_renewed_at_sign_in_on_either_store(store, postgis_url, tmp_path):
+    """Renewing a hash is the account's own change, made whatever its role allows."""
+    workspace = (Workspace.open(tmp_path / "ws") if store == "folder"
+                 else Workspace.open_database(postgis_url))
+    password = "鹿乡冷链-仓库-2022"
+    weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1).hash(password)
+    workspace.add_account("访客", "viewer", weak, "管理员")
+    viewer = workspace.acting_as(Actor("访客", "viewer", via="password"))
+    actor = sign_in_with_password(viewer, "访客", password, "127.0.0.1", AuthSettings())
+    assert actor.name == "访客" and actor.role == "viewer"
+    renewed = workspace.account("访客")
+    assert renewed.password_hash != weak and not needs_rehash(renewed.password_hash)
+    assert verify_password(renewed.password_hash, password)
+    assert renewed.changed_by == "访客"
