@@ -30,7 +30,7 @@ import streamlit as st
 from app_parts.page import Texts
 from app_parts.page_data import escape_markdown
 from app_parts.worker_slot import WorkerSlot
-from app_parts.workspace_source import open_workspace
+from app_parts.workspace_source import open_workspace, workspace_place
 from geo_app.basemaps.display_datum import from_display_datum
 from geo_app.export.jobs import (
     EXPORT,
@@ -58,7 +58,7 @@ from geo_app.ledger import TARGET_ITEM_ID, LandSupplyLedger
 from geo_app.mapview import MapOptions
 from geo_app.plan import load_plan
 from geo_app.problems import KeyedError, Problem, said
-from geo_app.workspace import Workspace, WorkspaceError, resolve_data_dir
+from geo_app.workspace import Workspace, WorkspaceError
 
 # Session-state keys.
 OPEN = "export_open"
@@ -392,7 +392,7 @@ def _selection(options: MapOptions, ledger: LandSupplyLedger) -> Selection | Non
         target_ha=float(ledger.target_ha),
         layer_ids=catalog.ids(),
         catalog_path=None if catalog.path is None else str(catalog.path),
-        workspace=None if _workspace() is None else str(resolve_data_dir()),
+        workspace=None if _workspace() is None else workspace_place().as_argument(),
         statuses=_filter_values(chosen.statuses),
         towns=_filter_values(chosen.towns),
         quarters=_filter_values(chosen.quarters),

@@ -62,11 +62,13 @@ KEEP_S = 24 * 3600.0
 class Selection:
     """The parcels a page shows, as the worker finds them again.
 
-    ``parcels_path`` is the file the page read its parcels from: the workspace's copy of
-    one change (:mod:`geo_app.workspace.layer_file`) or, when the workspace cannot be used,
-    the catalog's own file. ``layer_ids`` are the catalog's layers the page uses (a layer
-    whose file is broken is left out). ``statuses``, ``towns`` and ``quarters`` are the
-    sidebar's filter; None keeps every value.
+    ``workspace`` is the page's workspace as a worker is told it
+    (:meth:`geo_app.workspace.Place.as_argument`: a folder, or the word for the configured
+    database, never its address). ``parcels_path`` is the file the page read its parcels
+    from: the workspace's copy of one change (:mod:`geo_app.workspace.layer_file`) or, when
+    the workspace cannot be used, the catalog's own file. ``layer_ids`` are the catalog's
+    layers the page uses (a layer whose file is broken is left out). ``statuses``,
+    ``towns`` and ``quarters`` are the sidebar's filter; None keeps every value.
     """
 
     parcel_layer: str
@@ -252,8 +254,9 @@ def load_selection(selection: Selection, scratch: Path) -> tuple[Any, Any, Any, 
     otherwise; a copy of a later change than the page's has another name, and the page
     then knows the file is not of what it shows."""
     from geo_app.catalog import load_catalog, load_layer_frame
+    from geo_app.import_jobs import opened_from_argument
     from geo_app.ledger import LandSupplyLedger
-    from geo_app.workspace import Workspace, WorkspaceError
+    from geo_app.workspace import WorkspaceError
     from geo_app.workspace.layer_file import (
         FILE_PREFIX,
         ParcelLayerFile,
@@ -268,8 +271,8 @@ def load_selection(selection: Selection, scratch: Path) -> tuple[Any, Any, Any, 
     workspace = None
     if selection.workspace is not None:
         try:
-            workspace = Workspace.open(Path(selection.workspace))
-        except (WorkspaceError, OSError):
+            workspace = opened_from_argument(selection.workspace)
+        except (WorkspaceError, OSError, ValueError):
             workspace = None
     page_copy = Path(selection.parcels_path)
     if workspace is not None and page_copy.name.startswith(FILE_PREFIX):
