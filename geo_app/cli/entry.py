@@ -202,5 +202,17 @@ def _run(command: Command, args: argparse.Namespace, console: Console) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # the last guard: a short message, never a traceback
-        console.note(console.text("cli.error.internal", kind=type(exc).__name__, reason=exc))
+        console.note(console.text("cli.error.internal", kind=type(exc).__name__,
+                                  reason=_without_password(str(exc))))
         return EXIT_INTERNAL
+
+
+def _without_password(text: str) -> str:
+    """``text`` with the configured database's URL masked and its password gone: a library's
+    message the product did not foresee may quote the URL it was given."""
+    # Loaded only on this path: the workspace package is heavy for ``geo-app area``.
+    from geo_app.workspace.database_url import scrubbed
+    from geo_app.workspace.location import DATABASE_ENV
+
+    url = os.environ.get(DATABASE_ENV, "").strip()
+    return scrubbed(text, url) if url else text

@@ -273,3 +273,14 @@ def test_a_weak_hash_is_renewed_at_sign_in_on_either_store(store, postgis_url, t
     assert renewed.password_hash != weak and not needs_rehash(renewed.password_hash)
     assert verify_password(renewed.password_hash, password)
     assert renewed.changed_by == "访客"
+
+
+def test_an_unforeseen_error_quoting_the_url_is_said_without_the_password(
+        database, monkeypatch, run):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError(f"the driver gave up on {database}")
+
+    monkeypatch.setattr(Workspace, "history", broken)
+    code, out, err = run("--lang", "en", "history")
+    assert code == 3 and out == ""
+    assert "RuntimeError" in err and masked_url(database) in err
