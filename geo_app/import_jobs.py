@@ -9,7 +9,9 @@ first rows as text, the columns chosen and every problem as its fields. Nothing 
 built (geometries, frames) crosses over.
 
 Run as ``python -m geo_app.import_jobs FOLDER`` by :class:`geo_app.jobs.Job`; the library
-imports wait until the worker's caps hold.
+imports wait until the worker's caps hold. The worker is told where the workspace lives as
+:meth:`~geo_app.workspace.location.Place.as_argument` says it (a folder, or the word for
+the configured PostGIS database, never its URL) and opens it at that place.
 """
 
 from __future__ import annotations
@@ -26,7 +28,11 @@ from geo_app.problems import Problem
 if TYPE_CHECKING:
     from geo_app.importing import ImportPlan
     from geo_app.parcel_table import ColumnMapping
+    from geo_app.workspace import Place, Workspace
     from geo_app.workspace.actors import Actor
+
+    # Where a workspace is: a place, or (as before places) its folder.
+    Where = Place | Path
 
 CHECK = "check"
 IMPORT = "import"
@@ -36,11 +42,34 @@ PREVIEW_ROWS = 5
 EMPTY_TEXTS = {"None": "", "nan": "", "NaT": "", "<NA>": ""}
 
 
+# ----------------------------------------------------------------------- places
+
+
+def place_of(where: Where) -> Place:
+    from geo_app.workspace import Place
+
+    return where if isinstance(where, Place) else Place(folder=Path(where))
+
+
+def workspace_at(where: Where) -> Workspace:
+    """The workspace at ``where``; a worker passes the argument it was told."""
+    from geo_app.workspace import Workspace
+
+    return Workspace.at(place_of(where))
+
+
+def opened_from_argument(argument: str) -> Workspace:
+    """The workspace a worker was told of (:meth:`~geo_app.workspace.Place.as_argument`)."""
+    from geo_app.workspace import Workspace, place_from_argument
+
+    return Workspace.at(place_from_argument(argument))
+
+
 # ----------------------------------------------------------------------- starting
 
 
 def start_check(
-    workspace_dir: Path,
+    workspace: Where,
     name: str,
     upload: Input,
     *,
@@ -52,12 +81,12 @@ def start_check(
 ) -> Job:
     """The preview of ``upload`` (a browser's file called ``name``) in a worker; its answer
     is :func:`plan_summary`'s."""
-    return _start(CHECK, workspace_dir, name, upload, limits, worker,
+    return _start(CHECK, workspace, name, upload, limits, worker,
                   crs=crs, mapping=mapping, repair=repair)
 
 
 def start_import(
-    workspace_dir: Path,
+    workspace: Where,
     name: str,
     upload: Input,
     user: str,
@@ -76,14 +105,14 @@ def start_import(
     from geo_app.workspace.actors import actor_arguments
 
     acting = actor_arguments(actor) if actor is not None else {}
-    return _start(IMPORT, workspace_dir, name, upload, limits, worker,
+    return _start(IMPORT, workspace, name, upload, limits, worker,
                   crs=crs, mapping=mapping, repair=repair, replace=replace, user=user,
                   **acting)
 
 
 def _start(
     task: str,
-    workspace_dir: Path,
+    workspace: Where,
     name: str,
     upload: Input,
     limits: JobLimits | None,
@@ -97,7 +126,7 @@ def _start(
     # The file keeps the browser's (cleaned) name: its suffix says the format.
     file_name = safe_upload_name(name)
     arguments = {
-        "workspace": str(workspace_dir),
+        "workspace": place_of(workspace).as_argument(),
         "file": file_name,
         "mapping": mapping.to_json() if mapping is not None else None,
         **options,
@@ -202,12 +231,11 @@ def _mapping_argument(arguments: Mapping[str, Any]) -> ColumnMapping | None:
 def check_task(arguments: Mapping[str, Any], inputs: Path) -> dict[str, Any]:
     from geo_app.importing import ImportPlan, check_uploaded
     from geo_app.problems import InputError
-    from geo_app.workspace import Workspace
 
     path = inputs / arguments["file"]
     try:
         plan = check_uploaded(
-            Workspace.open(Path(arguments["workspace"])), path, crs=arguments.get("crs"),
+            opened_from_argument(arguments["workspace"]), path, crs=arguments.get("crs"),
             mapping=_mapping_argument(arguments), repair=bool(arguments.get("repair")),
         )
     except InputError as exc:
@@ -220,11 +248,11 @@ def import_summary(arguments: Mapping[str, Any], inputs: Path) -> dict[str, Any]
     hectares written and removed, and the workspace's total before and after."""
     from geo_app.importing import import_uploaded
     from geo_app.problems import InputError, summarised
-    from geo_app.workspace import Workspace, workspace_ledger
+    from geo_app.workspace import workspace_ledger
     from geo_app.workspace.actors import actor_from
 
     try:
-        workspace = Workspace.open(Path(arguments["workspace"])).acting_as(
+        workspace = opened_from_argument(arguments["workspace"]).acting_as(
             actor_from(arguments))
         before = workspace_ledger(workspace).total_ha
         result = import_uploaded(
@@ -255,16 +283,13 @@ def import_summary(arguments: Mapping[str, Any], inputs: Path) -> dict[str, Any]
     }
 
 
-def latest_batch(workspace_dir: Path) -> int:
+def latest_batch(workspace: Where) -> int:
     """The id of the workspace's newest batch (0 when it has none), taken as an import
     starts: :func:`written_batch` then looks only at the batches after it."""
-    from geo_app.workspace import Workspace
-
-    return max((int(batch["id"]) for batch in Workspace.open(workspace_dir).imports()),
-               default=0)
+    return max((int(batch["id"]) for batch in workspace_at(workspace).imports()), default=0)
 
 
-def written_batch(workspace_dir: Path, since: int, name: str, user: str) -> int | None:
+def written_batch(workspace: Where, since: int, name: str, user: str) -> int | None:
     """The batch an import of the browser's file ``name`` by ``user`` wrote after batch
     ``since``, or None: whether a worker that ended without an answer (stopped, over a cap)
     committed first, its transaction writing the batch with the parcels.
@@ -275,11 +300,10 @@ def written_batch(workspace_dir: Path, since: int, name: str, user: str) -> int 
     since still is (it was written, and its undo is in the history).
     """
     from geo_app.importing import safe_upload_name
-    from geo_app.workspace import Workspace
     from geo_app.workspace.checks import checked_user
 
     source, who = safe_upload_name(name), checked_user(user)
-    for batch in Workspace.open(workspace_dir).imports():
+    for batch in workspace_at(workspace).imports():
         if (batch["id"] > since and batch["undoes"] is None and batch["source"] == source
                 and batch["user"] == who):
             return int(batch["id"])

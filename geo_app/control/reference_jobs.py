@@ -9,7 +9,9 @@ and answers with plain data only: counts, hectares, column names, the layer as s
 every problem as its fields.
 
 Run as ``python -m geo_app.control.reference_jobs FOLDER`` by :class:`geo_app.jobs.Job`;
-the library imports wait until the worker's caps hold.
+the library imports wait until the worker's caps hold. The worker is told the workspace's
+place as the import panel's worker is (:mod:`geo_app.import_jobs`): a folder, or the word
+for the configured PostGIS database, never its URL.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from geo_app.jobs import Input, Job, JobLimits, run_worker
 from geo_app.problems import Problem
 
 if TYPE_CHECKING:
+    from geo_app.import_jobs import Where
     from geo_app.workspace.actors import Actor
 
 PREVIEW = "reference_preview"
@@ -55,7 +58,7 @@ def start_preview(name: str, upload: Input, *, crs: str | None = None,
 
 
 def start_load(
-    workspace_dir: Path,
+    workspace: Where,
     name: str,
     upload: Input,
     user: str,
@@ -71,10 +74,12 @@ def start_load(
     """Load ``upload`` into the workspace as a reference layer of ``kind``, in one
     transaction or not at all, for ``actor`` (its role is checked in the worker too; None:
     the workspace's owner); the answer is :func:`load_task`'s."""
+    from geo_app.import_jobs import place_of
     from geo_app.workspace.actors import actor_arguments
 
     acting = actor_arguments(actor) if actor is not None else {}
-    return _start(LOAD, name, upload, limits, worker, workspace=str(workspace_dir), user=user,
+    return _start(LOAD, name, upload, limits, worker,
+                  workspace=place_of(workspace).as_argument(), user=user,
                   kind=kind, class_field=class_field, layer_name=layer_name, crs=crs,
                   **acting)
 
@@ -137,12 +142,12 @@ def preview_task(arguments: Mapping[str, Any], inputs: Path) -> dict[str, Any]:
 
 def load_task(arguments: Mapping[str, Any], inputs: Path) -> dict[str, Any]:
     from geo_app.control import read_reference
+    from geo_app.import_jobs import opened_from_argument
     from geo_app.problems import InputError
-    from geo_app.workspace import Workspace
     from geo_app.workspace.actors import actor_from
 
     try:
-        workspace = Workspace.open(Path(arguments["workspace"])).acting_as(
+        workspace = opened_from_argument(arguments["workspace"]).acting_as(
             actor_from(arguments))
         read = read_reference(
             inputs / arguments["file"], arguments["kind"],
@@ -159,24 +164,24 @@ def load_task(arguments: Mapping[str, Any], inputs: Path) -> dict[str, Any]:
     }
 
 
-def latest_layer(workspace_dir: Path) -> int:
+def latest_layer(workspace: Where) -> int:
     """The newest stored reference layer's number (0 when there is none)."""
-    from geo_app.workspace import Workspace
+    from geo_app.import_jobs import workspace_at
 
-    layers = Workspace.open(workspace_dir).reference_layers(include_inactive=True)
+    layers = workspace_at(workspace).reference_layers(include_inactive=True)
     return max((layer.layer_id for layer in layers), default=0)
 
 
-def written_layer(workspace_dir: Path, since: int, name: str, user: str) -> int | None:
+def written_layer(workspace: Where, since: int, name: str, user: str) -> int | None:
     """The layer a load of the browser's file ``name`` by ``user`` stored after layer
     ``since``, or None: a worker that ended without an answer may have committed it (the
     layer and its features commit together). Another planner's load meanwhile is not it."""
+    from geo_app.import_jobs import workspace_at
     from geo_app.importing import safe_upload_name
-    from geo_app.workspace import Workspace
     from geo_app.workspace.checks import checked_user
 
     source, who = safe_upload_name(name), checked_user(user)
-    for layer in Workspace.open(workspace_dir).reference_layers(include_inactive=True):
+    for layer in workspace_at(workspace).reference_layers(include_inactive=True):
         if layer.layer_id > since and layer.source == source and layer.loaded_by == who:
             return layer.layer_id
     return None

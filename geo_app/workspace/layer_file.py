@@ -2,8 +2,9 @@
 and exports them exactly as it does any other layer.
 
 The workspace is the authority; the file is a copy written once per change of the
-workspace and named after that change, so a reader of the file (and every cache keyed by
-the file's path) sees one consistent state. Coordinates are written at full precision: the
+workspace and named after the workspace's place and that change, so a reader of the file
+(and every cache keyed by the file's path) sees one consistent state, and every server on
+one PostGIS database names the same state alike. Coordinates are written at full precision: the
 hectares summed from the file are the hectares ``geo-app totals --workspace`` sums.
 
 Parcels imported from planners' files may lack some fields every layer feature carries
@@ -54,6 +55,17 @@ def change_stamp(workspace: Workspace) -> tuple[int, str]:
     return (latest[0].id, latest[0].at) if latest else (0, "")
 
 
+def place_text(workspace: Workspace) -> str:
+    """What names the workspace in the names of its copies: its GeoPackage file, resolved,
+    or its database's URL with the password masked (the same text on every server of that
+    database, and never the password)."""
+    try:
+        return str(workspace.path.resolve())
+    except TypeError:
+        # A workspace in PostGIS has no file.
+        return workspace.location
+
+
 def _text(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
@@ -97,7 +109,7 @@ def parcels_geojson(parcels: list[Parcel]) -> bytes:
 
 
 def _file_name(workspace: Workspace, stamp: tuple[int, str], sample_data: bool) -> str:
-    key = f"{workspace.path.resolve()}|{stamp[0]}|{stamp[1]}"
+    key = f"{place_text(workspace)}|{stamp[0]}|{stamp[1]}"
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:20]
     # Whether they are all samples is part of the name: a reader needs no other look.
     return f"{FILE_PREFIX}{digest}{SAMPLE_MARK if sample_data else ''}.geojson"

@@ -10,7 +10,9 @@ land-use class. Everything else (names, popups, hectares, a polygon's columns) i
 by the server from the workspace.
 
 Like :mod:`geo_app.workspace.layer_file`, a parcel archive is named after the workspace's
-change (:func:`~geo_app.workspace.layer_file.change_stamp`); a reference archive after the
+place (:func:`~geo_app.workspace.layer_file.place_text`: servers on one PostGIS database
+name its archives alike) and its change
+(:func:`~geo_app.workspace.layer_file.change_stamp`); a reference archive after the
 layer's id, which never changes what it holds (a layer loaded again is a new id). An
 archive is written whole under a temporary name, then renamed: a name, once it exists,
 always holds the same features, so a page that asks for the archive of the current version
@@ -28,6 +30,10 @@ archive written, or the lock taken, writes nothing.
 
 One archive is built per display datum: on GCJ-02 tiles (高德) the features are moved as
 every other layer is.
+
+A GeoPackage is read by the GDAL in pyogrio; a workspace in PostGIS (that GDAL has no
+PostgreSQL driver) through the workspace itself, and its worker is told the word for the
+configured database (:meth:`~geo_app.workspace.location.Place.as_argument`), never the URL.
 """
 
 from __future__ import annotations
@@ -56,7 +62,8 @@ from geo_app.basemaps.display_datum import to_display_datum
 from geo_app.jobs import WORKER, Job, JobLimits
 from geo_app.ledger import filter_key
 from geo_app.workspace import Workspace
-from geo_app.workspace.layer_file import READ_ATTEMPTS, change_stamp
+from geo_app.workspace.layer_file import READ_ATTEMPTS, change_stamp, place_text
+from geo_app.workspace.location import DATABASE_ARGUMENT, place_from_argument
 from geo_app.workspace.schema import PARCELS_TABLE, REFERENCE_FEATURES_TABLE
 
 LOG = logging.getLogger("geo_app.tiles")
@@ -141,9 +148,16 @@ def tile_threshold(environ: Any = os.environ) -> int:
     return max(value, 0)
 
 
-def _workspace_key(workspace: Workspace | Path) -> str:
-    path = workspace.path if isinstance(workspace, Workspace) else Path(workspace)
-    return hashlib.sha256(str(path.resolve()).encode("utf-8")).hexdigest()[:12]
+def _workspace_key(workspace: Workspace) -> str:
+    return hashlib.sha256(place_text(workspace).encode("utf-8")).hexdigest()[:12]
+
+
+def _in_database(workspace: Workspace) -> bool:
+    try:
+        workspace.path  # noqa: B018 (a workspace in PostGIS has no file)
+    except TypeError:
+        return True
+    return False
 
 
 def archive_name(workspace: Workspace, stamp: tuple[int, str], datum: str) -> str:
@@ -191,10 +205,24 @@ def read_tile_parcels(workspace: Workspace) -> Any:
     """The workspace's parcels as a GeoDataFrame of what the tiles carry (lon/lat)."""
     import pyogrio
 
+    if _in_database(workspace):
+        return tile_parcels(_database_parcels(workspace))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         frame = pyogrio.read_dataframe(workspace.path, sql=_PARCELS_SQL)
     return tile_parcels(frame)
+
+
+def _database_parcels(workspace: Workspace) -> Any:
+    """The parcels of a workspace in PostGIS as the GeoPackage query reads them: the id, the
+    filter fields and the accuracy as stored, lon/lat."""
+    import geopandas as gpd
+
+    parcels = workspace.parcels()
+    columns = {"id": [p.parcel_id for p in parcels]}
+    for name in TILE_COLUMNS[1:]:
+        columns[name] = [p.properties.get(name) for p in parcels]
+    return gpd.GeoDataFrame(columns, geometry=[p.geometry for p in parcels], crs="EPSG:4326")
 
 
 def tile_parcels(frame: Any) -> Any:
@@ -217,12 +245,18 @@ def tile_parcels(frame: Any) -> Any:
 def read_tile_references(workspace: Workspace | Path, layer_id: int) -> Any:
     """A reference layer's polygons as a GeoDataFrame of what its tiles carry (lon/lat):
     the feature id and the land-use class ("" for none)."""
+    import geopandas as gpd
     import pyogrio
 
-    path = workspace.path if isinstance(workspace, Workspace) else Path(workspace)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        frame = pyogrio.read_dataframe(path, sql=_REFERENCE_SQL + str(int(layer_id)))
+    if isinstance(workspace, Workspace) and _in_database(workspace):
+        features = workspace.reference_features(int(layer_id))
+        frame = gpd.GeoDataFrame({"id": features.fids, "class": features.classes},
+                                 geometry=list(features.geometries), crs="EPSG:4326")
+    else:
+        path = workspace.path if isinstance(workspace, Workspace) else Path(workspace)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            frame = pyogrio.read_dataframe(path, sql=_REFERENCE_SQL + str(int(layer_id)))
     frame["id"] = frame["id"].astype(np.int64)
     frame["class"] = frame["class"].astype(object).where(frame["class"].notna(), "")
     return frame
@@ -357,9 +391,11 @@ def _remove_leftovers(path: Path) -> None:
 @dataclass(frozen=True)
 class ArchiveSpec:
     """One archive to have: of the parcels at the workspace's change ``stamp``, or of the
-    reference layer ``layer_id``; as plain data, for the worker."""
+    reference layer ``layer_id``; as plain data, for the worker. ``workspace`` is what the
+    worker opens: the GeoPackage file, or :data:`DATABASE_ARGUMENT` for the configured
+    PostGIS database (:func:`worker_workspace`)."""
 
-    workspace: Path
+    workspace: str
     folder: Path
     datum: str
     name: str
@@ -378,6 +414,12 @@ class ArchiveSpec:
     def layer(self) -> str:
         return TILE_LAYER if self.layer_id is None else REFERENCE_TILE_LAYER
 
+    @property
+    def workspace_key(self) -> str:
+        """The key of the workspace's place, as the archive's name carries it."""
+        prefix = FILE_PREFIX if self.layer_id is None else REFERENCE_PREFIX
+        return self.name.removeprefix(prefix).split("-", 1)[0]
+
     def arguments(self) -> dict[str, Any]:
         return {"workspace": str(self.workspace), "folder": str(self.folder),
                 "datum": self.datum, "name": self.name, "layer_id": self.layer_id,
@@ -387,21 +429,41 @@ class ArchiveSpec:
     def from_arguments(cls, data: Mapping[str, Any]) -> ArchiveSpec:
         stamp = data.get("stamp")
         layer_id = data.get("layer_id")
-        return cls(Path(data["workspace"]), Path(data["folder"]), str(data["datum"]),
+        return cls(str(data["workspace"]), Path(data["folder"]), str(data["datum"]),
                    str(data["name"]), None if layer_id is None else int(layer_id),
                    None if stamp is None else (int(stamp[0]), str(stamp[1])))
+
+
+def _worker_argument(workspace: Workspace) -> str:
+    """What a worker is told of the workspace: its file, or the word for the configured
+    database (a database workspace in the app is always the configured one)."""
+    return DATABASE_ARGUMENT if _in_database(workspace) else str(workspace.path)
+
+
+def worker_workspace(spec: ArchiveSpec) -> Workspace:
+    """The workspace the page named: its GeoPackage file, opened as it is (a worker never
+    creates a workspace), or the configured database, which must be the one the archive's
+    name was keyed by."""
+    place = place_from_argument(spec.workspace)
+    if not place.is_database:
+        return Workspace(Path(spec.workspace))
+    workspace = Workspace.at(place, seed=None)
+    if _workspace_key(workspace) != spec.workspace_key:
+        raise ValueError(f"the configured database {workspace.location} is not the one "
+                         f"the archive {spec.name} was asked of")
+    return workspace
 
 
 def parcel_spec(workspace: Workspace, folder: Path, datum: str) -> ArchiveSpec:
     """The archive of the workspace's parcels as they are now."""
     stamp = change_stamp(workspace)
-    return ArchiveSpec(workspace.path, folder, datum, archive_name(workspace, stamp, datum),
-                       stamp=stamp)
+    return ArchiveSpec(_worker_argument(workspace), folder, datum,
+                       archive_name(workspace, stamp, datum), stamp=stamp)
 
 
 def reference_spec(workspace: Workspace, folder: Path, layer_id: int,
                    datum: str) -> ArchiveSpec:
-    return ArchiveSpec(workspace.path, folder, datum,
+    return ArchiveSpec(_worker_argument(workspace), folder, datum,
                        reference_archive_name(workspace, layer_id, datum), layer_id=layer_id)
 
 
@@ -421,8 +483,7 @@ def build(spec: ArchiveSpec) -> dict[str, Any]:
         if found is not None:
             return {"outcome": "found", "count": found.count}
         _remove_leftovers(spec.path)
-        # The file the page named (opened as it is: a worker never creates a workspace).
-        workspace = Workspace(spec.workspace)
+        workspace = worker_workspace(spec)
         if spec.layer_id is None:
             frame = read_tile_parcels(workspace)
             # One state of the workspace: a change since the page asked is drawn from the
@@ -453,7 +514,7 @@ def previous_archive(spec: ArchiveSpec) -> ParcelTileFile | None:
     current one is built."""
     prefix = FILE_PREFIX if spec.layer_id is None else REFERENCE_PREFIX
     candidates = sorted(
-        (p for p in spec.folder.glob(f"{prefix}{_workspace_key(spec.workspace)}-*{SUFFIX}")
+        (p for p in spec.folder.glob(f"{prefix}{spec.workspace_key}-*{SUFFIX}")
          if p.name != spec.name),
         key=_age_key, reverse=True,
     )
@@ -648,12 +709,19 @@ def _prune_references(folder: Path, workspace: Workspace, keep: Path) -> None:
 
 def parcels_extent(workspace: Workspace) -> tuple[float, float, float, float] | None:
     """The parcels' extent (west, south, east, north, lon/lat) as the workspace records it
-    with every change: what the page can outline while the parcels' tiles are built."""
+    with every change (a GeoPackage), or as PostGIS computes it from its index: what the
+    page can outline while the parcels' tiles are built."""
     with _read_only(workspace) as connection:
-        row = connection.execute(
-            "SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = ?",
-            (PARCELS_TABLE,),
-        ).fetchone()
+        if _in_database(workspace):
+            row = connection.execute(
+                "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
+                f"FROM (SELECT ST_Extent(geom) AS e FROM {PARCELS_TABLE}) AS extent"
+            ).fetchone()
+        else:
+            row = connection.execute(
+                "SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = ?",
+                (PARCELS_TABLE,),
+            ).fetchone()
     if row is None or any(value is None for value in row):
         return None
     return (float(row[0]), float(row[1]), float(row[2]), float(row[3]))
@@ -662,6 +730,9 @@ def parcels_extent(workspace: Workspace) -> tuple[float, float, float, float] | 
 def _read_only(workspace: Workspace) -> Any:
     import sqlite3
 
+    if _in_database(workspace):
+        # The store's own connection (the workspace has no public one): a read, no lock.
+        return workspace._store.connected()
     uri = f"{workspace.path.resolve().as_uri()}?mode=ro"
     return contextlib.closing(sqlite3.connect(uri, uri=True))
 
