@@ -10,11 +10,10 @@ compliance sheet instead: the workspace's parcels over its control-line layers.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from geo_app.atomic import check_target
 from geo_app.cli.support import EXIT_INPUT, EXIT_OK, Command, Console, Translate
-from geo_app.cli.workspace import add_workspace_argument, configured_workspace, given_place
+from geo_app.cli.workspace import add_workspace_argument, configured_workspace, workspace_files
 from geo_app.export.request import (
     ExportOptionError,
     ExportRequest,
@@ -23,7 +22,7 @@ from geo_app.export.request import (
     parse_layers,
 )
 from geo_app.i18n import t
-from geo_app.workspace import FILE_NAME, default_data_dir, workspace_ledger
+from geo_app.workspace import workspace_ledger
 
 
 def add_export_arguments(parser: argparse.ArgumentParser, tr: Translate) -> None:
@@ -77,12 +76,12 @@ def run_export(args: argparse.Namespace, console: Console) -> int:
     lang = console.lang
     try:
         request = request_from_args(args, lang)
-        target = check_target(
-            args.out, protected=_workspace_files(args), replace=bool(args.force)
-        )
+        explicit = getattr(args, "workspace", None)
+        target = check_target(args.out, protected=workspace_files(explicit),
+                              replace=bool(args.force))
         # The workspace given or configured, else None: the shipped parcels, checked against
         # no control line (the compliance sheet then says every kind was not checked).
-        workspace = configured_workspace(getattr(args, "workspace", None))
+        workspace = configured_workspace(explicit)
         ledger = None if workspace is None else workspace_ledger(workspace)
         path = export_to_file(request, target, ledger=ledger, workspace=workspace)
     except OSError as exc:
@@ -91,16 +90,6 @@ def run_export(args: argparse.Namespace, console: Console) -> int:
         return EXIT_INPUT
     console.print(t("export.cli.done", lang, format=request.format.upper(), path=path))
     return EXIT_OK
-
-
-def _workspace_files(args: argparse.Namespace) -> list[Path]:
-    """The workspace database files an export must never overwrite: the folder's given or
-    configured (a workspace in PostGIS has none), and the per-user default."""
-    files = [default_data_dir() / FILE_NAME]
-    place = given_place(getattr(args, "workspace", None))
-    if place is not None and place.folder is not None:
-        files.append(place.folder / FILE_NAME)
-    return files
 
 
 def export_command() -> Command:

@@ -15,6 +15,7 @@ import argparse
 import getpass
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from geo_app.cli.support import (
@@ -34,12 +35,14 @@ from geo_app.problems import Problem
 from geo_app.workspace import (
     DATA_ENV,
     DATABASE_ENV,
+    FILE_NAME,
     HistoryEntry,
     Place,
     UndoOutcome,
     Workspace,
     configured_data_dir,
     configured_place,
+    default_data_dir,
     workspace_ledger,
 )
 from geo_app.workspace.schema import (
@@ -123,6 +126,16 @@ def configured_workspace(explicit: str | None = None) -> Workspace | None:
     sample parcels)."""
     place = given_place(explicit)
     return None if place is None else Workspace.at(place)
+
+
+def workspace_files(explicit: str | None = None) -> list[Path]:
+    """The workspace files a written file must never replace: the per-user default, and the
+    folder given or set with ``GEO_APP_DATA`` (kept whether or not a database is configured)."""
+    files = [default_data_dir() / FILE_NAME]
+    folder = configured_data_dir(explicit)
+    if folder is not None:
+        files.append(folder / FILE_NAME)
+    return files
 
 
 # --- import -------------------------------------------------------------------------------
@@ -458,13 +471,12 @@ def _backup_database(place: Place, args: argparse.Namespace, console: Console) -
     Beside the target, not in the system's temporary folder: a district's workspace needs
     the room the backup itself needs, on the disk the planner chose."""
     import tempfile
-    from pathlib import Path
 
     from geo_app.atomic import check_target
     from geo_app.workspace.postgis_copy import copy_workspace
 
     assert place.database_url is not None
-    target = check_target(args.out, replace=args.force)
+    target = check_target(args.out, protected=workspace_files(), replace=args.force)
     try:
         with tempfile.TemporaryDirectory(prefix=".geo-app-backup-",
                                          dir=target.absolute().parent) as temp:

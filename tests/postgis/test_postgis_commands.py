@@ -284,3 +284,14 @@ def test_an_unforeseen_error_quoting_the_url_is_said_without_the_password(
     code, out, err = run("--lang", "en", "history")
     assert code == 3 and out == ""
     assert "RuntimeError" in err and masked_url(database) in err
+
+
+def test_a_backup_of_the_database_never_replaces_a_folder_workspace(
+        database, tmp_path, monkeypatch, run):
+    folder = tmp_path / "data"
+    Workspace.open(folder)
+    monkeypatch.setenv("GEO_APP_DATA", str(folder))
+    before = (folder / FILE_NAME).read_bytes()
+    code, out, err = run("backup", "--out", folder / FILE_NAME, "--force")
+    assert code == 2 and out == "" and "工作区的数据库文件" in err
+    assert (folder / FILE_NAME).read_bytes() == before
