@@ -2,6 +2,7 @@
 from anywhere under tests/, and the app's side (``app_parts``, beside streamlit_app.py and
 outside the installed package) imports as the app itself imports it."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -9,3 +10,7 @@ TESTS = Path(__file__).resolve().parent
 for folder in (str(TESTS), str(TESTS.parent)):
     if folder not in sys.path:
         sys.path.insert(0, folder)
+
+# A developer's own database setting never reaches the tests (nor the servers and workers
+# they start): a test that wants a workspace in PostGIS sets the variable itself.
+os.environ.pop("GEO_APP_DATABASE_URL", None)
