@@ -24,7 +24,7 @@ from geo_app.control import kinds
 from geo_app.ledger import LandSupplyLedger
 from geo_app.mapview.references import ControlOverlay, control_overlay
 from geo_app.problems import InputError
-from geo_app.workspace import Workspace, resolve_data_dir
+from geo_app.workspace import Workspace, configured_place, place_from_argument
 
 ONLY_CONFLICTS = "compliance_only_conflicts"
 GRID = "compliance_grid"
@@ -38,27 +38,33 @@ SELECTED_ROW = "background-color: #fff3b0"
 
 
 def _inputs(page: Page) -> tuple[str, str, tuple] | None:
-    """The workspace's folder, its parcels' mark and its reference layers' mark; None when
-    the workspace cannot be used (the page already says why)."""
+    """Where the workspace is (as a worker is told it: never a database's password), its
+    parcels' mark and its reference layers' mark; None when the workspace cannot be used
+    (the page already says why). The parcels' layer file is named after the workspace's
+    place, so two databases never share a cached check."""
     try:
-        folder = resolve_data_dir()
-        token = page_data.control_token(Workspace.open(folder))
+        place = configured_place()
+        token = page_data.control_token(Workspace.at(place))
     except (InputError, OSError):
         return None
     parcels = str(page.data.catalog.layer(page.data.parcel_layer).path)
-    return str(folder), parcels, token
+    return place.as_argument(), parcels, token
+
+
+def _opened(place_argument: str) -> Workspace:
+    return Workspace.at(place_from_argument(place_argument))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _state(workspace_dir: str, parcels: str, token: tuple) -> ControlState:
+def _state(place_argument: str, parcels: str, token: tuple) -> ControlState:
     del parcels, token  # part of the cache key only
-    return page_data.control_state(Workspace.open(workspace_dir))
+    return page_data.control_state(_opened(place_argument))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _overlay(workspace_dir: str, parcels: str, token: tuple, datum: str) -> ControlOverlay:
-    state = _state(workspace_dir, parcels, token)
-    return control_overlay(Workspace.open(workspace_dir), state.parcel_geometries,
+def _overlay(place_argument: str, parcels: str, token: tuple, datum: str) -> ControlOverlay:
+    state = _state(place_argument, parcels, token)
+    return control_overlay(_opened(place_argument), state.parcel_geometries,
                            state.check, datum=datum)
 
 

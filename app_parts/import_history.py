@@ -19,7 +19,7 @@ from app_parts.page import Texts
 from app_parts.page_data import escape_markdown, format_hectares
 from geo_app.i18n import Strings
 from geo_app.problems import InputError
-from geo_app.workspace import Workspace, resolve_data_dir
+from geo_app.workspace import Workspace, configured_place
 
 USER = "import_history_user"
 # The import panel's name field: a planner who gave a name there need not type it again.
@@ -36,7 +36,7 @@ def _batches() -> dict[int, dict[str, Any]] | None:
     """The workspace's batches (imports and undos) by number; None when it cannot be read
     (the page already says why)."""
     try:
-        return {b["id"]: b for b in Workspace.open(resolve_data_dir()).imports()}
+        return {b["id"]: b for b in Workspace.at(configured_place()).imports()}
     except (InputError, OSError):
         return None
 

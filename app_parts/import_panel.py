@@ -44,7 +44,7 @@ from geo_app.jobs import Job, JobStatus
 from geo_app.ledger import PARCEL_STATUSES
 from geo_app.parcel_table import FIELDS, ColumnMapping
 from geo_app.problems import InputError
-from geo_app.workspace import resolve_data_dir
+from geo_app.workspace import configured_place
 
 UPLOAD_TYPES = ["geojson", "json", "gpkg", "zip", "kml", "kmz", "csv", "xlsx", "txt"]
 CRS_CHOICES = ("", "wgs84", "cgcs2000", "gk42", "gk126", "gcj02")
@@ -174,7 +174,7 @@ def _finish(active: dict, status: JobStatus) -> None:
 def _latest_batch() -> int | None:
     """The workspace's newest batch; None when it cannot be read (the page says why)."""
     try:
-        return latest_batch(resolve_data_dir())
+        return latest_batch(configured_place())
     except (InputError, OSError):
         return None
 
@@ -186,7 +186,7 @@ def _written(active: dict) -> bool:
     if active["since"] is None:
         return False
     try:
-        found = written_batch(resolve_data_dir(), active["since"], active["name"],
+        found = written_batch(configured_place(), active["since"], active["name"],
                               active["user"])
     except (InputError, OSError):
         return False
@@ -227,7 +227,7 @@ def _checked(
     if SLOT.running(IMPORT) or SLOT.running(CHECK, key):
         return None
     SLOT.begin(CHECK, key, upload, start_check(
-        resolve_data_dir(), upload.name, upload, crs=crs, mapping=mapping, repair=repair,
+        configured_place(), upload.name, upload, crs=crs, mapping=mapping, repair=repair,
     ))
     return None
 
@@ -378,7 +378,7 @@ def _start_import(
 ) -> Job:
     """The import in a worker; its answer is kept as plain data, so it survives reruns."""
     return start_import(
-        resolve_data_dir(), upload.name, upload, user, crs=crs, mapping=mapping,
+        configured_place(), upload.name, upload, user, crs=crs, mapping=mapping,
         replace=replace, repair=repair, actor=sign_in.current_actor(),
     )
 

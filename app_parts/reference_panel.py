@@ -37,7 +37,7 @@ from geo_app.control.reference_jobs import (
 )
 from geo_app.jobs import Job, JobStatus
 from geo_app.problems import InputError, Problem
-from geo_app.workspace import ReferenceLayer, Workspace, resolve_data_dir
+from geo_app.workspace import ReferenceLayer, Workspace, configured_place
 
 UPLOAD_TYPES = ["zip", "gpkg", "geojson", "json", "kml", "kmz", "csv", "xlsx", "txt"]
 CRS_CHOICES = ("", "wgs84", "cgcs2000", "gk42", "gk126", "gcj02")
@@ -137,7 +137,7 @@ def _failure(status: JobStatus, job: Job) -> dict:
 
 def _latest() -> int | None:
     try:
-        return latest_layer(resolve_data_dir())
+        return latest_layer(configured_place())
     except (InputError, OSError):
         return None
 
@@ -148,7 +148,7 @@ def _written(active: dict) -> bool:
     if active["since"] is None:
         return False
     try:
-        return written_layer(resolve_data_dir(), active["since"], active["name"],
+        return written_layer(configured_place(), active["since"], active["name"],
                              active["user"]) is not None
     except (InputError, OSError):
         return False
@@ -231,7 +231,7 @@ def _start_load(upload: Any, user: str, crs: str | None, choices: dict[str, Any]
     st.session_state.pop(RESULT, None)
     since = _latest()
     SLOT.begin(LOAD, LOAD, upload, start_load(
-        resolve_data_dir(), upload.name, upload, user, choices["kind"],
+        configured_place(), upload.name, upload, user, choices["kind"],
         class_field=choices["class_field"], layer_name=choices["name"], crs=crs,
         actor=sign_in.current_actor(),
     ), since=since, name=upload.name, user=user)
@@ -274,7 +274,7 @@ def _loaded(answer: dict, t: Texts) -> None:
 
 def _stored() -> list[ReferenceLayer] | None:
     try:
-        return Workspace.open(resolve_data_dir()).reference_layers(include_inactive=True)
+        return Workspace.at(configured_place()).reference_layers(include_inactive=True)
     except (InputError, OSError):
         return None
 

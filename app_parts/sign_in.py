@@ -30,14 +30,14 @@ from geo_app.accounts import (
 from geo_app.accounts.settings import AuthSettings
 from geo_app.i18n import Strings
 from geo_app.problems import GeoAppError
-from geo_app.workspace import Workspace, WorkspaceError, resolve_data_dir
+from geo_app.workspace import Workspace, WorkspaceError, configured_place
 from geo_app.workspace.actors import OWNER, Actor, roles
 
 SIGNED_IN = "signed_in"
 
 
 def _workspace() -> Workspace:
-    return Workspace.open(resolve_data_dir())
+    return Workspace.at(configured_place())
 
 
 def acting_workspace() -> Workspace:

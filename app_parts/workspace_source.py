@@ -1,10 +1,13 @@
 """Where the page's land-supply parcels come from: the planners' workspace.
 
-The workspace is the one named by ``GEO_APP_DATA``, else the per-user data folder; it is
-created on first use with the shipped sample parcels, marked as samples. Each run asks it
-for its current copy as a layer file (see :mod:`geo_app.workspace.layer_file`): written only when
-the workspace has changed, so an import, a drawn parcel or an edit by anyone reaches the
-map, the totals and the tables together, and an unchanged workspace costs two small reads.
+The workspace is where :func:`geo_app.workspace.configured_place` says: the PostGIS
+database of ``GEO_APP_DATABASE_URL``, else the folder ``GEO_APP_DATA``, else the per-user
+data folder; it is created on first use with the shipped sample parcels, marked as samples.
+Each run asks it for its current copy as a layer file (see
+:mod:`geo_app.workspace.layer_file`): written only when the workspace has changed, so an
+import, a drawn parcel or an edit by anyone (on a database, through any app server) reaches
+the map, the totals and the tables together on the next run, and an unchanged workspace
+costs two small reads.
 
 A workspace that cannot be used is said in one line; the page then shows the shipped
 sample parcels, marked as such.
@@ -31,7 +34,7 @@ from app_parts.page_data import escape_markdown
 from geo_app.assets import SERVED_PREFIX
 from geo_app.i18n import Strings
 from geo_app.resources import STATIC_DIR
-from geo_app.workspace import Workspace, WorkspaceError, resolve_data_dir
+from geo_app.workspace import Place, Workspace, WorkspaceError, configured_place
 from geo_app.workspace.layer_file import ParcelLayerFile, parcel_layer_file
 from geo_app.workspace.tile_file import (
     BUILDS,
@@ -56,8 +59,14 @@ def _copies_folder() -> Path:
     return folder
 
 
+def workspace_place() -> Place:
+    """Where the page's workspace lives; what its workers are told
+    (:meth:`~geo_app.workspace.Place.as_argument`)."""
+    return configured_place()
+
+
 def open_workspace() -> Workspace:
-    return Workspace.open(resolve_data_dir())
+    return Workspace.at(workspace_place())
 
 
 def parcel_file(strings: Strings, lang: str) -> ParcelLayerFile | None:
