@@ -16,13 +16,14 @@ from typing import Any
 
 from geo_app import import_jobs
 from geo_app.jobs import run_worker
+from geo_app.workspace.connection import GeoPackageConnection
 
 # Longer than any cap a test sets: the hold ends by the cap or a cancel, never by itself.
 HOLD_S = 120
 CHUNK = 64 * 1024 * 1024
 
 
-class HeldAtCommit(sqlite3.Connection):
+class HeldAtCommit(GeoPackageConnection):
     """A connection that, asked to commit a transaction that wrote, does ``hold`` first."""
 
     hold = "hang"
@@ -63,7 +64,9 @@ def held_import(arguments: Mapping[str, Any], inputs: Path) -> Any:
     connect = sqlite3.connect
 
     def held(*args: Any, **kwargs: Any) -> sqlite3.Connection:
-        return connect(*args, factory=HeldAtCommit, **kwargs)
+        # The workspace asks for its own connection class; this one is that class, held.
+        kwargs["factory"] = HeldAtCommit
+        return connect(*args, **kwargs)
 
     sqlite3.connect = held
     return import_jobs.import_summary(arguments, inputs)
