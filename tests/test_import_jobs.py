@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -41,16 +40,6 @@ def geojson(*features: dict) -> bytes:
 def square(parcel_id: str = "u-1", status: str = "planned") -> dict:
     return {"type": "Feature", "properties": {"id": parcel_id, "status": status},
             "geometry": shapely.geometry.mapping(SQUARE)}
-
-
-@pytest.fixture
-def temp_root(monkeypatch, tmp_path) -> Path:
-    """Every temporary file, here and in the worker, goes here, so a test sees what is left."""
-    root = tmp_path / "tmp"
-    root.mkdir()
-    monkeypatch.setenv("TMPDIR", str(root))
-    monkeypatch.setattr(tempfile, "tempdir", str(root))
-    return root
 
 
 @pytest.fixture

@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 import json
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -20,6 +22,8 @@ if str(APP.parent) not in sys.path:
 first_paint = importlib.import_module("app_parts.first_paint")
 # The first run loads every layer and measures every target; later runs hit the cache.
 RUN_TIMEOUT_S = 60
+# Generous bound on a worker answering between two runs (it starts in seconds).
+WORKER_TIMEOUT_S = 120
 
 
 def new_app() -> AppTest:
@@ -71,3 +75,15 @@ def open_filters(at: AppTest) -> AppTest:
     at.run()
     assert_clean(at)
     return at
+
+
+def rerun_until(at: AppTest, found: Callable[[AppTest], bool], what: str) -> AppTest:
+    """Run the page again until ``found(at)`` holds: a worker answers between two runs."""
+    deadline = time.monotonic() + WORKER_TIMEOUT_S
+    while time.monotonic() < deadline:
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        if found(at):
+            return at
+        time.sleep(0.2)
+    raise AssertionError(f"no {what} after {WORKER_TIMEOUT_S} s")

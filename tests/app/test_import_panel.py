@@ -7,10 +7,9 @@ import importlib
 import io
 import json
 import sys
-import time
 
 import shapely
-from app_harness import assert_clean, new_app, open_tab
+from app_harness import assert_clean, new_app, open_tab, rerun_until
 
 from geo_app.geodesy import hectares
 from geo_app.i18n import load_strings
@@ -94,18 +93,6 @@ def test_an_upload_is_imported_and_the_change_in_hectares_reported(monkeypatch, 
     assert workspace.count() == 1
 
 
-def _rerun_until(at, found, what: str):
-    """Run the page again until ``found(at)`` holds: a worker answers between two runs."""
-    deadline = time.monotonic() + JOB_TIMEOUT_S
-    while time.monotonic() < deadline:
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
-        if found(at):
-            return at
-        time.sleep(0.2)
-    raise AssertionError(f"no {what} after {JOB_TIMEOUT_S} s")
-
-
 def _previewed(at, panel, name: str):
     """王工's upload of one parcel as a file called ``name``, once its preview is shown; the
     import button."""
@@ -114,7 +101,7 @@ def _previewed(at, panel, name: str):
     at.file_uploader(key=f"{panel.UPLOAD}_0").set_value((name, data, "application/json"))
     would_give = STRINGS.get("app.import.preview.would_give", "zh", count=1, hectares="",
                              by_status="", flagged=0).split("，")[0]
-    _rerun_until(at, lambda at: any(would_give in i.value for i in at.info), "preview")
+    rerun_until(at, lambda at: any(would_give in i.value for i in at.info), "preview")
     [button] = [b for b in at.button if b.label == STRINGS.get("app.import.run", "zh")]
     return button
 
@@ -130,7 +117,7 @@ def test_the_panel_previews_and_imports_an_upload_in_a_worker(monkeypatch, tmp_p
     assert not button.disabled
     button.click()
     done = STRINGS.get("app.import.done", "zh", count=1, hectares="").split("，")[0]
-    _rerun_until(at, lambda at: any(done in s.value for s in at.success), "import")
+    rerun_until(at, lambda at: any(done in s.value for s in at.success), "import")
     assert_clean(at)
     assert [p.parcel_id for p in Workspace.open(tmp_path / "ws").parcels()] == ["u-1"]
     # The imported file is let go: the uploader starts empty, and nothing is read again.
@@ -157,7 +144,7 @@ def test_a_preview_out_of_memory_is_said_and_nothing_can_be_imported(monkeypatch
     data = geojson(feature(SQUARE, id="u-1", status="planned"))
     at.file_uploader(key=f"{panel.UPLOAD}_0").set_value(("地块.geojson", data, "application/json"))
     said = STRINGS.get("app.import.job.check.memory", "zh", memory=768)
-    _rerun_until(at, lambda at: any(e.value == said for e in at.error), "memory message")
+    rerun_until(at, lambda at: any(e.value == said for e in at.error), "memory message")
     [button] = [b for b in at.button if b.label == STRINGS.get("app.import.run", "zh")]
     assert button.disabled
     assert panel.JOB not in at.session_state

@@ -8,11 +8,10 @@ from __future__ import annotations
 import importlib
 import json
 import sys
-import time
 
 import pytest
 import shapely
-from app_harness import assert_clean, map_args, metric, new_app, open_tab
+from app_harness import assert_clean, map_args, metric, new_app, open_tab, rerun_until
 from pg_cluster import new_database, shared_cluster
 
 from geo_app.geodesy import hectares
@@ -25,7 +24,6 @@ STRINGS = load_strings()
 SQUARE = shapely.box(125.55, 43.60, 125.56, 43.607)
 UPLOADED = shapely.box(125.57, 43.61, 125.58, 43.617)
 # Generous bounds on waiting for a worker (it starts in about a second); never a timing test.
-JOB_TIMEOUT_S = 120
 
 
 def zh(name: str, **values) -> str:
@@ -47,18 +45,6 @@ def database_url(monkeypatch) -> str:
     monkeypatch.setenv(DATABASE_ENV, url)
     monkeypatch.delenv("GEO_APP_CATALOG", raising=False)
     return url
-
-
-def _rerun_until(at, found, what: str):
-    """Run the page again until ``found(at)`` holds: a worker answers between two runs."""
-    deadline = time.monotonic() + JOB_TIMEOUT_S
-    while time.monotonic() < deadline:
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
-        if found(at):
-            return at
-        time.sleep(0.2)
-    raise AssertionError(f"no {what} after {JOB_TIMEOUT_S} s")
 
 
 def _geojson(parcel_id: str, geometry) -> bytes:
@@ -104,12 +90,12 @@ def test_an_import_through_the_panel_lands_in_the_database_and_is_listed(
         ("新地块.geojson", _geojson("u-1", UPLOADED), "application/json"))
     would_give = zh("app.import.preview.would_give", count=1, hectares="", by_status="",
                     flagged=0).split("，")[0]
-    _rerun_until(at, lambda at: any(would_give in i.value for i in at.info), "preview")
+    rerun_until(at, lambda at: any(would_give in i.value for i in at.info), "preview")
     [button] = [b for b in at.button if b.label == zh("app.import.run")]
     assert not button.disabled
     button.click()
     done = zh("app.import.done", count=1, hectares="").split("，")[0]
-    _rerun_until(at, lambda at: any(done in s.value for s in at.success), "import")
+    rerun_until(at, lambda at: any(done in s.value for s in at.success), "import")
     assert_clean(at)
 
     database = Workspace.open_database(database_url)

@@ -9,7 +9,6 @@ import json
 import os
 import stat
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -51,17 +50,6 @@ from app_parts.page_data import load_app_data
 WAIT_S = 180
 TEST_WORKER = (sys.executable, str(Path(__file__).with_name("export_job_worker.py")))
 STRINGS = load_strings()
-
-
-@pytest.fixture
-def temp_root(monkeypatch, tmp_path) -> Path:
-    """Every temporary folder, here and in the worker, goes here, so a test sees what is
-    left."""
-    root = tmp_path / "tmp"
-    root.mkdir()
-    monkeypatch.setenv("TMPDIR", str(root))
-    monkeypatch.setattr(tempfile, "tempdir", str(root))
-    return root
 
 
 @pytest.fixture
