@@ -23,6 +23,7 @@ from geo_app.accounts import (
     SignInError,
     auth_settings,
     check_exposure,
+    check_identity_provider,
     sign_in_vouched,
     sign_in_with_header,
     sign_in_with_password,
@@ -61,6 +62,7 @@ def gate(strings: Strings, lang: str, language_switch: Callable[[], None]) -> Ac
     try:
         settings = auth_settings()
         check_exposure(settings, st.get_option("server.address"))
+        check_identity_provider(settings, _auth_secrets())
     except GeoAppError as exc:
         st.error(escape_markdown(exc.message(lang)))
         st.stop()
@@ -81,6 +83,15 @@ def gate(strings: Strings, lang: str, language_switch: Callable[[], None]) -> Ac
     st.session_state[SIGNED_IN] = {"name": actor.name, "role": actor.role, "via": actor.via,
                                    "at": time.time()}
     return actor
+
+
+def _auth_secrets() -> object:
+    """The secrets' ``[auth]`` table (what ``st.login`` signs in with), or None."""
+    try:
+        return st.secrets.get("auth")
+    except FileNotFoundError:
+        # No secrets file at all (Streamlit's own error subclasses FileNotFoundError).
+        return None
 
 
 def _refresh_role(kept: dict) -> None:
@@ -134,7 +145,14 @@ def _oidc(settings: AuthSettings, t, address: str) -> Actor | None:
             st.login()
         return None
     name = str(st.user.get("preferred_username") or st.user.get("email") or "")
-    return sign_in_vouched(_workspace(), name, address, via="oidc")
+    try:
+        return sign_in_vouched(_workspace(), name, address, via="oidc")
+    except SignInError:
+        # Signed in at the provider as someone with no account here: without a way out the
+        # provider's cookie would keep them on this message.
+        if st.button(t("app.sign_in.other_account"), key="oidc_other_account"):
+            st.logout()
+        raise
 
 
 def account_box(actor: Actor, strings: Strings, lang: str) -> None:

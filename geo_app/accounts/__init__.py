@@ -4,7 +4,8 @@ Three ways, chosen in settings (:mod:`~geo_app.accounts.settings`): local accoun
 Argon2id password hashes (:mod:`~geo_app.accounts.passwords`, accounts kept in the
 workspace, ``geo-app users``), a trusted header set by the bureau's single-sign-on proxy
 (only from the proxy addresses configured), or OpenID Connect through Streamlit's
-``st.login``. :mod:`~geo_app.accounts.sign_in` checks a password against the workspace's
+``st.login`` (the provider in the secrets' ``[auth]``, checked before the page offers it).
+:mod:`~geo_app.accounts.sign_in` checks a password against the workspace's
 accounts, throttles wrong guesses and records every attempt, and gives back the
 :class:`~geo_app.workspace.actors.Actor` whose role the workspace enforces on every change.
 
@@ -13,7 +14,12 @@ other address without sign-in it refuses to start unless told to run open.
 """
 
 from geo_app.accounts.passwords import hash_password, verify_password
-from geo_app.accounts.settings import AuthSettings, auth_settings, check_exposure
+from geo_app.accounts.settings import (
+    AuthSettings,
+    auth_settings,
+    check_exposure,
+    check_identity_provider,
+)
 from geo_app.accounts.sign_in import (
     SignInError,
     sign_in_vouched,
@@ -26,6 +32,7 @@ __all__ = [
     "SignInError",
     "auth_settings",
     "check_exposure",
+    "check_identity_provider",
     "hash_password",
     "sign_in_vouched",
     "sign_in_with_header",

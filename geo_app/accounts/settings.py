@@ -5,6 +5,9 @@ in the workspace, passwords), ``header`` (a trusted header from the bureau's sin
 proxy), ``oidc`` (Streamlit's ``st.login`` with the identity provider in
 ``.streamlit/secrets.toml``).
 
+With ``oidc`` the secrets' ``[auth]`` table must hold what ``st.login`` signs in with
+(:data:`OIDC_KEYS`); :func:`check_identity_provider` says which are missing.
+
 ``GEO_APP_AUTH_HEADER`` names the header (default ``X-Remote-User``) and
 ``GEO_APP_TRUSTED_PROXIES`` the proxy addresses it is believed from (comma-separated IPs or
 networks; required for ``header``). ``GEO_APP_SESSION_HOURS`` is how long a sign-in lasts
@@ -18,13 +21,22 @@ import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from geo_app.problems import KeyedError
 
 Mode = Literal["none", "local", "header", "oidc"]
 MODES: tuple[Mode, ...] = ("none", "local", "header", "oidc")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+# What Streamlit's st.login needs in the secrets' [auth] table. The page signs in with the
+# default provider, whose last three keys may instead sit in a table of their own,
+# [auth.default] (Streamlit then reads them only there).
+OIDC_KEYS = ("redirect_uri", "cookie_secret", "client_id", "client_secret",
+             "server_metadata_url")
+PROVIDER_KEYS = OIDC_KEYS[2:]
+# Where Streamlit takes the provider's answer: the redirect_uri must end with it.
+OIDC_CALLBACK = "/oauth2callback"
 
 
 @dataclass(frozen=True)
@@ -88,3 +100,30 @@ def check_exposure(settings: AuthSettings, address: str | None) -> None:
     if settings.signs_in or settings.allow_open or bound in LOOPBACK:
         return
     raise KeyedError("error.auth_open", address=bound)
+
+
+def check_identity_provider(settings: AuthSettings, auth: Mapping[str, Any] | None) -> None:
+    """With ``oidc``, refuse an ``[auth]`` table (``auth``, the secrets' or None when there
+    is none) that ``st.login`` could not sign anyone in with, naming what is missing or
+    wrong; the secrets themselves are never repeated."""
+    if settings.mode != "oidc":
+        return
+    auth = auth if isinstance(auth, Mapping) else {}
+    default = auth.get("default")
+    provider = default if isinstance(default, Mapping) else auth
+
+    def given(table: Mapping[str, Any], key: str) -> bool:
+        value = table.get(key)
+        return value is not None and not isinstance(value, Mapping) and bool(str(value).strip())
+
+    missing = [key for key in OIDC_KEYS
+               if not given(provider if key in PROVIDER_KEYS else auth, key)]
+    if missing:
+        raise KeyedError("error.auth_oidc_secrets", keys=", ".join(missing))
+    for key, table in (("redirect_uri", auth), ("server_metadata_url", provider)):
+        value = str(table[key]).strip()
+        if urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).netloc:
+            raise KeyedError("error.auth_oidc_url", key=key, value=value)
+    redirect = str(auth["redirect_uri"]).strip()
+    if not urlsplit(redirect).path.endswith(OIDC_CALLBACK):
+        raise KeyedError("error.auth_oidc_redirect", value=redirect, path=OIDC_CALLBACK)
