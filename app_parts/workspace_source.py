@@ -46,7 +46,6 @@ from geo_app.workspace.tile_file import (
     reference_spec,
     tile_threshold,
 )
-from geo_app.workspace.tile_file import parcels_extent as workspace_parcels_extent
 
 LOG = logging.getLogger("geo_app.streamlit")
 
@@ -154,7 +153,7 @@ def parcels_extent() -> tuple[float, float, float, float] | None:
     """The workspace's parcels' extent (lon/lat), for the outline drawn while their tiles
     are prepared; None when unknown."""
     try:
-        return workspace_parcels_extent(open_workspace())
+        return open_workspace().parcels_extent()
     except (WorkspaceError, OSError, ValueError):
         return None
 

@@ -175,6 +175,15 @@ def test_insert_update_delete_are_versioned_and_recorded(empty):
     assert shapely.equals(history[1].after_geometry, shapely.MultiPolygon([square(size=0.02)]))
 
 
+def test_the_parcels_extent_is_kept_by_the_store_and_covers_every_parcel(empty):
+    assert empty.parcels_extent() is None
+    empty.insert("p1", {"status": "planned"}, square(125.60, 43.50), "ann")
+    empty.insert("p2", {"status": "planned"}, square(125.70, 43.55, size=0.02), "ann")
+    west, south, east, north = empty.parcels_extent()
+    assert abs(west - 125.60) < 1e-9 and abs(south - 43.50) < 1e-9
+    assert abs(east - 125.72) < 1e-9 and abs(north - 43.57) < 1e-9
+
+
 def test_a_stale_edit_is_refused_and_changes_nothing(empty):
     empty.insert("p1", {"status": "planned"}, square(), "ann")
     empty.update("p1", 1, "bob", properties={"status": "supplied"})

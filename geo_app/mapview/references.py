@@ -53,7 +53,7 @@ from geo_app.mapview.popups import PLANNER_ROWS, PLANNER_VALUE_CHARS
 from geo_app.values import is_missing
 from geo_app.workspace import ReferenceLayer, Workspace
 from geo_app.workspace.references import envelope
-from geo_app.workspace.tile_file import reference_class_counts, tile_threshold
+from geo_app.workspace.tile_file import tile_threshold
 
 # Polygons farther than this from every parcel are not drawn.
 NEAR_MARGIN_M = 500.0
@@ -322,7 +322,7 @@ def draw_reference(
     if layer.feature_count > limit:
         tiled["tiled"] = True
         if registry[layer.kind].rule == "classes":
-            counted = reference_class_counts(workspace, layer.layer_id)
+            counted = workspace.reference_class_counts(layer.layer_id)
             tiled["all_classes"] = tuple(name or "" for name, _ in counted)
             tiled["all_class_counts"] = tuple(count for _, count in counted)
     parcel_array = np.asarray(list(parcels), dtype=object)

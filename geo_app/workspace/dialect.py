@@ -60,6 +60,9 @@ class Dialect(Protocol):
     def changed_at(self, connection: Connection, table: str) -> str:
         """When ``table`` last changed ("" if never): a new value means read it again."""
 
+    def extent(self, connection: Connection, table: str) -> Extent | None:
+        """West, south, east, north of ``table``'s geometries (lon/lat); None when empty."""
+
     def integrity_check(self, connection: Connection) -> str:
         """"ok", or what is wrong with the store."""
 
@@ -109,6 +112,13 @@ class GeoPackageDialect:
             "SELECT last_change FROM gpkg_contents WHERE table_name = ?", (table,)
         ).fetchone()
         return "" if row is None else str(row[0])
+
+    def extent(self, connection: Connection, table: str) -> Extent | None:
+        # Recorded with every change (layer_grown): no geometry is read.
+        return _whole(connection.execute(
+            "SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = ?",
+            (table,),
+        ).fetchone())
 
     def integrity_check(self, connection: Connection) -> str:
         return str(connection.execute("PRAGMA integrity_check").fetchone()[0])
@@ -161,6 +171,13 @@ class PostgisDialect:
         ).fetchone()
         return "" if row is None else str(row[0])
 
+    def extent(self, connection: Connection, table: str) -> Extent | None:
+        # Computed by PostGIS from the geometries' boxes.
+        return _whole(connection.execute(
+            "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
+            f"FROM (SELECT ST_Extent(geom) AS e FROM {table}) AS extent"
+        ).fetchone())
+
     def integrity_check(self, connection: Connection) -> str:
         # PostgreSQL keeps its own pages whole (checksums, WAL); what can still be wrong is
         # the workspace's own rule that every parcel's version is its latest in the history.
@@ -178,3 +195,10 @@ class PostgisDialect:
 
 GEOPACKAGE = GeoPackageDialect()
 POSTGIS = PostgisDialect()
+
+
+def _whole(row: Sequence[Any] | None) -> Extent | None:
+    """Four bounds read from the store, or None where any is missing (an empty table)."""
+    if row is None or any(value is None for value in row):
+        return None
+    return tuple(float(value) for value in row)

@@ -214,6 +214,13 @@ class Workspace:
         with self._store.connected() as connection:
             return int(connection.execute(f"SELECT count(*) FROM {PARCELS_TABLE}").fetchone()[0])
 
+    def parcels_extent(self) -> tuple[float, float, float, float] | None:
+        """The parcels' extent (west, south, east, north, lon/lat) as the store keeps it,
+        without reading their geometries; None when there are none."""
+        with self._store.connected() as connection:
+            extent = connection.dialect.extent(connection, PARCELS_TABLE)
+        return None if extent is None else (extent[0], extent[1], extent[2], extent[3])
+
     def holds_only_samples(self) -> bool:
         with self._store.connected() as connection:
             total, samples = connection.execute(
@@ -401,6 +408,12 @@ class Workspace:
     ) -> ReferenceFeatures:
         with self._store.connected() as connection:
             return references.features(connection, layer_id, bounds, with_properties)
+
+    def reference_class_counts(self, layer_id: int) -> list[tuple[str | None, int]]:
+        """The land-use classes of a whole reference layer and how many polygons carry
+        each, without reading a geometry."""
+        with self._store.connected() as connection:
+            return references.class_counts(connection, layer_id)
 
     def remove_reference(self, name_or_id: str, user: str) -> ReferenceLayer:
         user = self._by("reference", user)

@@ -15,10 +15,8 @@ from geo_app.workspace.location import DATABASE_ARGUMENT
 from geo_app.workspace.tile_file import (
     TileBuilds,
     parcel_spec,
-    parcels_extent,
     read_tile_parcels,
     read_tile_references,
-    reference_class_counts,
     reference_spec,
 )
 
@@ -70,7 +68,7 @@ def test_the_tiles_read_the_same_parcels_from_a_database_as_from_a_geopackage(po
     for column in ("id", "status", "town", "quarter", "accuracy"):
         assert list(ours[column]) == list(theirs[column]), column
     assert all(a.equals(b) for a, b in zip(ours.geometry, theirs.geometry, strict=True))
-    west, south, east, north = parcels_extent(database)
+    west, south, east, north = database.parcels_extent()
     assert (west, south) == (125.5, 43.5)
     assert abs(east - (125.506 + (COUNT - 1) * 0.01)) < 1e-9 and north == 43.504
 
@@ -122,7 +120,7 @@ def test_a_reference_layer_of_a_database_reads_for_its_tiles(postgis_url, tmp_pa
     stored = workspace.reference_features(layer.layer_id)
     assert sorted(frame["id"]) == sorted(int(f) for f in stored.fids)
     assert sorted(frame["class"]) == sorted(c or "" for c in stored.classes)
-    counts = reference_class_counts(workspace, layer.layer_id)
+    counts = workspace.reference_class_counts(layer.layer_id)
     assert sum(n for _, n in counts) == len(stored)
     spec = reference_spec(workspace, tmp_path / "tiles", layer.layer_id, "wgs84")
     done = TileBuilds().wait(spec, WAIT_S)
