@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -91,7 +92,9 @@ class ImportPlan:
 
     @property
     def hectares(self) -> float:
-        return float(hectares([p.geometry for p in self.parcels]).sum()) if self.parcels else 0.0
+        if not self.parcels:
+            return 0.0
+        return float(np.asarray(_measured(self.parcels)).sum())
 
 
 @dataclass(frozen=True)
@@ -159,13 +162,15 @@ def prepare_import(
         return plan
     plan.data, plan.table = table.data, table
     geometries = list(np.asarray(table.data.frame.geometry.array, dtype=object))
+    # Each row's hectares as the table measured them; a repair measures its own.
+    measured = _row_hectares(table, len(geometries))
     rows_by_label: dict[str, list[int]] = {}
     for row, label in enumerate(table.labels):
         rows_by_label.setdefault(label, []).append(row)
     blocked: set[int] = set(table.data.unreadable_rows)
     for problem in table.problems:
         rows = rows_by_label.get(problem.feature or "", []) if problem.feature else []
-        adjusted = _adjust(problem, rows, geometries, repair, plan)
+        adjusted = _adjust(problem, rows, geometries, measured, repair, plan)
         plan.problems.append(adjusted)
         if adjusted.is_error:
             blocked.update(rows)
@@ -186,8 +191,27 @@ def prepare_import(
         props.setdefault("plan_ref", TARGET_ITEM_ID)
         if "name_zh" not in props and "Name" in props:
             props["name_zh"] = props["Name"]  # KML Placemark names
-        plan.parcels.append(NewParcel(str(props["id"]), props, geometries[row]))
+        plan.parcels.append(NewParcel(str(props["id"]), props, geometries[row], measured[row]))
     return plan
+
+
+def _row_hectares(table: ParcelTable, count: int) -> list[float | None]:
+    """The table's hectares of each row (None where it has none): the workspace stores
+    them rather than measuring every parcel a second time."""
+    if table.hectares is None or len(table.hectares) != count:
+        return [None] * count
+    return [None if math.isnan(ha) else ha for ha in table.hectares.tolist()]
+
+
+def _measured(parcels: list[NewParcel]) -> list[float]:
+    """Each parcel's hectares: as measured already, else measured now (in one call)."""
+    unmeasured = [i for i, p in enumerate(parcels) if p.hectares is None]
+    figures = [p.hectares for p in parcels]
+    if unmeasured:
+        for i, ha in zip(unmeasured, hectares([parcels[i].geometry for i in unmeasured]).tolist(),
+                         strict=True):
+            figures[i] = ha
+    return figures  # type: ignore[return-value]
 
 
 def _as_stored(geometries: list[BaseGeometry]) -> list[BaseGeometry]:
@@ -216,6 +240,7 @@ def _adjust(
     problem: Problem,
     rows: list[int],
     geometries: list[BaseGeometry],
+    measured: list[float | None],
     repair: bool,
     plan: ImportPlan,
 ) -> Problem:
@@ -230,7 +255,7 @@ def _adjust(
     areas = {"before": _fmt(before), "after": _fmt(after), "change": _fmt(after - before)}
     if not repair:
         return problem.noted("import.can_repair", **areas)
-    geometries[row] = fixed
+    geometries[row], measured[row] = fixed, after
     plan.repairs.append(Repair(problem.feature or f"#{row}", before, after))
     return problem.noted("import.repaired", severity="warning", **areas)
 

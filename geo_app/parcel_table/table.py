@@ -43,6 +43,9 @@ class ParcelTable:
 
     # The same rows as plain dicts (without missing values), in file order.
     rows: list[dict[str, Any]] = field(default_factory=list)
+    # Each row's ellipsoidal hectares, measured once as the rows were understood (NaN
+    # where a row has no geometry); None when not measured.
+    hectares: np.ndarray | None = None
 
     @property
     def properties(self) -> list[dict[str, Any]]:
@@ -121,4 +124,5 @@ def read_parcel_table(
         problems=problems,
         layout=layout,
         rows=properties,
+        hectares=understood.hectares,
     )

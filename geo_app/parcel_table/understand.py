@@ -101,6 +101,9 @@ class Understanding:
 class UnderstoodTable:
     properties: list[dict[str, Any]]
     understanding: Understanding
+    # Each row's ellipsoidal hectares (:func:`geo_app.geodesy.hectares`), NaN where the
+    # row has no geometry to measure.
+    hectares: np.ndarray
 
 
 def understand(
@@ -126,7 +129,7 @@ def understand(
     declared_raw = (None if declared_column is None
                     else [row.get(declared_column) for row in rows])
     geoms = np.asarray(list(geometries), dtype=object)
-    measurable = np.array([g is not None and not g.is_empty for g in geoms], dtype=bool)
+    measurable = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
     ellipsoidal = np.full(len(geoms), np.nan)
     if measurable.any():
         ellipsoidal[measurable] = hectares(geoms[measurable])
@@ -164,7 +167,7 @@ def understand(
     if declared_raw is not None:
         _declared_areas(rows, declared_raw, geoms, measurable, ellipsoidal, own_plane,
                         mapping, found)
-    return UnderstoodTable(rows, found)
+    return UnderstoodTable(rows, found, ellipsoidal)
 
 
 def _original_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -173,15 +176,24 @@ def _original_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     attributes = frame.drop(columns=[c for c in ("geometry",) if c in frame.columns])
     if hasattr(frame, "geometry") and frame.geometry.name in attributes.columns:
         attributes = attributes.drop(columns=frame.geometry.name)
-    records: list[dict[str, Any]] = [{} for _ in range(len(attributes))]
+    names = [str(name) for name in attributes.columns]
     # Column by column: a column's cells share a type, and a whole column is converted in
     # one call rather than a hundred thousand rows each building a dict of every column.
-    for position, name in enumerate(attributes.columns):
-        key = str(name)
-        for record, value in zip(records, _kept_cells(attributes.iloc[:, position]),
-                                 strict=True):
-            if value is not _BLANK:
-                record[key] = value
+    columns = [_kept_cells(attributes.iloc[:, position]) for position in range(len(names))]
+    if not names or len(set(names)) < len(names):
+        records: list[dict[str, Any]] = [{} for _ in range(len(attributes))]
+        for key, cells in zip(names, columns, strict=True):
+            for record, value in zip(records, cells, strict=True):
+                if value is not _BLANK:
+                    record[key] = value
+        return records
+    # Every row's dict made at once, in column order; the blank cells then taken out.
+    records = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+    for key, cells in zip(names, columns, strict=True):
+        if any(value is _BLANK for value in cells):
+            for record, value in zip(records, cells, strict=True):
+                if value is _BLANK:
+                    del record[key]
     return records
 
 
@@ -195,7 +207,11 @@ def _kept_cells(column: pd.Series) -> list[Any]:
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
         # Numbers: only a missing one is blank.
         blank = column.isna().to_numpy(dtype=bool)
-        return [_BLANK if b else plain(v) for v, b in zip(column.tolist(), blank, strict=True)]
+        values = column.tolist()
+        if isinstance(dtype, np.dtype) and dtype.kind in "fiub":
+            # NumPy's floats, integers and booleans come out as Python's own: plain already.
+            return [_BLANK if b else v for v, b in zip(values, blank, strict=True)]
+        return [_BLANK if b else plain(v) for v, b in zip(values, blank, strict=True)]
     if pd.api.types.infer_dtype(column, skipna=True) == "string":
         # Text: each distinct value is read once (a ledger's statuses and towns repeat
         # thousands of times); the cell keeps the planner's own text.
@@ -331,7 +347,10 @@ def _declared_areas(
     found: Understanding,
 ) -> None:
     column = mapping.column("declared_area") or ""
-    declared = np.array([_number_or_nan(v) for v in raw])
+    # A ledger's declared figures repeat (four decimals of a few hectares): each distinct
+    # one is read once.
+    number_of, decimals_in = _Cached(_number_or_nan), _Cached(decimals_of)
+    declared = np.array([number_of(v) for v in raw])
     unit, basis = _unit(column, raw, declared, ellipsoidal, mapping)
     found.area_unit, found.area_unit_basis = unit, basis
     if unit is None:
@@ -351,7 +370,7 @@ def _declared_areas(
         found.areas_compared += 1
         measured, flat = float(ellipsoidal[row]), float(plane[row])
         closest = min(abs(declared_ha - measured), abs(declared_ha - flat))
-        decimals = decimals_of(raw[row])
+        decimals = decimals_in(raw[row])
         rounding = 0.5 * 10 ** -(decimals or 0) * per_unit if decimals is not None else 0.0
         allowed = max(AREA_TOLERANCE * measured, rounding)
         # + 0.0: a rounded -0.0 would print as "-0.0".

@@ -40,9 +40,12 @@ _NUMBER = re.compile(r"^[+]?(\d[\d,]*\.?\d*|\.\d+)")
 
 def text_of(value: Any) -> str | None:
     """A cell as trimmed text (NFKC), or None for an empty cell."""
-    if type(value) is str and value.isascii():
-        # NFKC leaves ASCII as it is; a ledger's ids and codes mostly take this way.
-        return value.strip() or None
+    if type(value) is str:
+        if value.isascii():
+            # NFKC leaves ASCII as it is; a ledger's ids and codes mostly take this way.
+            return value.strip() or None
+        # Text is blank when nothing is left once spaces are stripped (is_blank).
+        return (unicodedata.normalize("NFKC", value).strip() or None) if value.strip() else None
     if is_blank(value):
         return None
     if isinstance(value, float) and value.is_integer():

@@ -52,8 +52,9 @@ def import_batch(
     clashes = [parcel_id for parcel_id in ids if parcel_id in staying]
     if clashes:
         raise DuplicateParcelError(clashes)
-    # Every parcel measured once, in one call; the removed ones as they were stored.
-    each = hectares(np.asarray([p.geometry for p in parcels], dtype=object))
+    # Every parcel measured once: as its maker measured it, else here, in one call; the
+    # removed ones as they were stored.
+    each = _hectares(parcels)
     added_ha = float(each.sum())
     cursor = connection.execute(
         f'INSERT INTO {IMPORTS_TABLE} (at, "user", source, format, crs, parcel_count, '
@@ -72,3 +73,15 @@ def import_batch(
         hectares_added=added_ha,
         hectares_removed=removed_ha,
     )
+
+
+def _hectares(parcels: Sequence[NewParcel]) -> np.ndarray:
+    """Each parcel's ellipsoidal hectares: the figure it came with, or measured now (all
+    the unmeasured ones in one call)."""
+    given = [p.hectares for p in parcels]
+    unmeasured = [i for i, ha in enumerate(given) if ha is None]
+    each = np.array([0.0 if ha is None else ha for ha in given], dtype=float)
+    if unmeasured:
+        each[unmeasured] = hectares(
+            np.asarray([parcels[i].geometry for i in unmeasured], dtype=object))
+    return each

@@ -3,7 +3,10 @@ lon/lat polygon. Anything else is refused with a :class:`WorkspaceError`."""
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
+import operator
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -41,13 +44,7 @@ def _plain_value(value: Any) -> Any:
 
 def clean_properties(properties: Mapping[str, Any], parcel_id: str) -> dict[str, Any]:
     """JSON-safe attribute values; the ``id`` property is always the parcel id."""
-    # Most properties come from our own tables, already plain: their types are checked in
-    # C, and a non-finite number makes the sum of the floats non-finite.
-    types = set(map(type, properties.values()))
-    if set(map(type, properties)) <= _TEXT and types <= _AS_IS_OR_FLOAT and (
-        float not in types
-        or math.isfinite(sum(v for v in properties.values() if type(v) is float))
-    ):
+    if _all_plain([properties]):
         cleaned = dict(properties)
         cleaned["id"] = parcel_id
         return cleaned
@@ -59,6 +56,24 @@ def clean_properties(properties: Mapping[str, Any], parcel_id: str) -> dict[str,
     }
     cleaned["id"] = parcel_id
     return cleaned
+
+
+def _all_plain(many: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether every key is text and every value is stored as it is (finite floats too),
+    so that cleaning would only copy. Most properties come from our own tables, already
+    plain: their types are checked in C, all of them in one pass, and a non-finite number
+    makes the sum of the floats non-finite (so does a sum too big for a float, which only
+    costs the slower way)."""
+    if not set(map(type, itertools.chain.from_iterable(many))) <= _TEXT:
+        return False
+    values = list(itertools.chain.from_iterable(m.values() for m in many))
+    kinds = list(map(type, values))
+    if not set(kinds) <= _AS_IS_OR_FLOAT:
+        return False
+    return math.isfinite(sum(itertools.compress(values, map(_is_float, kinds))))
+
+
+_is_float = functools.partial(operator.is_, float)
 
 
 def _as_multipolygon(geometry: BaseGeometry, parcel_id: str) -> BaseGeometry:
@@ -136,10 +151,27 @@ def checked_many(parcels: Sequence[NewParcel]) -> list[NewParcel]:
         multi[index] = checked_geometry(parcels[index].geometry, ids[index])
     if missing < len(ids):
         raise refusal("missing_id")
+    plain = bool(parcels) and _all_plain([p.properties for p in parcels])
     return [
-        NewParcel(parcel_id, clean_properties(parcel.properties, parcel_id), geometry)
-        for parcel_id, parcel, geometry in zip(ids, parcels, multi, strict=True)
+        _checked_parcel(parcel, parcel_id, geometry, plain)
+        for parcel_id, parcel, geometry in zip(ids, parcels, multi.tolist(), strict=True)
     ]
+
+
+def _checked_parcel(parcel: NewParcel, parcel_id: str, geometry: BaseGeometry,
+                    plain: bool) -> NewParcel:
+    """``parcel`` as checked: itself when the checks changed nothing (its properties are
+    plain and name it, its geometry a multipolygon already), else a new one. Its hectares
+    stay only with the geometry they were measured on."""
+    properties = parcel.properties
+    if plain and type(properties) is dict and properties.get("id") == parcel_id:
+        if geometry is parcel.geometry and type(parcel.parcel_id) is str and (
+                parcel.parcel_id == parcel_id):
+            return parcel
+    else:
+        properties = clean_properties(properties, parcel_id)
+    return NewParcel(parcel_id, properties, geometry,
+                     parcel.hectares if geometry is parcel.geometry else None)
 
 
 def _as_multipolygons(geometries: np.ndarray) -> np.ndarray:

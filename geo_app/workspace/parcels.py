@@ -314,6 +314,10 @@ def _add_slice(
         compact_json.dumps(p.properties if type(p.properties) is dict else dict(p.properties))
         for p in parcels
     ]
+    # Rows written from here on have keys above every key the table held: the transaction
+    # holds the writer lock, and keys only grow (AUTOINCREMENT, an identity column).
+    (last_fid,) = connection.execute(
+        f"SELECT coalesce(max(fid), 0) FROM {PARCELS_TABLE}").fetchone()
     connection.executemany(
         _insert_sql(),
         (
@@ -323,11 +327,11 @@ def _add_slice(
         ),
     )
     # The rows name the versions they made and leave the states in the parcel rows, where
-    # the history finds them (see geo_app.workspace.history).
-    connection.executemany(
-        _history_sql(),
-        (
-            (at, user, action, parcel_id, batch, None, version, None, None, None, None)
-            for parcel_id, version in zip(ids, versions, strict=True)
-        ),
+    # the history finds them (see geo_app.workspace.history). They are made from the rows
+    # just written, in the same order, by the database itself: no value crosses over again.
+    connection.execute(
+        f'INSERT INTO {HISTORY_TABLE} (at, "user", action, parcel_id, batch_id, version_after) '
+        f"SELECT ?, ?, ?, parcel_id, ?, version FROM {PARCELS_TABLE} WHERE fid > ? "
+        "ORDER BY fid",
+        (at, user, action, batch, int(last_fid)),
     )

@@ -15,6 +15,10 @@ class NewParcel:
     parcel_id: str
     properties: Mapping[str, Any]
     geometry: BaseGeometry
+    # The geometry's ellipsoidal hectares (:func:`geo_app.geodesy.hectares`) when whoever
+    # made the parcel has measured it already (an import plan has); None: the workspace
+    # measures it.
+    hectares: float | None = None
 
 
 @dataclass(frozen=True)
