@@ -168,7 +168,11 @@ def account_box(actor: Actor, strings: Strings, lang: str) -> None:
     if bar.button(t("app.sign_in.sign_out"), key="sign_out"):
         st.session_state.pop(SIGNED_IN, None)
         if actor.via == "oidc":
+            # The browser is sent to Streamlit's /auth/logout, which forgets the provider's
+            # cookie and opens a new session; a rerun here would drop that redirect, and the
+            # cookie would sign the planner in again on the next visit.
             st.logout()
+            return
         st.rerun()
 
 

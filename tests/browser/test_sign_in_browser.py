@@ -13,7 +13,7 @@ import pytest
 from app_server import PROJECT_ROOT, StreamlitServer
 from playwright.sync_api import expect
 from test_app_browser import FIRST_MAP_TIMEOUT_MS, MAP_FRAME
-from test_workspace_browser import choose, single_map_with
+from test_workspace_browser import choose, drag_a_rectangle
 
 from geo_app.accounts import hash_password
 from geo_app.i18n import load_strings
@@ -58,6 +58,17 @@ def recorded(server: StreamlitServer, count: int, timeout_s: float = 60) -> None
         time.sleep(0.2)
 
 
+def save_a_drawn_tourism_parcel(page) -> None:
+    """Draw a rectangle, call it tourism land and save it (the editor panel is open)."""
+    drag_a_rectangle(page, (40, 30))
+    expect(page.get_by_text(zh("app.editor.drawn_hectares")).first).to_be_visible(
+        timeout=30_000)
+    choose(page, zh("app.column.use"), zh("parcel.use.tourism"))
+    page.get_by_role("button", name=zh("app.editor.save_new")).click()
+    expect(page.get_by_text(zh("app.editor.saved", parcel="", hectares="").split("（")[0])
+           ).to_be_visible(timeout=30_000)
+
+
 def test_a_viewer_signs_in_and_is_offered_no_change(offline, signing_server):
     page = offline.page
     page.goto(signing_server.url)
@@ -85,20 +96,7 @@ def test_an_editors_drawn_parcel_is_recorded_under_the_account(offline, signing_
     expect(page.get_by_text(zh("app.sign_in.changes_as", account="王工"))).to_be_visible(
         timeout=30_000)
     expect(page.get_by_label(zh("app.editor.user"))).to_have_count(0)
-    frame = single_map_with(page, ".leaflet-draw-draw-rectangle")
-    frame.locator(".leaflet-draw-draw-rectangle").click()
-    area = page.locator(MAP_FRAME).bounding_box()
-    x, y = area["x"] + area["width"] * 0.5, area["y"] + area["height"] * 0.5
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(x + 40, y + 30, steps=6)
-    page.mouse.up()
-    expect(page.get_by_text(zh("app.editor.drawn_hectares")).first).to_be_visible(
-        timeout=30_000)
-    choose(page, zh("app.column.use"), zh("parcel.use.tourism"))
-    page.get_by_role("button", name=zh("app.editor.save_new")).click()
-    expect(page.get_by_text(zh("app.editor.saved", parcel="", hectares="").split("（")[0])
-           ).to_be_visible(timeout=30_000)
+    save_a_drawn_tourism_parcel(page)
     drawn = [p for p in Workspace.open(signing_server.workspace).parcels() if not p.sample]
     assert [p.updated_by for p in drawn] == ["王工"]
 

@@ -62,6 +62,21 @@ def choose(page, label: str, option: str, attempts: int = 5) -> None:
     raise AssertionError(f"the list of {label} did not open")
 
 
+def drag_a_rectangle(page, *corners: tuple[int, int]):
+    """Draw a rectangle with the map's rectangle tool, from the map's middle through each
+    offset of ``corners`` (pixels) in turn; the map's frame is returned."""
+    frame = single_map_with(page, ".leaflet-draw-draw-rectangle")
+    frame.locator(".leaflet-draw-draw-rectangle").click()
+    area = page.locator(MAP_FRAME).bounding_box()
+    x, y = area["x"] + area["width"] * 0.5, area["y"] + area["height"] * 0.5
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for dx, dy in corners:
+        page.mouse.move(x + dx, y + dy, steps=6)
+    page.mouse.up()
+    return frame
+
+
 def test_an_uploaded_file_changes_the_total(offline, editing_server, tmp_path):
     upload = tmp_path / "新地块.geojson"
     upload.write_text(json.dumps({"type": "FeatureCollection", "features": [{
@@ -104,15 +119,7 @@ def test_a_rectangle_drawn_on_the_map_shows_its_hectares_and_is_saved(offline, e
     user.fill("王工")
     user.press("Enter")
     # The map comes back with the drawing tools.
-    frame = single_map_with(page, ".leaflet-draw-draw-rectangle")
-    frame.locator(".leaflet-draw-draw-rectangle").click()
-    area = page.locator(MAP_FRAME).bounding_box()
-    x, y = area["x"] + area["width"] * 0.5, area["y"] + area["height"] * 0.5
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.mouse.move(x + 30, y + 20, steps=6)
-    page.mouse.move(x + 60, y + 40, steps=6)
-    page.mouse.up()
+    frame = drag_a_rectangle(page, (30, 20), (60, 40))
     # The shape as the map sends it (Leaflet writes GeoJSON to 6 decimals).
     drawn = frame.locator("body").evaluate(
         "() => window.drawnItems.getLayers()[0].toGeoJSON().geometry"
