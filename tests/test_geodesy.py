@@ -55,6 +55,21 @@ def test_hectares_match_geod_per_parcel():
     np.testing.assert_allclose(ours, truth, rtol=1e-6)
 
 
+
+def test_polygons_without_holes_measure_alike_alone_and_among_others():
+    # Polygons without holes only are measured the short way, from their coordinates at
+    # once; with a holed one among them, each ring is taken out. The figures must agree.
+    geoms = parcel_set()
+    simple = np.array([g for g in geoms
+                       if g.geom_type == "Polygon" and not g.interiors] + [shapely.Polygon()],
+                      dtype=object)
+    assert len(simple) == 4
+    alone = hectares(simple)
+    among = hectares(np.concatenate([simple, geoms]))[: len(simple)]
+    np.testing.assert_allclose(alone, among, rtol=1e-12)
+    np.testing.assert_allclose(alone[:-1], geod_hectares(simple[:-1]), rtol=1e-6)
+    assert alone[-1] == 0.0
+
 def test_holes_are_subtracted():
     shell = shapely.box(125.650, 43.520, 125.662, 43.528)
     hole = shapely.box(125.654, 43.522, 125.657, 43.525)
