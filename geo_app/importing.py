@@ -41,7 +41,7 @@ from geo_app.problems import LANGS, InputError, Problem, error
 from geo_app.reading import DEFAULT_LIMITS, ReadLimits, VectorData
 from geo_app.reading.base import mb, over_limit
 from geo_app.validation import DISTRICT, district_boundary
-from geo_app.workspace import ImportOutcome, NewParcel, Workspace
+from geo_app.workspace import ImportOutcome, NewParcel, Workspace, new_parcels_hectares
 from geo_app.workspace.store import MAPPING_KEY_PREFIX
 
 # Looks up the column mapping a workspace remembers for a file layout.
@@ -94,7 +94,7 @@ class ImportPlan:
     def hectares(self) -> float:
         if not self.parcels:
             return 0.0
-        return float(np.asarray(_measured(self.parcels)).sum())
+        return float(new_parcels_hectares(self.parcels).sum())
 
 
 @dataclass(frozen=True)
@@ -201,17 +201,6 @@ def _row_hectares(table: ParcelTable, count: int) -> list[float | None]:
     if table.hectares is None or len(table.hectares) != count:
         return [None] * count
     return [None if math.isnan(ha) else ha for ha in table.hectares.tolist()]
-
-
-def _measured(parcels: list[NewParcel]) -> list[float]:
-    """Each parcel's hectares: as measured already, else measured now (in one call)."""
-    unmeasured = [i for i, p in enumerate(parcels) if p.hectares is None]
-    figures = [p.hectares for p in parcels]
-    if unmeasured:
-        for i, ha in zip(unmeasured, hectares([parcels[i].geometry for i in unmeasured]).tolist(),
-                         strict=True):
-            figures[i] = ha
-    return figures  # type: ignore[return-value]
 
 
 def _as_stored(geometries: list[BaseGeometry]) -> list[BaseGeometry]:

@@ -53,6 +53,7 @@ from geo_app.workspace.records import (
     Parcel,
     State,
     UndoOutcome,
+    new_parcels_hectares,
 )
 from geo_app.workspace.references import ReferenceFeatures, ReferenceLayer
 from geo_app.workspace.schema import (
@@ -101,6 +102,7 @@ __all__ = [
     "configured_data_dir",
     "configured_place",
     "default_data_dir",
+    "new_parcels_hectares",
     "place_from_argument",
     "resolve_data_dir",
     "sample_parcels",

@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-import numpy as np
-
-from geo_app.geodesy import hectares
 from geo_app.workspace.dialect import Connection
 from geo_app.workspace.errors import DuplicateParcelError
 from geo_app.workspace.parcels import add_parcels, delete_parcels
-from geo_app.workspace.records import ImportOutcome, NewParcel, utc_now
+from geo_app.workspace.records import (
+    ImportOutcome,
+    NewParcel,
+    new_parcels_hectares,
+    utc_now,
+)
 from geo_app.workspace.schema import IMPORTS_TABLE, PARCELS_TABLE
 
 
@@ -54,7 +56,7 @@ def import_batch(
         raise DuplicateParcelError(clashes)
     # Every parcel measured once: as its maker measured it, else here, in one call; the
     # removed ones as they were stored.
-    each = _hectares(parcels)
+    each = new_parcels_hectares(parcels)
     added_ha = float(each.sum())
     cursor = connection.execute(
         f'INSERT INTO {IMPORTS_TABLE} (at, "user", source, format, crs, parcel_count, '
@@ -74,14 +76,3 @@ def import_batch(
         hectares_removed=removed_ha,
     )
 
-
-def _hectares(parcels: Sequence[NewParcel]) -> np.ndarray:
-    """Each parcel's ellipsoidal hectares: the figure it came with, or measured now (all
-    the unmeasured ones in one call)."""
-    given = [p.hectares for p in parcels]
-    unmeasured = [i for i, ha in enumerate(given) if ha is None]
-    each = np.array([0.0 if ha is None else ha for ha in given], dtype=float)
-    if unmeasured:
-        each[unmeasured] = hectares(
-            np.asarray([parcels[i].geometry for i in unmeasured], dtype=object))
-    return each

@@ -318,14 +318,15 @@ def _add_slice(
     # holds the writer lock, and keys only grow (AUTOINCREMENT, an identity column).
     (last_fid,) = connection.execute(
         f"SELECT coalesce(max(fid), 0) FROM {PARCELS_TABLE}").fetchone()
-    connection.executemany(
-        _insert_sql(),
-        (
-            (*_written(stored, version, p.properties, text, float(ha), at, user), p.parcel_id)
-            for p, version, stored, text, ha in zip(
-                parcels, versions, stored_geometries, texts, hectares, strict=True)
-        ),
-    )
+    # The rows in the order of ``_WRITTEN_COLUMNS``, as :func:`_written` makes one, but a
+    # column at a time: each promoted field is read from every parcel in one pass.
+    promoted = [[_text_or_none(p.properties.get(name)) for p in parcels]
+                for name in PROMOTED_FIELDS]
+    samples = [int(p.properties.get("sample") is True) for p in parcels]
+    columns = (stored_geometries, versions, *promoted, samples,
+               [float(ha) for ha in hectares], texts, [at] * len(parcels),
+               [user] * len(parcels), ids)
+    connection.executemany(_insert_sql(), zip(*columns, strict=True))
     # The rows name the versions they made and leave the states in the parcel rows, where
     # the history finds them (see geo_app.workspace.history). They are made from the rows
     # just written, in the same order, by the database itself: no value crosses over again.

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from shapely.geometry.base import BaseGeometry
+
+from geo_app.geodesy import hectares
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,18 @@ class NewParcel:
     # made the parcel has measured it already (an import plan has); None: the workspace
     # measures it.
     hectares: float | None = None
+
+
+def new_parcels_hectares(parcels: Sequence[NewParcel]) -> np.ndarray:
+    """Each new parcel's ellipsoidal hectares: the figure it came with, or measured now (all
+    the unmeasured ones in one call)."""
+    given = [p.hectares for p in parcels]
+    unmeasured = [i for i, ha in enumerate(given) if ha is None]
+    each = np.array([0.0 if ha is None else ha for ha in given], dtype=float)
+    if unmeasured:
+        each[unmeasured] = hectares(
+            np.asarray([parcels[i].geometry for i in unmeasured], dtype=object))
+    return each
 
 
 @dataclass(frozen=True)
