@@ -92,8 +92,6 @@ class ImportPlan:
 
     @property
     def hectares(self) -> float:
-        if not self.parcels:
-            return 0.0
         return float(new_parcels_hectares(self.parcels).sum())
 
 

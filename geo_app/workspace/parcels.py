@@ -77,13 +77,21 @@ _WRITTEN_COLUMNS = ("geom", "version", *PROMOTED_FIELDS, "sample", "hectares", "
 
 
 def _written(
-    stored_geometry: Any, version: int, properties: Mapping[str, Any], properties_json: str,
-    hectares: float, at: str, user: str,
-) -> tuple[Any, ...]:
-    """A parcel row's values in the order of ``_WRITTEN_COLUMNS``."""
-    promoted = [_text_or_none(properties.get(name)) for name in PROMOTED_FIELDS]
-    return (stored_geometry, version, *promoted, int(properties.get("sample") is True), hectares,
-            properties_json, at, user)
+    stored_geometries: Sequence[Any], versions: Sequence[int],
+    properties: Sequence[Mapping[str, Any]], properties_json: Sequence[str],
+    hectares: Sequence[float], at: str, user: str, parcel_ids: Sequence[str],
+) -> list[tuple[Any, ...]]:
+    """Parcel rows' values in the order of ``_WRITTEN_COLUMNS`` and then the parcel's id,
+    one row per parcel. They
+    are made a column at a time: an import reads each promoted field from every parcel in
+    one pass."""
+    count = len(properties)
+    promoted = [[_text_or_none(props.get(name)) for props in properties]
+                for name in PROMOTED_FIELDS]
+    samples = [int(props.get("sample") is True) for props in properties]
+    return list(zip(stored_geometries, versions, *promoted, samples,
+                    [float(ha) for ha in hectares], properties_json, [at] * count,
+                    [user] * count, parcel_ids, strict=True))
 
 
 def _insert_sql() -> str:
@@ -102,17 +110,17 @@ def write_parcel(
     *,
     insert: bool,
 ) -> None:
-    values = _written(
-        connection.dialect.geometry_value(geometry), version, properties,
-        compact_json.dumps(properties), parcel_hectares(geometry), utc_now(), user,
+    [values] = _written(
+        [connection.dialect.geometry_value(geometry)], [version], [properties],
+        [compact_json.dumps(properties)], [parcel_hectares(geometry)], utc_now(), user,
+        [parcel_id],
     )
     if insert:
-        connection.execute(_insert_sql(), (*values, parcel_id))
+        connection.execute(_insert_sql(), values)
     else:
         assignments = ", ".join(f'"{c}" = ?' for c in _WRITTEN_COLUMNS)
         connection.execute(
-            f"UPDATE {PARCELS_TABLE} SET {assignments} WHERE parcel_id = ?",
-            (*values, parcel_id),
+            f"UPDATE {PARCELS_TABLE} SET {assignments} WHERE parcel_id = ?", values,
         )
 
 
@@ -318,15 +326,9 @@ def _add_slice(
     # holds the writer lock, and keys only grow (AUTOINCREMENT, an identity column).
     (last_fid,) = connection.execute(
         f"SELECT coalesce(max(fid), 0) FROM {PARCELS_TABLE}").fetchone()
-    # The rows in the order of ``_WRITTEN_COLUMNS``, as :func:`_written` makes one, but a
-    # column at a time: each promoted field is read from every parcel in one pass.
-    promoted = [[_text_or_none(p.properties.get(name)) for p in parcels]
-                for name in PROMOTED_FIELDS]
-    samples = [int(p.properties.get("sample") is True) for p in parcels]
-    columns = (stored_geometries, versions, *promoted, samples,
-               [float(ha) for ha in hectares], texts, [at] * len(parcels),
-               [user] * len(parcels), ids)
-    connection.executemany(_insert_sql(), zip(*columns, strict=True))
+    connection.executemany(_insert_sql(), _written(
+        stored_geometries, versions, [p.properties for p in parcels], texts, hectares, at, user,
+        ids))
     # The rows name the versions they made and leave the states in the parcel rows, where
     # the history finds them (see geo_app.workspace.history). They are made from the rows
     # just written, in the same order, by the database itself: no value crosses over again.
