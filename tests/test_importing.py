@@ -14,7 +14,7 @@ from shapely.geometry.polygon import orient
 from geo_app.crs import Converter
 from geo_app.geodesy import hectares
 from geo_app.importing import import_file, prepare_import, repaired
-from geo_app.parcel_table import parse_field_options
+from geo_app.parcel_table import ColumnMapping, parse_field_options
 from geo_app.problems import InputError
 from geo_app.reading import ReadLimits, read_vector
 from geo_app.reading.archives import inspect_zip, unsafe_member_name
@@ -354,6 +354,19 @@ def test_status_words_and_missing_attributes(tmp_path):
     (parcel,) = plan.parcels
     assert "status" not in parcel.properties and parcel.properties["status_原值"] == "批了"
     assert "status_not_understood" in {p.code for p in plan.problems}
+
+
+def test_a_parcel_numbered_for_a_blank_id_keeps_the_planners_own_id_column(tmp_path):
+    coords = [list(map(list, SQUARE.exterior.coords))]
+    path = write_geojson(
+        tmp_path / "ledger.geojson",
+        feature(coords, 地块编号="SY-1", id="旧编号7"),
+        feature(coords, 地块编号=" ", id="旧编号8"),
+    )
+    plan = prepare_import(path, boundary=None, mapping=ColumnMapping({"id": "地块编号"}))
+    first, second = (p.properties for p in plan.parcels)
+    assert (first["id"], first["id_原值"]) == ("SY-1", "旧编号7")
+    assert (second["id"], second["id_原值"]) == ("ledger-2", "旧编号8")
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -135,33 +136,52 @@ def understand(
         ellipsoidal[measurable] = hectares(geoms[measurable])
 
     column = mapping.column
-    # A ledger repeats a handful of statuses, towns, uses and dates thousands of times:
-    # each distinct cell is read once.
-    status_of = _Cached(lambda v: (text_of(v), status_code(v, mapping.statuses)))
-    town_of = _Cached(lambda v: (text_of(v), town_name(v)))
-    use_of = _Cached(lambda v: (text_of(v), use_group(v)))
-    date_of = _Cached(lambda v: (text_of(v), parse_date(v)))
-    quarter_of_cell = _Cached(parse_quarter)
-    id_column, name_column = column("id") or "", column("name") or ""
-    status_column, town_column = column("status") or "", column("town") or ""
-    use_column, date_column = column("use") or "", column("date") or ""
-    quarter_column = column("quarter") or ""
-    for row, props in enumerate(rows):
-        # Every cell is read before any product field is written into the same row.
-        get = props.get
-        id_cell, name_cell, status_cell = get(id_column), get(name_column), get(status_column)
-        town_cell, date_cell, quarter_cell = get(town_column), get(date_column), get(
-            quarter_column)
-        use_cell = get(use_column)
-        _set(props, "id", text_of(id_cell))
-        if props.get("id") is None:
-            props["id"] = f"{stem}-{row + 1}"
-            found.numbered_ids += 1
-        _set(props, "name_zh", text_of(name_cell))
-        _status(props, status_of(status_cell), found)
-        _town(props, town_of(town_cell), found)
-        _when(props, date_of(date_cell), quarter_cell, quarter_of_cell, found)
-        _use(props, use_of(use_cell), found)
+    own_names = frozenset(_attribute_names(frame))
+
+    def cells(field_name: str) -> list[Any]:
+        name = column(field_name)
+        return [None] * len(rows) if name is None else [props.get(name) for props in rows]
+
+    # Every cell is read before any product field is written into the rows. A ledger
+    # repeats a handful of statuses, towns, uses and dates thousands of times: each
+    # distinct cell is read once, and the product's fields are written a field at a time.
+    ids, names = _texts(cells("id")), _texts(cells("name"))
+    statuses = _Distinct(cells("status"), lambda v: (text_of(v), status_code(v, mapping.statuses)))
+    towns = _Distinct(cells("town"), lambda v: (text_of(v), town_name(v)))
+    uses = _Distinct(cells("use"), lambda v: (text_of(v), use_group(v)))
+    dates = _Distinct(cells("date"), _date_fields)
+    quarters = _Distinct(cells("quarter"), parse_quarter)
+
+    numbered = [row for row, value in enumerate(ids) if value is None]
+    for row in numbered:
+        ids[row] = f"{stem}-{row + 1}"
+    found.numbered_ids = len(numbered)
+    _put(rows, "id", ids, own_names)
+    _put(rows, "name_zh", names, own_names)
+
+    for (text, code), count in statuses.counted():
+        if text is not None and code is None:
+            found.unknown_statuses[text] += count
+    _put(rows, "status", statuses.each(lambda read: read[1]), own_names)
+
+    for (text, name), count in towns.counted():
+        if text is not None and name is None:
+            found.unknown_towns[text] += count
+    _put(rows, "town", towns.each(lambda read: read[1]), own_names)
+
+    for (text, day, _month, _quarter), count in dates.counted():
+        if text is not None and day is None:
+            found.unreadable_dates[text] += count
+    # A row without a readable date keeps its own date and month, and takes the quarter
+    # its quarter column gives (or none).
+    read_dates = dates.each()
+    _put(rows, "date", [d[1] or _UNTOUCHED for d in read_dates], own_names)
+    _put(rows, "month", [d[2] or _UNTOUCHED for d in read_dates], own_names)
+    _put(rows, "quarter", [d[3] if d[1] else q for d, q in zip(
+        read_dates, quarters.each(), strict=True)], own_names)
+
+    for props, read in zip(rows, uses.each(), strict=True):
+        _use(props, read, found)
     if column("town") is None and town_areas is not None:
         _derive_towns(rows, geoms, measurable, town_areas, found)
     if declared_raw is not None:
@@ -173,10 +193,8 @@ def understand(
 def _original_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Each row's non-blank cells as plain values (dates as ISO text), under the column's
     own name, in the file's column order."""
-    attributes = frame.drop(columns=[c for c in ("geometry",) if c in frame.columns])
-    if hasattr(frame, "geometry") and frame.geometry.name in attributes.columns:
-        attributes = attributes.drop(columns=frame.geometry.name)
-    names = [str(name) for name in attributes.columns]
+    attributes = _attributes(frame)
+    names = _attribute_names(frame)
     # Column by column: a column's cells share a type, and a whole column is converted in
     # one call rather than a hundred thousand rows each building a dict of every column.
     columns = [_kept_cells(attributes.iloc[:, position]) for position in range(len(names))]
@@ -190,7 +208,7 @@ def _original_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     # Every row's dict made at once, in column order; the blank cells then taken out.
     records = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
     for key, cells in zip(names, columns, strict=True):
-        if any(value is _BLANK for value in cells):
+        if _BLANK in cells:
             for record, value in zip(records, cells, strict=True):
                 if value is _BLANK:
                     del record[key]
@@ -209,6 +227,8 @@ def _kept_cells(column: pd.Series) -> list[Any]:
         blank = column.isna().to_numpy(dtype=bool)
         values = column.tolist()
         if isinstance(dtype, np.dtype) and dtype.kind in "fiub":
+            if not blank.any():
+                return values
             # NumPy's floats, integers and booleans come out as Python's own: plain already.
             return [_BLANK if b else v for v, b in zip(values, blank, strict=True)]
         return [_BLANK if b else plain(v) for v, b in zip(values, blank, strict=True)]
@@ -216,8 +236,12 @@ def _kept_cells(column: pd.Series) -> list[Any]:
         # Text: each distinct value is read once (a ledger's statuses and towns repeat
         # thousands of times); the cell keeps the planner's own text.
         codes, uniques = pd.factorize(column, use_na_sentinel=True)
-        blank_unique = np.array([text_of(u) is None for u in uniques] + [True], dtype=bool)
+        # Text says nothing (text_of is None) exactly when nothing is left once spaces
+        # are stripped: NFKC turns no other character into a space.
+        blank_unique = np.array([not u.strip() for u in uniques.tolist()] + [True], dtype=bool)
         blank = blank_unique[codes]  # code -1 (missing) takes the last entry: blank
+        if not blank.any():
+            return column.tolist()
         return [_BLANK if b else v for v, b in zip(column.tolist(), blank, strict=True)]
     cells = []
     for value in column.tolist():
@@ -228,23 +252,95 @@ def _kept_cells(column: pd.Series) -> list[Any]:
     return cells
 
 
-class _Cached:
-    """``function`` of a cell, computed once per distinct cell value."""
+def _attributes(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame's own columns, without its geometry."""
+    attributes = frame.drop(columns=[c for c in ("geometry",) if c in frame.columns])
+    if hasattr(frame, "geometry") and frame.geometry.name in attributes.columns:
+        attributes = attributes.drop(columns=frame.geometry.name)
+    return attributes
 
-    def __init__(self, function: Callable[[Any], Any]):
-        self.function = function
-        self.known: dict[Any, Any] = {}
 
-    def __call__(self, value: Any) -> Any:
-        try:
-            # The type is in the key: 1, 1.0 and True are equal but read differently.
-            key = (type(value), value)
-            if key in self.known:
-                return self.known[key]
-        except TypeError:  # an unhashable cell (a list from a JSON file)
-            return self.function(value)
-        result = self.known[key] = self.function(value)
-        return result
+def _attribute_names(frame: pd.DataFrame) -> list[str]:
+    """The planner's column names, as each row's properties carry them."""
+    return [str(name) for name in _attributes(frame).columns]
+
+
+def _texts(cells: list[Any]) -> list[str | None]:
+    """Each cell as :func:`text_of` reads it, text (ids, names) without a call per cell."""
+    normalize = unicodedata.normalize
+    return [
+        text_of(cell) if type(cell) is not str
+        else (cell.strip() or None) if cell.isascii()
+        else (normalize("NFKC", cell).strip() or None) if cell.strip() else None
+        for cell in cells
+    ]
+
+
+class _Distinct:
+    """A column's cells read once per distinct value: ``read`` of the first cell of each."""
+
+    def __init__(self, cells: list[Any], read: Callable[[Any], Any]):
+        self.codes, self.distinct = _distinct_cells(cells)
+        self.readings = [read(cell) for cell in self.distinct]
+
+    def each(self, part: Callable[[Any], Any] = lambda reading: reading) -> list[Any]:
+        """Each row's reading (or ``part`` of it)."""
+        parts = [part(reading) for reading in self.readings]
+        return [parts[code] for code in self.codes]
+
+    def counts(self) -> list[int]:
+        """How many rows hold each distinct cell."""
+        counts = Counter(self.codes)
+        return [counts[code] for code in range(len(self.distinct))]
+
+    def counted(self) -> list[tuple[Any, int]]:
+        """Each distinct reading with the number of rows that gave it."""
+        return list(zip(self.readings, self.counts(), strict=True))
+
+
+def _distinct_cells(cells: list[Any]) -> tuple[list[int], list[Any]]:
+    """Each cell's number among the distinct cells, and the distinct cells in order."""
+    kinds = set(map(type, cells)) - {type(None)}
+    if len(kinds) == 1 and kinds <= {str, int, float}:
+        # Cells of one plain kind (blank ones aside): numbered in one call.
+        codes, uniques = pd.factorize(np.array(cells, dtype=object), use_na_sentinel=True)
+        codes[codes < 0] = len(uniques)  # a blank cell: the last distinct one, None
+        return codes.tolist(), [*uniques.tolist(), None]
+    try:
+        # The type is in the key: 1, 1.0 and True are equal but read differently.
+        index: dict[tuple[type, Any], int] = {}
+        codes_of = [index.setdefault((type(cell), cell), len(index)) for cell in cells]
+        return codes_of, [cell for _, cell in index]
+    except TypeError:  # an unhashable cell (a list from a JSON file): each read alone
+        return list(range(len(cells))), list(cells)
+
+
+def _date_fields(cell: Any) -> tuple[str | None, str | None, str | None, str | None]:
+    """A date cell's text, and its day, month and quarter when it reads as a date."""
+    text, day = text_of(cell), parse_date(cell)
+    if day is None:
+        return text, None, None, None
+    return (text, day.isoformat(), f"{day.year:04d}-{day.month:02d}",
+            quarter_of(day.year, day.month))
+
+
+# A row whose product field stays as the planner's row has it.
+_UNTOUCHED = object()
+
+
+def _put(rows: list[dict[str, Any]], name: str, values: list[Any],
+         own_names: frozenset[str]) -> None:
+    """Store the product's ``name`` in each row, as :func:`_set` does; a row whose value
+    is ``_UNTOUCHED`` is left as it is."""
+    if name in own_names:
+        for props, value in zip(rows, values, strict=True):
+            if value is not _UNTOUCHED:
+                _set(props, name, value)
+        return
+    # No column of the planner's has the name: there is nothing to keep beside it.
+    for props, value in zip(rows, values, strict=True):
+        if value is not None and value is not _UNTOUCHED:
+            props[name] = value
 
 
 def _set(props: dict[str, Any], name: str, value: Any) -> None:
@@ -259,40 +355,6 @@ def _set(props: dict[str, Any], name: str, value: Any) -> None:
         props.pop(name, None)
     else:
         props[name] = value
-
-
-def _status(props: dict[str, Any], read: tuple[str | None, str | None],
-            found: Understanding) -> None:
-    text, code = read
-    if text is not None and code is None:
-        found.unknown_statuses[text] += 1
-    _set(props, "status", code)
-
-
-def _town(props: dict[str, Any], read: tuple[str | None, str | None],
-          found: Understanding) -> None:
-    text, name = read
-    if text is not None and name is None:
-        found.unknown_towns[text] += 1
-    _set(props, "town", name)
-
-
-def _when(
-    props: dict[str, Any],
-    read: tuple[str | None, dt.date | None],
-    quarter_value: Any,
-    quarter_of_cell: Callable[[Any], str | None],
-    found: Understanding,
-) -> None:
-    text, day = read
-    if day is not None:
-        _set(props, "date", day.isoformat())
-        _set(props, "month", f"{day.year:04d}-{day.month:02d}")
-        _set(props, "quarter", quarter_of(day.year, day.month))
-        return
-    if text is not None:
-        found.unreadable_dates[text] += 1
-    _set(props, "quarter", quarter_of_cell(quarter_value) if quarter_value is not None else None)
 
 
 def _use(props: dict[str, Any], read: tuple[str | None, tuple[str, str | None] | None],
@@ -349,37 +411,49 @@ def _declared_areas(
     column = mapping.column("declared_area") or ""
     # A ledger's declared figures repeat (four decimals of a few hectares): each distinct
     # one is read once.
-    number_of, decimals_in = _Cached(_number_or_nan), _Cached(decimals_of)
-    declared = np.array([number_of(v) for v in raw])
-    unit, basis = _unit(column, raw, declared, ellipsoidal, mapping)
+    cells = _Distinct(raw, lambda v: (_number_or_nan(v), decimals_of(v)))
+    declared = np.array(cells.each(lambda read: read[0]), dtype=float)
+    unit, basis = _unit(column, cells, declared, ellipsoidal, mapping)
     found.area_unit, found.area_unit_basis = unit, basis
     if unit is None:
         return
     per_unit = vocabulary().unit_hectares[unit]
-    compare = measurable & np.isfinite(declared) & (ellipsoidal > 0)
+    given = np.isfinite(declared)
+    compare = measurable & given & (ellipsoidal > 0)
     plane = np.full(len(geoms), np.nan)
     if compare.any():
         plane[compare] = (plane_hectares(geoms[compare]) if own_plane is None
                           else own_plane[compare])
-    for row in np.flatnonzero(np.isfinite(declared)):
-        declared_ha = float(declared[row]) * per_unit
-        rows[row]["declared_ha"] = round(declared_ha, 6)
+    declared_ha = declared * per_unit
+    for row, value in zip(np.flatnonzero(given).tolist(), declared_ha[given].tolist(),
+                          strict=True):
+        rows[row]["declared_ha"] = round(value, 6)
         rows[row]["declared_unit"] = unit
-        if not compare[row]:
-            continue
-        found.areas_compared += 1
-        measured, flat = float(ellipsoidal[row]), float(plane[row])
-        closest = min(abs(declared_ha - measured), abs(declared_ha - flat))
-        decimals = decimals_in(raw[row])
-        rounding = 0.5 * 10 ** -(decimals or 0) * per_unit if decimals is not None else 0.0
-        allowed = max(AREA_TOLERANCE * measured, rounding)
+    found.areas_compared = int(compare.sum())
+    if not found.areas_compared:
+        return
+    # Compared a column at a time: the rows with a declared figure and a measured area.
+    at = np.flatnonzero(compare)
+    ha, measured, flat = declared_ha[at], ellipsoidal[at], plane[at]
+    closest = np.minimum(np.abs(ha - measured), np.abs(ha - flat))
+    # The declared figure's own rounding: half its last written digit (none: no slack).
+    decimals = np.array(cells.each(lambda read: np.nan if read[1] is None else read[1]),
+                        dtype=float)[at]
+    rounding = np.where(np.isnan(decimals), 0.0,
+                        0.5 * 10.0 ** -np.nan_to_num(decimals) * per_unit)
+    mismatch = closest > np.maximum(AREA_TOLERANCE * measured, rounding)
+    differences = (100 * (ha - measured) / measured).tolist()
+    for row, difference, flagged in zip(at.tolist(), differences, mismatch.tolist(),
+                                        strict=True):
+        props = rows[row]
         # + 0.0: a rounded -0.0 would print as "-0.0".
-        rows[row]["area_diff_pct"] = round(100 * (declared_ha - measured) / measured, 2) + 0.0
-        if closest > allowed:
-            rows[row]["area_check"] = AREA_MISMATCH
-            found.flagged.append(FlaggedArea(str(rows[row]["id"]), declared_ha, measured, flat))
-        else:
-            rows[row]["area_check"] = AREA_OK
+        props["area_diff_pct"] = round(difference, 2) + 0.0
+        props["area_check"] = AREA_MISMATCH if flagged else AREA_OK
+    found.flagged = [
+        FlaggedArea(str(rows[row]["id"]), float(declared_ha[row]), float(ellipsoidal[row]),
+                    float(plane[row]))
+        for row in at[mismatch].tolist()
+    ]
 
 
 def _number_or_nan(value: Any) -> float:
@@ -389,7 +463,7 @@ def _number_or_nan(value: Any) -> float:
 
 def _unit(
     column: str,
-    raw: list[Any],
+    cells: _Distinct,
     declared: np.ndarray,
     ellipsoidal: np.ndarray,
     mapping: ColumnMapping,
@@ -399,9 +473,10 @@ def _unit(
     named = unit_in_text(column)
     if named:
         return named, "name"
-    in_values = Counter(
-        u for v in raw if isinstance(v, str) and (u := unit_in_text(v)) is not None
-    )
+    in_values: Counter[str] = Counter()
+    for cell, count in zip(cells.distinct, cells.counts(), strict=True):
+        if isinstance(cell, str) and (unit := unit_in_text(cell)) is not None:
+            in_values[unit] += count
     if in_values:
         return in_values.most_common(1)[0][0], "values"
     both = np.isfinite(declared) & np.isfinite(ellipsoidal) & (ellipsoidal > 0) & (declared > 0)

@@ -1,4 +1,5 @@
 import datetime as dt
+import sys
 
 import numpy as np
 import pandas as pd
@@ -9,6 +10,7 @@ from geo_app.parcel_table.values import (
     parse_number,
     parse_quarter,
     status_code,
+    text_of,
     town_name,
     unit_in_text,
     use_group,
@@ -109,3 +111,13 @@ def test_not_numbers(cell):
 )
 def test_units_named_in_text(text, unit):
     assert unit_in_text(text) == unit
+
+
+def test_text_says_nothing_exactly_when_only_spaces_are_left():
+    # The parcel table finds a text column's blank cells with str.strip alone: NFKC turns
+    # no character that is not a space into one.
+    for point in range(sys.maxunicode + 1):
+        if 0xD800 <= point <= 0xDFFF:
+            continue  # surrogates are not text
+        cell = f" {chr(point)} "
+        assert (text_of(cell) is None) == (not cell.strip()), hex(point)
