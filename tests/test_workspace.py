@@ -31,6 +31,7 @@ from geo_app.workspace import (
     resolve_data_dir,
     workspace_ledger,
 )
+from geo_app.workspace.connection import PAGE_BYTES
 
 
 def square(x=125.60, y=43.50, size=0.01):
@@ -63,6 +64,7 @@ def test_a_new_workspace_is_a_geopackage_gdal_reads(tmp_path):
         assert connection.execute("PRAGMA application_id").fetchone()[0] == gpkg.APPLICATION_ID
         assert connection.execute("PRAGMA user_version").fetchone()[0] == gpkg.USER_VERSION
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert connection.execute("PRAGMA page_size").fetchone()[0] == PAGE_BYTES
         srs = {row[0] for row in connection.execute("SELECT srs_id FROM gpkg_spatial_ref_sys")}
         assert {-1, 0, 4326} <= srs
     layers = {str(name): kind for name, kind in pyogrio.list_layers(path)}
