@@ -13,6 +13,7 @@ Missing parcel attributes are warnings: the ledger counts such parcels as "unkno
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import math
 import tempfile
@@ -281,27 +282,47 @@ def import_file(
     boundary: Any = DISTRICT,
 ) -> ImportResult:
     """Check ``path`` and, when it has no errors, add all its parcels in one transaction."""
-    plan = prepare_import(
-        path, crs, mapping=mapping, remembered=remembered_mapping(workspace), repair=repair,
-        limits=limits, boundary=boundary,
-    )
-    if not plan.ok or dry_run:
-        if plan.data is not None and not plan.parcels and not plan.errors:
-            plan.problems.append(error("no_features.import"))
-        return ImportResult(plan, None)
-    data = plan.data
-    assert data is not None
-    outcome = workspace.import_parcels(
-        plan.parcels,
-        user,
-        plan.source,
-        format_name=data.format_name,
-        crs=data.source_crs.key,
-        replace=replace,
-    )
+    with _collector_paused():
+        plan = prepare_import(
+            path, crs, mapping=mapping, remembered=remembered_mapping(workspace),
+            repair=repair, limits=limits, boundary=boundary,
+        )
+        if not plan.ok or dry_run:
+            if plan.data is not None and not plan.parcels and not plan.errors:
+                plan.problems.append(error("no_features.import"))
+            return ImportResult(plan, None)
+        data = plan.data
+        assert data is not None
+        outcome = workspace.import_parcels(
+            plan.parcels,
+            user,
+            plan.source,
+            format_name=data.format_name,
+            crs=data.source_crs.key,
+            replace=replace,
+        )
     assert plan.table is not None
     remember_mapping(workspace, plan.table)
     return ImportResult(plan, outcome)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while an import builds and writes its rows.
+
+    An import of 100,000 parcels makes about a million dicts, tuples and lists, none of
+    them in a cycle, and each collection pass walks every one still alive: left running,
+    the collector took 0.35 s of a 5 s import. Memory is freed as before (by reference
+    counting); the collector is running again when the import ends, however it ends,
+    unless someone else had paused it.
+    """
+    was_running = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_running:
+            gc.enable()
 
 
 def safe_upload_name(name: str) -> str:

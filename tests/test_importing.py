@@ -1,4 +1,5 @@
 import csv
+import gc
 import json
 import os
 import zipfile
@@ -18,7 +19,7 @@ from geo_app.parcel_table import ColumnMapping, parse_field_options
 from geo_app.problems import InputError
 from geo_app.reading import ReadLimits, read_vector
 from geo_app.reading.archives import inspect_zip, unsafe_member_name
-from geo_app.workspace import Workspace
+from geo_app.workspace import DuplicateParcelError, Workspace
 
 HOLED = shapely.Polygon(
     [(125.60, 43.50), (125.62, 43.50), (125.625, 43.515), (125.60, 43.52)],
@@ -547,3 +548,38 @@ def test_an_upload_is_checked_as_the_import_would_read_it_and_nothing_is_written
     )
     assert all("status" not in p.properties for p in unmapped.parcels)
     assert workspace.count() == before
+
+
+# --- the cycle collector, paused while an import builds its rows ---------------------------
+
+
+def test_an_import_pauses_the_cycle_collector_and_runs_it_again_after(tmp_path, monkeypatch):
+    coords = [list(map(list, SQUARE.exterior.coords))]
+    path = write_geojson(tmp_path / "one.geojson", feature(coords, id="g1", status="planned"))
+    workspace = Workspace.open(tmp_path / "ws", seed=None)
+    seen = []
+    writing = Workspace.import_parcels
+
+    def noting(self, *args, **kwargs):
+        seen.append(gc.isenabled())
+        return writing(self, *args, **kwargs)
+
+    monkeypatch.setattr(Workspace, "import_parcels", noting)
+    assert gc.isenabled()
+    assert import_file(workspace, path, "ann", boundary=None).outcome is not None
+    assert seen == [False] and gc.isenabled()
+    # Refused as a whole (the id is taken now): running again all the same.
+    with pytest.raises(DuplicateParcelError):
+        import_file(workspace, path, "ann", boundary=None)
+    assert seen == [False, False] and gc.isenabled()
+
+
+def test_an_import_leaves_a_collector_paused_by_its_caller_paused(tmp_path):
+    coords = [list(map(list, SQUARE.exterior.coords))]
+    path = write_geojson(tmp_path / "one.geojson", feature(coords, id="g1", status="planned"))
+    gc.disable()
+    try:
+        import_file(Workspace.open(tmp_path / "ws", seed=None), path, "ann", boundary=None)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
