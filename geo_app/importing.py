@@ -13,7 +13,6 @@ Missing parcel attributes are warnings: the ledger counts such parcels as "unkno
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import json
 import math
 import tempfile
@@ -39,7 +38,7 @@ from geo_app.parcel_table import (
     read_parcel_table,
 )
 from geo_app.problems import LANGS, InputError, Problem, error
-from geo_app.reading import DEFAULT_LIMITS, ReadLimits, VectorData
+from geo_app.reading import DEFAULT_LIMITS, ReadLimits, VectorData, collection_paused
 from geo_app.reading.base import mb, over_limit
 from geo_app.validation import DISTRICT, district_boundary
 from geo_app.workspace import ImportOutcome, NewParcel, Workspace, new_parcels_hectares
@@ -282,7 +281,9 @@ def import_file(
     boundary: Any = DISTRICT,
 ) -> ImportResult:
     """Check ``path`` and, when it has no errors, add all its parcels in one transaction."""
-    with _collector_paused():
+    # The plan and the rows of 100,000 parcels are a million objects in no cycle: the
+    # collector's passes over them took 0.35 s of a 5 s import.
+    with collection_paused():
         plan = prepare_import(
             path, crs, mapping=mapping, remembered=remembered_mapping(workspace),
             repair=repair, limits=limits, boundary=boundary,
@@ -304,25 +305,6 @@ def import_file(
     assert plan.table is not None
     remember_mapping(workspace, plan.table)
     return ImportResult(plan, outcome)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cycle collector paused while an import builds and writes its rows.
-
-    An import of 100,000 parcels makes about a million dicts, tuples and lists, none of
-    them in a cycle, and each collection pass walks every one still alive: left running,
-    the collector took 0.35 s of a 5 s import. Memory is freed as before (by reference
-    counting); the collector is running again when the import ends, however it ends,
-    unless someone else had paused it.
-    """
-    was_running = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_running:
-            gc.enable()
 
 
 def safe_upload_name(name: str) -> str:

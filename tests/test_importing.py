@@ -572,14 +572,3 @@ def test_an_import_pauses_the_cycle_collector_and_runs_it_again_after(tmp_path, 
     with pytest.raises(DuplicateParcelError):
         import_file(workspace, path, "ann", boundary=None)
     assert seen == [False, False] and gc.isenabled()
-
-
-def test_an_import_leaves_a_collector_paused_by_its_caller_paused(tmp_path):
-    coords = [list(map(list, SQUARE.exterior.coords))]
-    path = write_geojson(tmp_path / "one.geojson", feature(coords, id="g1", status="planned"))
-    gc.disable()
-    try:
-        import_file(Workspace.open(tmp_path / "ws", seed=None), path, "ann", boundary=None)
-        assert not gc.isenabled()
-    finally:
-        gc.enable()
