@@ -152,9 +152,18 @@ def feature_table(collection: Mapping[str, Any]) -> pd.DataFrame:
         return pd.DataFrame(columns=list(BASE_COLUMNS))
     first = [c for c in BASE_COLUMNS if c in frame.columns]
     rest = [c for c in frame.columns if c not in first]
+    frame = frame[first + rest]
     # Nested values (lists, tables) show as text; a table cell cannot hold them otherwise.
-    frame = frame[first + rest].map(lambda v: str(v) if isinstance(v, dict | list) else v)
+    # Only a column of mixed values can hold one: its kinds are looked at in C.
+    for name in frame.columns:
+        if pd.api.types.is_object_dtype(frame[name].dtype) and not _NESTED.isdisjoint(
+                map(type, frame[name].tolist())):
+            frame[name] = frame[name].map(lambda v: str(v) if isinstance(v, dict | list) else v)
     return frame
+
+
+# What JSON nests in a property: an object or an array.
+_NESTED = frozenset({dict, list})
 
 
 def filter_table(frame: pd.DataFrame, text: str) -> pd.DataFrame:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import math
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from threading import Lock
 from typing import Any
@@ -71,20 +72,48 @@ def build_table(collection: dict[str, Any]) -> LayerTable:
     """The table of a FeatureCollection (as :func:`page_data.feature_table`) and its search
     text, one pass over its columns."""
     frame = page_data.feature_table(collection)
-    text = np.full(len(frame), "", dtype=object)
-    for index in range(frame.shape[1]):
-        # A missing cell is no text at all (never "nan"), whatever the column's dtype.
-        cells = np.array([
-            "" if is_missing(v) else str(v).casefold().replace(SEPARATOR, " ")
-            for v in frame.iloc[:, index].tolist()
-        ], dtype=object)
-        text = cells if index == 0 else text + SEPARATOR + cells
+    columns = [_search_texts(frame.iloc[:, index]) for index in range(frame.shape[1])]
+    text = np.empty(len(frame), dtype=object)
+    text[:] = [SEPARATOR.join(row) for row in zip(*columns, strict=True)] if columns else ""
     keys = {
-        field: np.array([filter_key(v) for v in frame[field].tolist()], dtype=object)
+        field: _each_cell(frame[field], filter_key)
         if field in frame.columns else np.full(len(frame), filter_key(None), dtype=object)
         for field in FILTER_FIELDS
     }
     return LayerTable(frame, text, keys)
+
+
+def _search_texts(column: pd.Series) -> list[str]:
+    """Each cell as the search reads it: case-folded text, a missing cell none at all
+    (never "nan"), whatever the column's dtype."""
+    if _is_text(column):
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        texts = np.array([*(u.casefold().replace(SEPARATOR, " ") for u in uniques.tolist()),
+                          ""], dtype=object)
+        return texts[codes].tolist()  # a missing cell (code -1) takes the last entry
+    return ["" if is_missing(v) else str(v).casefold().replace(SEPARATOR, " ")
+            for v in column.tolist()]
+
+
+def _is_text(column: pd.Series) -> bool:
+    """A column of text alone (with missing cells), not of mixed values."""
+    return pd.api.types.is_string_dtype(column.dtype) and not pd.api.types.is_object_dtype(
+        column.dtype)
+
+
+def _each_cell(column: pd.Series, function: Callable[[Any], Any]) -> np.ndarray:
+    """``function`` of each cell of ``column``. A text column (statuses, towns, dates
+    repeated thousands of times) is read once per distinct value; a column of mixed
+    values cell by cell, since 1, 1.0 and True are equal but read differently."""
+    if _is_text(column):
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        # A missing cell (code -1) takes the last entry.
+        results = np.empty(len(uniques) + 1, dtype=object)
+        results[:] = [*map(function, uniques.tolist()), function(None)]
+        return results[codes]
+    results = np.empty(len(column), dtype=object)
+    results[:] = list(map(function, column.tolist()))
+    return results
 
 
 _TABLES: OrderedDict[tuple[str, int, int], LayerTable] = OrderedDict()

@@ -134,3 +134,22 @@ def test_a_parcel_selected_on_the_map_turns_the_table_to_its_page(table_page):
     grid = _grid(table_page)
     assert "SY2022-000950" in grid["地块编号"].tolist()
     assert table_page.number_input(key=table_tab.TABLE_PAGE).value == 950 // PAGE + 1
+
+
+def test_search_reads_each_cell_as_written_whatever_its_column_holds():
+    table = table_tab.build_table({"features": [
+        {"properties": {"id": "a", "status": "planned", "flag": True, "n": 1}},
+        {"properties": {"id": "b", "status": None, "flag": 1, "n": 1.5}},
+        {"properties": {"id": "c", "status": "SUPPLIED", "flag": "是\x1f否"}},
+    ]})
+
+    def found(text: str) -> list[str]:
+        return table.frame["id"].iloc[table_tab.matching_rows(table, text)].tolist()
+
+    # True and 1 are equal in Python, but a cell reads as the planner sees it.
+    assert found("true") == ["a"]
+    assert found("1") == ["a", "b"]
+    assert found("nan") == [] and found("none") == []  # a missing cell is no text
+    assert found("supplied") == ["c"]
+    assert found("是 否") == ["c"]  # the separator inside a cell reads as a space
+    assert found("planned\x1fsupplied") == []  # never a match across two cells
