@@ -4,6 +4,7 @@ import pytest
 import shapely
 from pyproj import Geod
 
+from geo_app import geodesy
 from geo_app.catalog import load_layer_frame
 from geo_app.crs import GK42, GK126, WGS84, Converter
 from geo_app.gcj02 import wgs84_to_gcj02
@@ -69,6 +70,17 @@ def test_polygons_without_holes_measure_alike_alone_and_among_others():
     np.testing.assert_allclose(alone, among, rtol=1e-12)
     np.testing.assert_allclose(alone[:-1], geod_hectares(simple[:-1]), rtol=1e-6)
     assert alone[-1] == 0.0
+
+def test_many_geometries_are_measured_a_slice_at_a_time_with_the_same_figures(monkeypatch):
+    geoms = np.concatenate([parcel_set(), [None, shapely.Point(125.7, 43.5), shapely.Polygon()],
+                            parcel_set()])
+    whole = hectares(geoms)
+    monkeypatch.setattr(geodesy, "GEOMETRIES_AT_A_TIME", 3)
+    sliced = hectares(geoms)
+    assert len(sliced) == len(geoms)
+    np.testing.assert_array_equal(sliced, whole)
+    assert (sliced[:len(parcel_set())] > 0).all()
+
 
 def test_holes_are_subtracted():
     shell = shapely.box(125.650, 43.520, 125.662, 43.528)
