@@ -32,8 +32,8 @@ _HUGE = float(2**63)
 
 def loads(text: str) -> Any:
     """The value of JSON text, as the json module reads it: by orjson (100,000 parcels'
-    attributes in half the time) unless orjson refuses the text (NaN, a lone surrogate) or
-    may have read a huge integer as a float."""
+    attributes in 0.63 s instead of 0.82 s) unless orjson refuses the text (NaN, a lone
+    surrogate) or may have read a huge integer as a float."""
     try:
         value = orjson.loads(text)
     except orjson.JSONDecodeError:
