@@ -171,11 +171,16 @@ def test_choosing_a_table_row_highlights_its_feature_on_the_map(offline, app_ser
     page = offline.page
     open_map(offline, app_server)
     catalog = load_catalog()
-    first = load_layer_geojson(catalog.layers[0])["features"][0]["properties"]["id"]
+    features = load_layer_geojson(catalog.layers[0])["features"]
+    first = features[0]["properties"]["id"]
     page.get_by_role("tab", name=STRINGS.get("app.tab.table", "zh")).click()
     layer_box = page.get_by_label(STRINGS.get("app.table.layer", "zh"))
     layer_box.click()
     page.get_by_role("option", name=catalog.layers[0].name_zh, exact=True).click()
+    # The grid of the layer chosen, not the parcels' grid it replaces: its count line says so.
+    count = STRINGS.get("app.table_pages.count", "zh", matches=len(features),
+                        total=len(features), first=1, last=len(features))
+    expect(page.get_by_text(count)).to_be_visible(timeout=30_000)
     grid = page.locator('[data-testid="stDataFrame"]')
     expect(grid).to_be_visible(timeout=30_000)
     page.wait_for_timeout(500)
