@@ -24,6 +24,7 @@ import orjson
 import shapely
 from shapely.geometry import shape
 
+from geo_app import compact_json
 from geo_app.plan import Plan, display_path, load_plan
 from geo_app.problems import DataError
 from geo_app.reading.base import collection_paused
@@ -385,11 +386,6 @@ def _read_layer(spec: LayerSpec) -> tuple[dict, np.ndarray | None]:
     return collection, geometries
 
 
-# A number this large written in a layer file may have been an integer (an id held as a
-# number): orjson reads integers beyond 64 bits as floats, the json module keeps them.
-_HUGE = float(2**63)
-
-
 def _parse_json(text: str, path: Path) -> Any:
     """The file's JSON, read by orjson (a workspace's 100,000 parcels: about twice as fast
     as the json module), by the json module where orjson would round an integer. Python's
@@ -417,11 +413,8 @@ def _may_have_rounded(value: Any) -> bool:
         properties = feature.get("properties") if isinstance(feature, dict) else None
         if not isinstance(properties, dict):
             continue
-        values = properties.values()
-        # The types are looked at in C; only a feature with a float is looked into.
-        if float in set(map(type, values)) and max(
-            abs(v) for v in values if type(v) is float
-        ) >= _HUGE:
+        # An id held as a number may have been written as an integer beyond 64 bits.
+        if compact_json.may_have_rounded(properties):
             return True
     return False
 

@@ -38,11 +38,12 @@ def loads(text: str) -> Any:
         value = orjson.loads(text)
     except orjson.JSONDecodeError:
         return json.loads(text)
-    return json.loads(text) if _may_have_rounded(value) else value
+    return json.loads(text) if may_have_rounded(value) else value
 
 
-def _may_have_rounded(value: Any) -> bool:
-    """Whether ``value`` holds a float so large that it may have been an integer."""
+def may_have_rounded(value: Any) -> bool:
+    """Whether ``value`` holds a float so large that it may have been an integer orjson
+    read (the json module keeps such an integer)."""
     if type(value) is dict:
         items: Any = value.values()
     elif type(value) is list:
@@ -54,4 +55,4 @@ def _may_have_rounded(value: Any) -> bool:
     if float in kinds and max(map(abs, [v for v in items if type(v) is float])) >= _HUGE:
         return True
     return bool(kinds & {dict, list}) and any(
-        _may_have_rounded(v) for v in items if type(v) in (dict, list))
+        may_have_rounded(v) for v in items if type(v) in (dict, list))

@@ -205,6 +205,18 @@ def test_invalid_json_is_reported(tmp_path):
         load_layer_geojson(spec)
 
 
+@pytest.mark.parametrize("extra", [
+    {"parcel_number": 2**70},
+    {"parts": [1, {"number": -(2**65)}]},
+])
+def test_an_integer_beyond_64_bits_in_a_layer_file_reads_back_exactly(tmp_path, extra):
+    # orjson would read it as a float; the json module keeps it, at the top or nested.
+    spec = load_catalog(make_catalog(tmp_path, GROUPS + LAYER, [point_feature(**extra)])).layer(
+        "dots")
+    properties = load_layer_geojson(spec)["features"][0]["properties"]
+    assert repr({key: properties[key] for key in extra}) == repr(extra)
+
+
 def test_edited_file_is_read_again(tmp_path):
     spec = load_catalog(make_catalog(tmp_path, GROUPS + LAYER, [point_feature()])).layer("dots")
     assert len(load_layer_geojson(spec)["features"]) == 1
