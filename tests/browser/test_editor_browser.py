@@ -98,10 +98,14 @@ def test_reloading_a_parcel_changed_meanwhile_keeps_it_and_saves_both_changes(
     version = zh("app.editor.version", version=parcel.version + 1, user="李工", at="\0")
     expect(page.get_by_text(version.split("\0")[0].strip())).to_be_visible(
         timeout=TIMEOUT_MS)
-    expect(page.get_by_label(zh("app.editor.name_zh"))).to_have_value(renamed)
-    expect(shown_value(page, zh("app.column.quarter"))).to_have_value("2022Q4")
+    # The form reloaded replaces the old one once the page's run ends; until then both
+    # may be on the page (a busy machine took more than the default 5 s).
+    expect(page.get_by_label(zh("app.editor.name_zh"))).to_have_value(
+        renamed, timeout=TIMEOUT_MS)
+    expect(shown_value(page, zh("app.column.quarter"))).to_have_value(
+        "2022Q4", timeout=TIMEOUT_MS)
     expect(shown_value(page, zh("app.column.status"))).to_have_value(
-        zh(f"parcel.status.{props['status']}"))
+        zh(f"parcel.status.{props['status']}"), timeout=TIMEOUT_MS)
 
     choose(page, zh("app.column.status"), zh("parcel.status.supplied"))
     save(page)
